@@ -1,0 +1,25 @@
+/*
+ * PID 1 duties of the guest agent inside the microVM.
+ */
+#ifndef MSB_GUEST_INIT_H
+#define MSB_GUEST_INIT_H
+
+/*
+ * Called once, first thing, when the agent runs as PID 1 from the initramfs:
+ * mounts the early filesystems, loads the image's kernel modules, mounts the
+ * root disk and switches into it, then mounts /proc /sys /dev /dev/pts /tmp
+ * /run in the new root, sets the hostname and configures eth0 if present.
+ * Returns 0 when the agent may serve, -1 after logging why it cannot.
+ */
+int msb_init_boot(void);
+
+/* Reaps every exited child that is not one the caller waits for itself. */
+void msb_init_reap(void);
+
+/*
+ * Stops all processes (SIGTERM, grace period, SIGKILL), syncs, unmounts and
+ * powers off (or reboots). Does not return.
+ */
+_Noreturn void msb_init_shutdown(int reboot);
+
+#endif

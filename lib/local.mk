@@ -1,0 +1,8 @@
+# Shared by host tools and the guest agent, so it must link statically and
+# depend on nothing but libc.
+noinst_LIBRARIES += lib/libmsbcore.a
+lib_libmsbcore_a_SOURCES = \
+	lib/log.c lib/log.h \
+	lib/buf.c lib/buf.h \
+	lib/agent_proto.c lib/agent_proto.h \
+	lib/agent_client.c lib/agent_client.h

@@ -1,0 +1,97 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static const char *log_progname = "msb";
+static enum msb_log_level log_level = MSB_LOG_INFO;
+
+void
+msb_log_init(const char *progname, enum msb_log_level level)
+{
+	if (progname != NULL)
+		log_progname = progname;
+	log_level = level;
+}
+
+void
+msb_log_set_level(enum msb_log_level level)
+{
+	log_level = level;
+}
+
+enum msb_log_level
+msb_log_get_level(void)
+{
+	return log_level;
+}
+
+int
+msb_log_level_parse(const char *name, enum msb_log_level *out)
+{
+	static const char *const names[] = {
+		"quiet", "error", "info", "verbose", "debug",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcasecmp(name, names[i]) == 0) {
+			*out = (enum msb_log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+log_emit(const char *func, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int saved_errno = errno;
+	int n;
+
+	/* Format into one buffer and write once so concurrent processes sharing
+	 * stderr do not interleave within a line. */
+	if (func != NULL)
+		n = snprintf(line, sizeof(line), "%s: %s: ", log_progname, func);
+	else
+		n = snprintf(line, sizeof(line), "%s: ", log_progname);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;
+	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
+	line[len++] = '\n';
+	/* A failed log write has nowhere better to be reported. */
+	(void)!write(STDERR_FILENO, line, len);
+	errno = saved_errno;
+}
+
+void
+msb_log(enum msb_log_level level, const char *func, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	log_emit(func, fmt, ap);
+	va_end(ap);
+}
+
+void
+msb_fatal(const char *func, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(func, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
