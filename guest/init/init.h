@@ -13,10 +13,9 @@
  */
 int msb_init_boot(void);
 
-/* Reaps every exited child that is not one the caller waits for itself. */
-void msb_init_reap(void);
-
 /*
+ * The agent's main loop reaps every child (orphans included) with
+ * waitpid(-1); on SIGTERM (poweroff) or SIGUSR2 (reboot) it calls this.
  * Stops all processes (SIGTERM, grace period, SIGKILL), syncs, unmounts and
  * powers off (or reboots). Does not return.
  */
