@@ -140,6 +140,7 @@ static void
 unmount_all(void)
 {
 	struct mount_list *ml;
+	size_t unmounted = 0;
 
 	if ((ml = malloc(sizeof(*ml))) == NULL) {
 		error_f("malloc: %s", strerror(errno));
@@ -147,8 +148,12 @@ unmount_all(void)
 		read_mounts(ml);
 		for (size_t i = ml->n; i-- > 0;) {
 			const char *path = ml->path[i];
-			if (strcmp(path, "/") == 0 || umount2(path, 0) == 0)
+			if (strcmp(path, "/") == 0)
 				continue;
+			if (umount2(path, 0) == 0) {
+				unmounted++;
+				continue;
+			}
 			debug_f("umount %s: %s", path, strerror(errno));
 			if (mount(NULL, path, NULL, MS_REMOUNT | MS_RDONLY,
 			    NULL) == -1 && errno != EINVAL && errno != ENOENT)
@@ -159,6 +164,8 @@ unmount_all(void)
 	}
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) == -1)
 		error_f("remount / read-only: %s", strerror(errno));
+	else
+		info_f("unmounted %zu filesystems, / is read-only", unmounted);
 }
 
 _Noreturn void

@@ -97,8 +97,8 @@ timeout $((BOOT_TIMEOUT + 30)) qemu-system-x86_64 \
 	>"$work/qemu.log" 2>&1 &
 qpid=$!
 
-# The agent logs a line with the word "ready" once it listens.
-ready_re='^msb-agent: (.*[^[:alnum:]_])?ready([^[:alnum:]_]|$)'
+# guest/agent_main.c logs this once its vsock listener is up.
+ready_re='^msb-agent: ready: listening on vsock:'
 ready=
 deadline=$(($(date +%s) + BOOT_TIMEOUT))
 while [ "$(date +%s)" -lt "$deadline" ]; do
