@@ -3,7 +3,8 @@
 # initramfs built by guest/init/mkinitramfs.sh and an ext4 root made with
 # mke2fs -d, and checks on the serial console that msb_init_boot() loaded
 # the modules, switched to the root disk, mounted the API filesystems, set
-# the hostname and configured eth0 before the agent said it was ready.
+# the hostname and configured eth0 before the agent said it was ready; then
+# that a guest whose root cannot be mounted powers itself off.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,11 +48,8 @@ agent=$MSB_BUILDDIR/msb-agent
 work=$(mktemp -d "${TMPDIR:-/tmp}/msb-guest-boot.XXXXXX")
 qpid=
 cleanup() {
-	if [ -n "$qpid" ]; then
-		kill "$qpid" 2>/dev/null || :
-		wait "$qpid" 2>/dev/null || :
-	fi
-	[ -n "${KEEP:-}" ] || rm -rf "$work"
+	[ -z "$qpid" ] || stop_vm
+	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
@@ -82,21 +80,44 @@ tsc_khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 tsc_arg=
 [ -z "$tsc_khz" ] || tsc_arg="tsc_early_khz=$tsc_khz"
 
-console=$work/console.log
-: >"$console"
-start=$(date +%s.%N)
-timeout $((BOOT_TIMEOUT + 30)) qemu-system-x86_64 \
-	-M microvm,isa-serial=on,rtc=on -accel tcg -cpu max -m 256 -smp 1 \
-	-nodefaults -no-user-config -nographic -no-reboot \
-	-serial "file:$console" \
-	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 quiet $tsc_arg msb.hostname=boottest" \
-	-drive id=root,file="$work/root.img",format=raw,if=none \
-	-device virtio-blk-device,drive=root \
-	-netdev user,id=n0 -device virtio-net-device,netdev=n0 \
-	>"$work/qemu.log" 2>&1 &
-qpid=$!
+# boot_vm CONSOLE EXTRA_CMDLINE: starts the microVM in the background.
+boot_vm() {
+	: >"$1"
+	timeout $((BOOT_TIMEOUT + 30)) qemu-system-x86_64 \
+		-M microvm,isa-serial=on,rtc=on -accel tcg -cpu max -m 256 -smp 1 \
+		-nodefaults -no-user-config -nographic -no-reboot \
+		-serial "file:$1" \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet $tsc_arg $2" \
+		-drive id=root,file="$work/root.img",format=raw,if=none \
+		-device virtio-blk-device,drive=root \
+		-netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+		>"$work/qemu.log" 2>&1 &
+	qpid=$!
+}
+stop_vm() {
+	kill "$qpid" 2>/dev/null || :
+	wait "$qpid" 2>/dev/null || :
+	qpid=
+}
+show() {
+	echo "--- $1"
+	cat "$1"
+	echo "--- qemu.log"
+	cat "$work/qemu.log"
+}
+# expect CONSOLE PATTERN (console lines end in \r\n)
+expect() {
+	grep -q "$2" "$1" || {
+		show "$1"
+		fail "console lacks: $2"
+	}
+}
 
+# 1. A normal boot up to the agent's readiness.
+console=$work/console.log
+start=$(date +%s.%N)
+boot_vm "$console" "msb.hostname=boottest"
 # guest/agent_main.c logs this once its vsock listener is up.
 ready_re='^msb-agent: ready: listening on vsock:'
 ready=
@@ -110,31 +131,36 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
 	sleep 0.1
 done
 end=$(date +%s.%N)
-
+stop_vm
 if [ -z "$ready" ]; then
-	echo "--- console.log"
-	tail -n 40 "$console"
-	echo "--- qemu.log"
-	cat "$work/qemu.log"
+	show "$console"
 	fail "agent not ready within ${BOOT_TIMEOUT}s"
 fi
 awk -v s="$start" -v e="$end" 'BEGIN { printf "guest_boot: boot-to-ready %.2fs\n", e - s }'
 
-expect() {
-	grep -q "$1" "$console" || {
-		echo "--- console.log"
-		cat "$console"
-		fail "console lacks: $1"
-	}
-}
-expect "^msb-agent: msb_init_load_modules: modules: $nmods loaded, 0 already present, 0 failed"
-expect '^msb-agent: msb_init_mount_root: mounted root /dev/vda (ext4, rw)'
-expect '^msb-agent: msb_init_switch_root: switched root'
-expect '^msb-agent: msb_init_root_mounts: mounted /proc /sys /dev /dev/pts /dev/shm /tmp /run'
-expect '^msb-agent: msb_init_set_hostname: hostname boottest'
-expect '^msb-agent: msb_init_net_up: lo up; eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3'
-expect '^msb-agent: msb_init_boot: boot complete'
+expect "$console" "^msb-agent: msb_init_load_modules: modules: $nmods loaded, 0 already present, 0 failed"
+expect "$console" '^msb-agent: msb_init_mount_root: mounted root /dev/vda (ext4, rw)'
+expect "$console" '^msb-agent: msb_init_switch_root: switched root'
+expect "$console" '^msb-agent: msb_init_root_mounts: mounted /proc /sys /dev /dev/pts /dev/shm /tmp /run'
+expect "$console" '^msb-agent: msb_init_set_hostname: hostname boottest'
+expect "$console" '^msb-agent: msb_init_net_up: lo up; eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3'
+expect "$console" '^msb-agent: msb_init_boot: boot complete'
 if grep -E '^msb-agent: .*(error|fail)' "$console" | grep -v ' 0 failed'; then
+	show "$console"
 	fail "errors on the console"
 fi
+
+# 2. A root that cannot be mounted: the agent gives up and the guest powers
+# itself off through msb_init_shutdown(), so QEMU exits on its own.
+console2=$work/console-poweroff.log
+boot_vm "$console2" "msb.rootfstype=msb-no-such-fs"
+rc=0
+wait "$qpid" || rc=$?
+qpid=
+[ "$rc" -eq 0 ] || { show "$console2"; fail "QEMU exited with $rc, not by a guest power-off"; }
+expect "$console2" '^msb-agent: msb_init_mount_root: mount /dev/vda (msb-no-such-fs) on /newroot: No such device'
+expect "$console2" '^msb-agent: msb_init_shutdown: poweroff: stopping processes'
+expect "$console2" '^msb-agent: unmount_all: unmounted [0-9]* filesystems, / is read-only'
+expect "$console2" '^msb-agent: msb_init_shutdown: poweroff.\{0,1\}$'
+expect "$console2" 'reboot: Power down'
 echo "PASS: guest_boot"
