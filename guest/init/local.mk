@@ -17,3 +17,7 @@ dist_noinst_SCRIPTS += guest/init/mkinitramfs.sh
 check_PROGRAMS += regress/unit/test_init_shutdown
 regress_unit_test_init_shutdown_SOURCES = guest/init/test_shutdown.c
 regress_unit_test_init_shutdown_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
+
+check_PROGRAMS += regress/unit/test_init_cmdline
+regress_unit_test_init_cmdline_SOURCES = guest/init/test_cmdline.c
+regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a

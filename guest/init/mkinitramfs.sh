@@ -59,6 +59,11 @@ moddir=${moddir:-/lib/modules/$kver}
 if [ ! -f "$agent" ] || [ ! -x "$agent" ]; then
 	die "agent $agent is not an executable file"
 fi
+# A dynamically linked /init dies before it can log why: refuse it here.
+if command -v readelf >/dev/null 2>&1 &&
+	readelf -l "$agent" 2>/dev/null | grep -q 'program interpreter'; then
+	die "agent $agent is dynamically linked; /init must be static"
+fi
 [ -r "$moddir/modules.dep" ] || die "$moddir/modules.dep not found (is the kernel for $kver installed?)"
 command -v cpio >/dev/null 2>&1 || die "cpio not found (apt-get install cpio)"
 builtin=$moddir/modules.builtin
