@@ -10,7 +10,9 @@ msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start)
 {
 	if (msb_buf_reserve(out, 5) == NULL)
 		return -1;
-	*start = out->len;
+	/* Relative to the unread data: a later write in this frame may
+	 * compact the buffer, which moves every absolute offset. */
+	*start = msb_buf_avail(out);
 	msb_buf_put_u32(out, 0);
 	msb_buf_put_u8(out, type);
 	return 0;
@@ -19,13 +21,14 @@ msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start)
 int
 msb_agent_frame_end(struct msb_buf *out, size_t start)
 {
-	size_t flen = out->len - start - 4;
+	size_t pos = out->off + start;
+	size_t flen = out->len - pos - 4;
 
 	if (flen > MSB_AGENT_MAX_FRAME) {
-		out->len = start;
+		out->len = pos;
 		return -1;
 	}
-	msb_buf_poke_u32(out, start, (uint32_t)flen);
+	msb_buf_poke_u32(out, pos, (uint32_t)flen);
 	return 0;
 }
 
@@ -60,7 +63,7 @@ static int
 frame_finish(struct msb_buf *out, size_t start, int rc)
 {
 	if (rc != 0) {
-		out->len = start;
+		out->len = out->off + start;
 		return -1;
 	}
 	return msb_agent_frame_end(out, start);

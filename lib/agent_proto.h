@@ -151,8 +151,9 @@ struct msb_agent_exit {
 
 /*
  * Frame assembly. begin writes the header with a placeholder length and
- * returns its offset; end patches the length. Both fail (-1) when the frame
- * or buffer would exceed its maximum.
+ * returns its offset from the first unread byte (absolute offsets do not
+ * survive the compaction a write may do); end patches the length. Both
+ * fail (-1) when the frame or buffer would exceed its maximum.
  */
 int msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start);
 int msb_agent_frame_end(struct msb_buf *out, size_t start);
