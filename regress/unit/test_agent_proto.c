@@ -484,13 +484,11 @@ test_data(void)
 	static const uint8_t types[] = { MSB_AGENT_STDIN, MSB_AGENT_STDOUT,
 	    MSB_AGENT_STDERR };
 	static const size_t sizes[] = { 0, 1, 4096, MSB_AGENT_MAX_DATA };
-	uint8_t *payload = malloc(MSB_AGENT_MAX_DATA);
+	uint8_t *payload = unit_alloc(MSB_AGENT_MAX_DATA);
 	struct msb_buf b;
 	const uint8_t *body;
 	size_t len;
 
-	if (!CHECK(payload != NULL))
-		return;
 	for (size_t i = 0; i < MSB_AGENT_MAX_DATA; i++)
 		payload[i] = (uint8_t)(i * 31 + 7);
 	msb_buf_init(&b, BIG_BUF);
@@ -626,9 +624,7 @@ test_frame_lengths(void)
 
 	/* The largest legal frame, arriving in full. */
 	size_t n = 4 + MSB_AGENT_MAX_FRAME;
-	uint8_t *big = calloc(1, n);
-	if (!CHECK(big != NULL))
-		return;
+	uint8_t *big = unit_alloc(n);
 	msb_put_be32(big, MSB_AGENT_MAX_FRAME);
 	big[4] = MSB_AGENT_STDOUT;
 	exact_buf(&b, big, n - 1);
@@ -716,9 +712,7 @@ test_truncation_trailing(void)
 		}
 		CHECK(cases[c].decode(body, len) == 0);
 		for (size_t i = 0; i < len; i++) {
-			uint8_t *pre = malloc(i + 1);
-			if (!CHECK(pre != NULL))
-				break;
+			uint8_t *pre = unit_alloc(i + 1);
 			memcpy(pre, body, i);
 			if (!CHECK(cases[c].decode(pre, i) == -1))
 				fprintf(stderr, "  %s: prefix %zu of %zu\n",
@@ -727,9 +721,7 @@ test_truncation_trailing(void)
 		}
 		static const uint8_t tails[] = { 0, 1, 0xff };
 		for (size_t t = 0; t < sizeof(tails); t++) {
-			uint8_t *longer = malloc(len + 1);
-			if (!CHECK(longer != NULL))
-				break;
+			uint8_t *longer = unit_alloc(len + 1);
 			memcpy(longer, body, len);
 			longer[len] = tails[t];
 			if (!CHECK(cases[c].decode(longer, len + 1) == -1))
@@ -761,12 +753,9 @@ exec_decodes(const struct msb_agent_exec *m)
 static char *
 repeat_char(char c, size_t n)
 {
-	char *s = malloc(n + 1);
+	char *s = unit_alloc(n + 1);
 
-	if (s != NULL) {
-		memset(s, c, n);
-		s[n] = '\0';
-	}
+	memset(s, c, n);
 	return s;
 }
 
@@ -800,63 +789,53 @@ test_exec_rejects(void)
 
 	/* String length limits: at the limit passes, one more fails. */
 	char *s = repeat_char('c', MSB_AGENT_MAX_COMMAND + 1);
-	if (CHECK(s != NULL)) {
-		m = exec_shell;
-		m.command = s + 1;
-		CHECK(exec_decodes(&m) == 0);
-		m.command = s;
-		CHECK(exec_decodes(&m) == -1);
-		free(s);
-	}
+	m = exec_shell;
+	m.command = s + 1;
+	CHECK(exec_decodes(&m) == 0);
+	m.command = s;
+	CHECK(exec_decodes(&m) == -1);
+	free(s);
 	s = repeat_char('/', 4097);
-	if (CHECK(s != NULL)) {
-		m = exec_shell;
-		m.cwd = s + 1;
-		CHECK(exec_decodes(&m) == 0);
-		m.cwd = s;
-		CHECK(exec_decodes(&m) == -1);
-		free(s);
-	}
+	m = exec_shell;
+	m.cwd = s + 1;
+	CHECK(exec_decodes(&m) == 0);
+	m.cwd = s;
+	CHECK(exec_decodes(&m) == -1);
+	free(s);
 	s = repeat_char('u', 257);
-	if (CHECK(s != NULL)) {
-		m = exec_shell;
-		m.user = s + 1;
-		CHECK(exec_decodes(&m) == 0);
-		m.user = s;
-		CHECK(exec_decodes(&m) == -1);
-		m = exec_shell_pty;
-		m.term = s + 1;
-		CHECK(exec_decodes(&m) == 0);
-		m.term = s;
-		CHECK(exec_decodes(&m) == -1);
-		free(s);
-	}
+	m = exec_shell;
+	m.user = s + 1;
+	CHECK(exec_decodes(&m) == 0);
+	m.user = s;
+	CHECK(exec_decodes(&m) == -1);
+	m = exec_shell_pty;
+	m.term = s + 1;
+	CHECK(exec_decodes(&m) == 0);
+	m.term = s;
+	CHECK(exec_decodes(&m) == -1);
+	free(s);
 
 	/* Counts: at the maximum passes, one more fails. */
-	char **many = calloc(MSB_AGENT_MAX_ARGS + 2, sizeof(*many));
-	if (CHECK(many != NULL)) {
-		for (size_t i = 0; i <= MSB_AGENT_MAX_ARGS; i++)
-			many[i] = "";
-		m = exec_argv;
-		m.argv = many;
-		m.argc = MSB_AGENT_MAX_ARGS;
-		CHECK(exec_decodes(&m) == 0);
-		m.argc = MSB_AGENT_MAX_ARGS + 1;
-		CHECK(exec_decodes(&m) == -1);
-		free(many);
-	}
-	many = calloc(MSB_AGENT_MAX_ENV + 2, sizeof(*many));
-	if (CHECK(many != NULL)) {
-		for (size_t i = 0; i <= MSB_AGENT_MAX_ENV; i++)
-			many[i] = "A=";
-		m = exec_shell;
-		m.env = many;
-		m.envc = MSB_AGENT_MAX_ENV;
-		CHECK(exec_decodes(&m) == 0);
-		m.envc = MSB_AGENT_MAX_ENV + 1;
-		CHECK(exec_decodes(&m) == -1);
-		free(many);
-	}
+	char **many = unit_alloc((MSB_AGENT_MAX_ARGS + 2) * sizeof(*many));
+	for (size_t i = 0; i <= MSB_AGENT_MAX_ARGS; i++)
+		many[i] = "";
+	m = exec_argv;
+	m.argv = many;
+	m.argc = MSB_AGENT_MAX_ARGS;
+	CHECK(exec_decodes(&m) == 0);
+	m.argc = MSB_AGENT_MAX_ARGS + 1;
+	CHECK(exec_decodes(&m) == -1);
+	free(many);
+	many = unit_alloc((MSB_AGENT_MAX_ENV + 2) * sizeof(*many));
+	for (size_t i = 0; i <= MSB_AGENT_MAX_ENV; i++)
+		many[i] = "A=";
+	m = exec_shell;
+	m.env = many;
+	m.envc = MSB_AGENT_MAX_ENV;
+	CHECK(exec_decodes(&m) == 0);
+	m.envc = MSB_AGENT_MAX_ENV + 1;
+	CHECK(exec_decodes(&m) == -1);
+	free(many);
 }
 
 /* Hand-built bodies for what the encoders cannot express. */
@@ -970,11 +949,9 @@ test_other_rejects(void)
 	CHECK(connect_decodes("h", UINT32_MAX) == -1);
 	CHECK(connect_decodes("", 22) == -1);
 	char *host = repeat_char('h', 1026);
-	if (CHECK(host != NULL)) {
-		CHECK(connect_decodes(host + 1, 22) == 0);
-		CHECK(connect_decodes(host, 22) == -1);
-		free(host);
-	}
+	CHECK(connect_decodes(host + 1, 22) == 0);
+	CHECK(connect_decodes(host, 22) == -1);
+	free(host);
 
 	CHECK(exit_decodes(MSB_EXIT_CODE, 255, false) == 0);
 	CHECK(exit_decodes(MSB_EXIT_CODE, 256, false) == -1);
@@ -997,35 +974,33 @@ test_other_rejects(void)
 
 	/* hello software and sftp user: 256 bytes at most. */
 	char *s = repeat_char('s', 257);
-	if (CHECK(s != NULL)) {
-		struct msb_buf b;
-		const uint8_t *body;
-		size_t len;
-		struct msb_agent_hello h = { MSB_AGENT_MAGIC, 1, s + 1 };
-		struct msb_agent_sftp sf = { s + 1 };
-		struct msb_agent_info in = { s + 1, 1, 0, s + 1 };
+	struct msb_buf b;
+	const uint8_t *body;
+	size_t len;
+	struct msb_agent_hello h = { MSB_AGENT_MAGIC, 1, s + 1 };
+	struct msb_agent_sftp sf = { s + 1 };
+	struct msb_agent_info in = { s + 1, 1, 0, s + 1 };
 
-		msb_buf_init(&b, BIG_BUF);
-		for (int over = 0; over < 2; over++) {
-			int want = over ? -1 : 0;
+	msb_buf_init(&b, BIG_BUF);
+	for (int over = 0; over < 2; over++) {
+		int want = over ? -1 : 0;
 
-			msb_buf_reset(&b);
-			CHECK(msb_agent_put_hello(&b, &h) == 0);
-			if (only_frame(&b, MSB_AGENT_HELLO, &body, &len) == 0)
-				CHECK(dec_hello(body, len) == want);
-			msb_buf_reset(&b);
-			CHECK(msb_agent_put_sftp(&b, &sf) == 0);
-			if (only_frame(&b, MSB_AGENT_SFTP, &body, &len) == 0)
-				CHECK(dec_sftp(body, len) == want);
-			msb_buf_reset(&b);
-			CHECK(msb_agent_put_info(&b, &in) == 0);
-			if (only_frame(&b, MSB_AGENT_INFO, &body, &len) == 0)
-				CHECK(dec_info(body, len) == want);
-			h.software = sf.user = in.hostname = s;
-		}
-		msb_buf_free(&b);
-		free(s);
+		msb_buf_reset(&b);
+		CHECK(msb_agent_put_hello(&b, &h) == 0);
+		if (only_frame(&b, MSB_AGENT_HELLO, &body, &len) == 0)
+			CHECK(dec_hello(body, len) == want);
+		msb_buf_reset(&b);
+		CHECK(msb_agent_put_sftp(&b, &sf) == 0);
+		if (only_frame(&b, MSB_AGENT_SFTP, &body, &len) == 0)
+			CHECK(dec_sftp(body, len) == want);
+		msb_buf_reset(&b);
+		CHECK(msb_agent_put_info(&b, &in) == 0);
+		if (only_frame(&b, MSB_AGENT_INFO, &body, &len) == 0)
+			CHECK(dec_info(body, len) == want);
+		h.software = sf.user = in.hostname = s;
 	}
+	msb_buf_free(&b);
+	free(s);
 }
 
 /* Encoder limits: refusal leaves the buffer exactly as it was. */
@@ -1042,14 +1017,9 @@ test_encoder_protocol_limits(void)
 {
 	static const uint8_t prefix[] = "already queued";
 	struct msb_buf b;
-	uint8_t *data = calloc(1, MSB_AGENT_MAX_FRAME + 1);
+	uint8_t *data = unit_alloc(MSB_AGENT_MAX_FRAME + 1);
 	char *s = repeat_char('x', MSB_AGENT_MAX_FRAME);
 
-	if (!CHECK(data != NULL) || !CHECK(s != NULL)) {
-		free(data);
-		free(s);
-		return;
-	}
 	msb_buf_init(&b, BIG_BUF);
 	CHECK(msb_buf_put(&b, prefix, sizeof(prefix)) == 0);
 	CHECK(msb_agent_put_data(&b, MSB_AGENT_STDOUT, data,

@@ -52,11 +52,9 @@ static void
 test_growth_to_max(size_t max, size_t chunk)
 {
 	struct msb_buf b;
-	uint8_t *src = malloc(max + chunk);
+	uint8_t *src = unit_alloc(max + chunk);
 	size_t put = 0;
 
-	if (!CHECK(src != NULL))
-		return;
 	fill_pattern(src, max + chunk, 3);
 	msb_buf_init(&b, max);
 	while (put + chunk <= max) {
@@ -154,16 +152,14 @@ test_compaction(void)
 	msb_buf_init(&b, 4096);
 	CHECK(msb_buf_put(&b, src, 64) == 0);
 	size_t cap = b.cap;
-	uint8_t *big = malloc(cap);
-	if (CHECK(big != NULL)) {
-		fill_pattern(big, cap, 5);
-		msb_buf_consume(&b, 60);
-		CHECK(msb_buf_put(&b, big, cap) == 0);
-		CHECK(b.cap > cap);
-		CHECK_EQ_U64(msb_buf_avail(&b), 4 + cap);
-		CHECK_MEM(msb_buf_ptr(&b), src + 60, 4);
-		CHECK_MEM(msb_buf_ptr(&b) + 4, big, cap);
-	}
+	uint8_t *big = unit_alloc(cap);
+	fill_pattern(big, cap, 5);
+	msb_buf_consume(&b, 60);
+	CHECK(msb_buf_put(&b, big, cap) == 0);
+	CHECK(b.cap > cap);
+	CHECK_EQ_U64(msb_buf_avail(&b), 4 + cap);
+	CHECK_MEM(msb_buf_ptr(&b), src + 60, 4);
+	CHECK_MEM(msb_buf_ptr(&b) + 4, big, cap);
 	free(big);
 	msb_buf_free(&b);
 }
@@ -370,15 +366,11 @@ test_truncation(void)
 	msb_buf_put_string(&b, "xyz", 3);
 	CHECK(msb_buf_put_cstring(&b, "hello") == 0);
 	size_t n = msb_buf_avail(&b);
-	uint8_t *copy = malloc(n);
-	if (!CHECK(copy != NULL))
-		return;
+	uint8_t *copy = unit_alloc(n);
 	memcpy(copy, msb_buf_ptr(&b), n);
 	/* A heap copy per prefix lets ASan catch any read past the end. */
 	for (size_t i = 0; i < n; i++) {
-		uint8_t *pre = malloc(i == 0 ? 1 : i);
-		if (!CHECK(pre != NULL))
-			break;
+		uint8_t *pre = unit_alloc(i);
 		memcpy(pre, copy, i);
 		CHECK_EQ_U64(decode_sequence(pre, i), (uint64_t)-1);
 		free(pre);

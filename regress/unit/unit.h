@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned long unit_checks;
@@ -65,6 +66,19 @@ unit_check_mem(const void *a, const void *b, size_t n, const char *file,
 		return 0;
 	}
 	return 1;
+}
+
+/* Allocation failure is not under test: it ends the run. */
+static inline void *
+unit_alloc(size_t n)
+{
+	void *p = calloc(1, n == 0 ? 1 : n);
+
+	if (p == NULL) {
+		fprintf(stderr, "out of memory allocating %zu bytes\n", n);
+		exit(1);
+	}
+	return p;
 }
 
 /* Each CHECK evaluates to 1 when it passed, so a test can skip dependent checks. */
