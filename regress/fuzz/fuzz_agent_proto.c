@@ -274,8 +274,9 @@ fuzz_u32(uint8_t type, const uint8_t *p, size_t n, unsigned layout)
 	if (msb_agent_get_u32_msg(p, n, &v) != 0)
 		return;
 	reenc_begin(&e, layout);
-	const uint8_t *q = reenc_check(&e, msb_agent_put_u32_msg(&e.b, type, v),
-	    type, p, n);
+	int rc = type == MSB_AGENT_SHUTDOWN ? msb_agent_put_shutdown(&e.b, v) :
+	    msb_agent_put_u32_msg(&e.b, type, v);
+	const uint8_t *q = reenc_check(&e, rc, type, p, n);
 	if (q != NULL) {
 		EXPECT(msb_agent_get_u32_msg(q, n, &v2) == 0);
 		EXPECT(v == v2);
@@ -319,7 +320,10 @@ fuzz_raw(uint8_t type, const uint8_t *p, size_t n, unsigned layout)
 		else
 			reenc_check(&e, rc, type, p, n);
 	} else if (n == 0) {
-		reenc_check(&e, msb_agent_put_empty(&e.b, type), type, p, n);
+		int rc = type == MSB_AGENT_OK ? msb_agent_put_ok(&e.b) :
+		    type == MSB_AGENT_INFO ? msb_agent_put_info_request(&e.b) :
+		    msb_agent_put_empty(&e.b, type);
+		reenc_check(&e, rc, type, p, n);
 	}
 	msb_buf_free(&e.b);
 }

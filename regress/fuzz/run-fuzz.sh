@@ -46,8 +46,11 @@ else
 	echo "$0: no seed corpus at $seeds, starting empty" >&2
 fi
 
-# -timeout catches a single input that hangs; the outer timeout catches a
-# fuzzer that does not stop on its own.
+# ASan's default 256 MB quarantine alone would bring a long run close to the
+# RSS limit. -timeout catches a single input that hangs; the outer timeout
+# catches a fuzzer that does not stop on its own.
+ASAN_OPTIONS="quarantine_size_mb=64${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
 timeout -k 10 $((seconds + 60)) "$bin" \
 	-max_total_time="$seconds" -rss_limit_mb=512 -max_len=4096 -timeout=10 \
 	-print_final_stats=1 -artifact_prefix="$work/artifacts/" \
