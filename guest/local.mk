@@ -4,7 +4,6 @@ msb_agent_SOURCES = \
 	guest/agent_main.c \
 	guest/agent.h \
 	guest/agent_conn.c \
-	guest/agent_io.c guest/agent_io.h \
 	guest/exec.c \
 	guest/tcp_connect.c \
 	guest/guest_user.c guest/guest_user.h

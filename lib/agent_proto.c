@@ -10,7 +10,8 @@ msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start)
 {
 	if (msb_buf_reserve(out, 5) == NULL)
 		return -1;
-	*start = out->len;
+	/* Relative to the read position: a later reserve may compact. */
+	*start = out->len - out->off;
 	msb_buf_put_u32(out, 0);
 	msb_buf_put_u8(out, type);
 	return 0;
@@ -19,14 +20,21 @@ msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start)
 int
 msb_agent_frame_end(struct msb_buf *out, size_t start)
 {
-	size_t flen = out->len - start - 4;
+	size_t pos = out->off + start;
+	size_t flen = out->len - pos - 4;
 
 	if (flen > MSB_AGENT_MAX_FRAME) {
-		out->len = start;
+		msb_agent_frame_abort(out, start);
 		return -1;
 	}
-	msb_buf_poke_u32(out, start, (uint32_t)flen);
+	msb_buf_poke_u32(out, pos, (uint32_t)flen);
 	return 0;
+}
+
+void
+msb_agent_frame_abort(struct msb_buf *out, size_t start)
+{
+	out->len = out->off + start;
 }
 
 int
@@ -60,7 +68,7 @@ static int
 frame_finish(struct msb_buf *out, size_t start, int rc)
 {
 	if (rc != 0) {
-		out->len = start;
+		msb_agent_frame_abort(out, start);
 		return -1;
 	}
 	return msb_agent_frame_end(out, start);

@@ -151,11 +151,14 @@ struct msb_agent_exit {
 
 /*
  * Frame assembly. begin writes the header with a placeholder length and
- * returns its offset; end patches the length. Both fail (-1) when the frame
- * or buffer would exceed its maximum.
+ * returns where it starts, relative to the buffer's read position (so it
+ * stays valid when the buffer compacts, but not across a consume); end
+ * patches the length; abort drops the partial frame. begin and end fail
+ * (-1) when the frame or buffer would exceed its maximum.
  */
 int msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start);
 int msb_agent_frame_end(struct msb_buf *out, size_t start);
+void msb_agent_frame_abort(struct msb_buf *out, size_t start);
 
 /*
  * Finds the next complete frame at the front of in. Returns 1 with type and

@@ -48,7 +48,7 @@ msb_log_level_parse(const char *name, enum msb_log_level *out)
 	return -1;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_emit(const char *func, const char *fmt, va_list ap)
 {
 	char line[2048];

@@ -1,0 +1,16 @@
+#ifndef MSB_CLI_H
+#define MSB_CLI_H
+
+#include "agent_client.h"
+
+/* `msb agent ...`: talk to a guest agent directly (diagnostics and tests). */
+int cmd_agent(int argc, char **argv);
+
+/*
+ * Relays an accepted EXEC between the local terminal or pipes and the
+ * agent until the command exits. Returns the local exit status: the
+ * command's code, or 128+N when it died by signal N.
+ */
+int agent_exec_relay(struct msb_agent_client *c, int tty);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * msb: the command-line front end.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+static int
+usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: msb <command> [args]\n"
+	    "\n"
+	    "commands:\n"
+	    "  agent     talk to a guest agent directly (see 'msb agent --help')\n"
+	    "  version   print the version\n");
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	msb_log_init("msb", MSB_LOG_INFO);
+	if (argc < 2)
+		return usage(stderr, 2);
+	if (strcmp(argv[1], "agent") == 0)
+		return cmd_agent(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("msb %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)
+		return usage(stdout, 0);
+	error("unknown command '%s'", argv[1]);
+	return usage(stderr, 2);
+}

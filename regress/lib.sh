@@ -1,0 +1,71 @@
+# Shared by the integration tests: paths, a private agent, assertions.
+# Source it with: . "$(dirname "$0")/../lib.sh"
+set -u
+
+MSB_SRCDIR=${MSB_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+MSB_BUILDDIR=${MSB_BUILDDIR:-$MSB_SRCDIR}
+MSB="$MSB_BUILDDIR/msb"
+MSB_AGENT="$MSB_BUILDDIR/msb-agent"
+MSB_SFTP_SERVER="$MSB_BUILDDIR/msb-sftp-server"
+
+TEST_NAME=$(basename "$0" .sh)
+TMP=$(mktemp -d "/tmp/msb-$TEST_NAME.XXXXXX")
+AGENT_PID=""
+CLEANUP_CMDS=""
+FAILS=0
+
+cleanup() {
+	eval "$CLEANUP_CMDS"
+	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Adds a shell command to run at exit.
+at_exit() { CLEANUP_CMDS="$1; $CLEANUP_CMDS"; }
+
+skip() { echo "skip: $*"; exit 77; }
+die() { echo "FATAL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+check() { # check DESCRIPTION COMMAND...
+	d=$1; shift
+	if "$@"; then ok "$d"; else fail "$d"; fi
+}
+
+check_eq() { # check_eq DESCRIPTION EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+done_testing() {
+	[ $FAILS -eq 0 ] && { echo "all checks passed"; exit 0; }
+	echo "$FAILS checks failed"; exit 1
+}
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+need_cmd() { for c; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
+
+# Starts msb-agent on a Unix socket in $TMP; sets AGENT_SOCK and AGENT_PID.
+# Extra arguments are a command prefix (e.g. a network namespace).
+start_agent() {
+	[ -x "$MSB_AGENT" ] || die "no agent at $MSB_AGENT (build first)"
+	AGENT_SOCK="$TMP/agent.sock"
+	"$@" "$MSB_AGENT" --listen "unix:$AGENT_SOCK" --log-level verbose 2>"$TMP/agent.log" &
+	AGENT_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$AGENT_SOCK" ] && "$MSB" agent --socket "$AGENT_SOCK" ping >/dev/null 2>&1 && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$TMP/agent.log"
+	die "agent did not come up"
+}
+
+# A shell function: never background it with & (then $! is a subshell and
+# signals do not reach msb); background "$MSB" agent --socket ... instead.
+agent() { "$MSB" agent --socket "$AGENT_SOCK" "$@"; }
+
+# Peak resident memory (VmHWM, KiB) of a process.
+peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }

@@ -1,0 +1,46 @@
+#!/bin/sh
+# The whole test suite on a fresh Debian 12 machine, as root: installs the
+# dependencies, builds with -Werror, runs every test, then the unit and
+# agent tests again under ASan+UBSan, the fuzz targets for a bounded time,
+# and make distcheck. Ends with one line: "N passed, N failed, N skipped".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+jobs=$(nproc 2>/dev/null || echo 2)
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+phase() { # phase NAME COMMAND...: a build step counts as one test
+	name=$1; shift
+	echo "=== $name"
+	if "$@"; then echo "PASS $name"; echo "1 0 0" >> "$results"
+	else echo "FAIL $name"; echo "0 1 0" >> "$results"; fi
+}
+
+suite() { # suite BUILDDIR KIND: regress/run, counted test by test
+	MSB_RESULTS_FILE="$results" MSB_BUILDDIR="$top/$1" MSB_SRCDIR="$top" \
+		"$top/regress/run" "$2"
+}
+
+build() { # build DIR CONFIGURE-ARGS...
+	dir=$1; shift
+	mkdir -p "$dir" && (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" all check-programs)
+}
+
+phase "install dependencies" sh scripts/install-deps.sh || true
+phase "autoreconf" autoreconf -fi
+phase "build (-Werror)" build build --enable-werror
+phase "build (ASan+UBSan)" build build-asan --enable-werror --enable-sanitizers CC=clang
+echo "=== test suite"
+suite build all
+echo "=== test suite under ASan+UBSan (no VM: the agent is dynamic there)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	MSB_TEST_EXCLUDE="guest_boot" suite build-asan all
+for t in "$top"/regress/fuzz/fuzz_*.c; do
+	[ -f "$t" ] || continue
+	n=$(basename "$t" .c)
+	phase "fuzz $n (60 s)" sh -c "make -s -C build regress/fuzz/$n && sh regress/fuzz/run-fuzz.sh build/regress/fuzz/$n ${MSB_FUZZ_SECONDS:-60}"
+done
+phase "make distcheck" make -s -C build distcheck MSB_TESTS=unit
+
+awk '{ p += $1; f += $2; s += $3 } END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' "$results"
