@@ -31,7 +31,6 @@ sftp_handle_add(struct sftp_handles *t, int fd, DIR *dir,
 			h->gen = 1;
 		h->fd = fd;
 		h->dir = dir;
-		t->used++;
 		msb_put_be32(out, (uint32_t)i);
 		msb_put_be32(out + 4, h->gen);
 		return 0;
@@ -63,7 +62,6 @@ sftp_handle_close(struct sftp_handles *t, struct sftp_handle *h)
 	h->in_use = false;
 	h->fd = -1;
 	h->dir = NULL;
-	t->used--;
 	return rc;
 }
 

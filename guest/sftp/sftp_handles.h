@@ -23,7 +23,6 @@ struct sftp_handle {
 
 struct sftp_handles {
 	struct sftp_handle slot[SFTP_MAX_HANDLES];
-	int used;
 };
 
 void sftp_handles_init(struct sftp_handles *t);
