@@ -14,8 +14,9 @@ command -v sftp >/dev/null || { echo "SKIP: OpenSSH sftp client not installed"; 
 
 work=$(mktemp -d /tmp/msb-sftp-fileops.XXXXXX) || exit 1
 trap "" EXIT
-mkdir "$work/local" "$work/remote"
-R="$work/remote"
+# The remote tree's parent is left alone, so ".." in listings stays unchanged.
+mkdir -p "$work/local" "$work/parent/remote"
+R="$work/parent/remote"
 
 cat > "$work/server" <<EOS
 #!/bin/sh
@@ -59,10 +60,10 @@ mkfifo "$R/fifo"
 if [ -x /usr/lib/openssh/sftp-server ]; then
 	for srv in "$work/server" /usr/lib/openssh/sftp-server; do
 		printf 'ls -l\nls -ln\nls -la\nls -lS\nls -lt tmpdir\n' |
-		    (cd "$work/local" && timeout 30 sftp -b - -D "$srv -d $R") > "$work/ls.$(basename "$srv")" 2>&1
+		    (cd "$work/local" && timeout 30 sftp -b - -D "$srv -d $R") > "$work/local/ls.$(basename "$srv")" 2>&1
 	done
 	check "ls -l/-ln/-la identical to OpenSSH's sftp-server" \
-	    'cmp -s "$work/ls.server" "$work/ls.sftp-server"'
+	    'cmp -s "$work/local/ls.server" "$work/local/ls.sftp-server"'
 fi
 run_sftp <<'EOB'
 ls -l
