@@ -1,4 +1,19 @@
 # PID 1 duties of the agent in the microVM.
 noinst_LIBRARIES += guest/init/libmsbinit.a
 guest_init_libmsbinit_a_SOURCES = \
-	guest/init/init.h
+	guest/init/init.h \
+	guest/init/boot_steps.h \
+	guest/init/boot.c \
+	guest/init/cmdline.c \
+	guest/init/mounts.c \
+	guest/init/modules.c \
+	guest/init/switch_root.c \
+	guest/init/hostname.c \
+	guest/init/netconf.c \
+	guest/init/shutdown.c
+dist_noinst_SCRIPTS += guest/init/mkinitramfs.sh
+
+# Runs msb_init_shutdown() as PID 1 of a PID namespace (regress/run runs it).
+check_PROGRAMS += regress/unit/test_init_shutdown
+regress_unit_test_init_shutdown_SOURCES = guest/init/test_shutdown.c
+regress_unit_test_init_shutdown_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
