@@ -81,9 +81,9 @@ msb_agent_put_hello(struct msb_buf *out, const struct msb_agent_hello *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_HELLO, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, m->magic) |
-	    msb_buf_put_u32(out, m->version) |
-	    msb_buf_put_cstring(out, m->software);
+	int rc = msb_buf_put_u32(out, m->magic);
+	rc |= msb_buf_put_u32(out, m->version);
+	rc |= msb_buf_put_cstring(out, m->software);
 	return frame_finish(out, start, rc);
 }
 
@@ -116,8 +116,8 @@ msb_agent_put_error(struct msb_buf *out, uint32_t code, const char *message)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_ERROR, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, code) |
-	    msb_buf_put_cstring(out, message);
+	int rc = msb_buf_put_u32(out, code);
+	rc |= msb_buf_put_cstring(out, message);
 	return frame_finish(out, start, rc);
 }
 
@@ -172,9 +172,9 @@ msb_agent_put_connect(struct msb_buf *out, const struct msb_agent_connect *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_CONNECT, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_cstring(out, m->host) |
-	    msb_buf_put_u32(out, m->port) |
-	    msb_buf_put_u32(out, m->timeout_ms);
+	int rc = msb_buf_put_cstring(out, m->host);
+	rc |= msb_buf_put_u32(out, m->port);
+	rc |= msb_buf_put_u32(out, m->timeout_ms);
 	return frame_finish(out, start, rc);
 }
 
@@ -185,10 +185,10 @@ msb_agent_put_info(struct msb_buf *out, const struct msb_agent_info *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_INFO, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_cstring(out, m->software) |
-	    msb_buf_put_u32(out, m->protocol) |
-	    msb_buf_put_u64(out, m->uptime_ms) |
-	    msb_buf_put_cstring(out, m->hostname);
+	int rc = msb_buf_put_cstring(out, m->software);
+	rc |= msb_buf_put_u32(out, m->protocol);
+	rc |= msb_buf_put_u64(out, m->uptime_ms);
+	rc |= msb_buf_put_cstring(out, m->hostname);
 	return frame_finish(out, start, rc);
 }
 
@@ -227,7 +227,8 @@ msb_agent_put_resize(struct msb_buf *out, uint32_t cols, uint32_t rows)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_RESIZE, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, cols) | msb_buf_put_u32(out, rows);
+	int rc = msb_buf_put_u32(out, cols);
+	rc |= msb_buf_put_u32(out, rows);
 	return frame_finish(out, start, rc);
 }
 
@@ -238,9 +239,9 @@ msb_agent_put_exit(struct msb_buf *out, const struct msb_agent_exit *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_EXIT, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, m->kind) |
-	    msb_buf_put_u32(out, m->value) |
-	    msb_buf_put_u8(out, m->core_dumped ? 1 : 0);
+	int rc = msb_buf_put_u32(out, m->kind);
+	rc |= msb_buf_put_u32(out, m->value);
+	rc |= msb_buf_put_u8(out, m->core_dumped ? 1 : 0);
 	return frame_finish(out, start, rc);
 }
 
@@ -348,6 +349,9 @@ msb_agent_get_exec(const uint8_t *p, size_t n, struct msb_agent_exec *m)
 		msb_get_u32(&r, &m->cols);
 		msb_get_u32(&r, &m->rows);
 	}
+	/* The agent's own cwd is no business of the host: only absolute. */
+	if (!r.error && m->cwd[0] != '\0' && m->cwd[0] != '/')
+		r.error = true;
 	for (uint32_t i = 0; !r.error && i < m->envc; i++) {
 		if (strchr(m->env[i], '=') == NULL || m->env[i][0] == '=')
 			r.error = true;
