@@ -13,11 +13,3 @@ guest_init_libmsbinit_a_SOURCES = \
 	guest/init/shutdown.c
 dist_noinst_SCRIPTS += guest/init/mkinitramfs.sh
 
-# Runs msb_init_shutdown() as PID 1 of a PID namespace (regress/run runs it).
-check_PROGRAMS += regress/unit/test_init_shutdown
-regress_unit_test_init_shutdown_SOURCES = guest/init/test_shutdown.c
-regress_unit_test_init_shutdown_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
-
-check_PROGRAMS += regress/unit/test_init_cmdline
-regress_unit_test_init_cmdline_SOURCES = guest/init/test_cmdline.c
-regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
