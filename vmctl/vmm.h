@@ -22,13 +22,14 @@ struct vmm {
 	struct sandbox_config cfg;
 	char dir[PATH_MAX];
 	char kernel[PATH_MAX], initrd[PATH_MAX], disk[PATH_MAX];
-	char console_log[PATH_MAX], qmp_socket[PATH_MAX];
+	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_socket[PATH_MAX];
 	char vhost_socket[PATH_MAX], vsock_socket[PATH_MAX];
 	struct sandbox_status status;
 	pid_t qemu_pid;
 	int qemu_pidfd;
 	struct qmp *qmp;
 	bool stopping;        /* a stop was asked for: an exit is not a crash */
+	char shutdown_reason[64];  /* from QEMU's SHUTDOWN event */
 };
 
 /* The vsock backend thread. */
