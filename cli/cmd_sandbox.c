@@ -94,7 +94,7 @@ cmd_create(int argc, char **argv)
 
 	sandbox_config_defaults(&cfg);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i':
 			if (msb_name_check(optarg, &why) != 0)
@@ -248,8 +248,11 @@ sandbox_start(const char *name, bool quiet)
 	long ms;
 	char accel[8];
 	if (sscanf(line, "ok %ld %7s", &ms, accel) == 2) {
-		if (!quiet)
-			info("sandbox '%s' started in %.2f s (%s)", name, ms / 1000.0, accel);
+		if (!quiet) {
+			bool why = sandbox_status_read(name, &st) == 0 && st.reason[0] != '\0';
+			info("sandbox '%s' started in %.2f s (%s%s%s)", name, ms / 1000.0, accel,
+			    why ? ": " : "", why ? st.reason : "");
+		}
 		return 0;
 	}
 	if (strncmp(line, "error ", 6) == 0)

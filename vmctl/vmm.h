@@ -38,8 +38,9 @@ void vmm_vsock_stop(void);
 
 /*
  * Boots QEMU with the accelerator the config asks for (falling back from
- * KVM to TCG under auto) and waits for the agent. Fills v->status. Returns
- * the milliseconds to readiness, or -1 with a message for the user in err.
+ * KVM to TCG under auto) and waits for the agent. Fills v->status (accel,
+ * and in reason why TCG was chosen). Returns the milliseconds from the
+ * start to readiness, all attempts included, or -1 with a message in err.
  */
 long vmm_boot(struct vmm *v, char *err, size_t errlen);
 /* Asks the guest to power off, then QEMU to quit, then kills it. */

@@ -92,7 +92,7 @@ qemu_log_tail(const char *path, char *buf, size_t len)
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] != '\0')
-			snprintf(buf, len, "%s", line);
+			snprintf(buf, len, "%.200s", line);
 	}
 	fclose(fp);
 }
@@ -101,7 +101,6 @@ qemu_log_tail(const char *path, char *buf, size_t len)
 static int
 spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 {
-	char qlog[PATH_MAX];
 	const char *qemu = getenv("MSB_QEMU");
 	struct qemu_launch l = {
 		.qemu = qemu != NULL && qemu[0] != '\0' ? qemu : "qemu-system-x86_64",
@@ -113,7 +112,6 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 	};
 	int status[2];
 
-	snprintf(qlog, sizeof(qlog), "%s/qemu.log", v->dir);
 	char **argv = qemu_argv_build(&l);
 	if (argv == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -130,7 +128,7 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 	pid_t pid = fork();
 	if (pid == 0) {
 		int e;
-		int log = open(qlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int log = open(v->qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		sigset_t none;
 		sigemptyset(&none);
@@ -244,11 +242,10 @@ qmp_event(void *arg, const char *name, const struct json_value *data)
 		snprintf(v->shutdown_reason, sizeof(v->shutdown_reason), "guest-panic");
 }
 
-/* One boot attempt with one accelerator; ms to readiness or -1. */
-static long
+/* One boot attempt with one accelerator; 0 once the agent answers, or -1. */
+static int
 boot_once(struct vmm *v, bool kvm, char *err, size_t errlen)
 {
-	int64_t start = msb_now_ms();
 	struct qmp_callbacks cb = { .event = qmp_event, .arg = v };
 
 	if (spawn_qemu(v, kvm, err, errlen) != 0)
@@ -273,7 +270,7 @@ boot_once(struct vmm *v, bool kvm, char *err, size_t errlen)
 		kill_qemu(v);
 		return -1;
 	}
-	return (long)(msb_now_ms() - start);
+	return 0;
 }
 
 /* Whether an earlier boot found KVM hanging on this host (and when). */
@@ -297,10 +294,10 @@ kvm_known_broken(const char *verdict, char *why, size_t len)
 long
 vmm_boot(struct vmm *v, char *err, size_t errlen)
 {
+	int64_t start = msb_now_ms();
 	char verdict[PATH_MAX];
 	bool try_kvm = v->cfg.accel == SANDBOX_ACCEL_KVM;
 
-	snprintf(v->qemu_log, sizeof(v->qemu_log), "%s/qemu.log", v->dir);
 	if (msb_home_path(verdict, sizeof(verdict), "kvm-hangs") != 0)
 		verdict[0] = '\0';
 	v->status.reason[0] = '\0';
@@ -315,15 +312,14 @@ vmm_boot(struct vmm *v, char *err, size_t errlen)
 			close(fd);
 	}
 	if (try_kvm) {
-		long ms = boot_once(v, true, err, errlen);
-		if (ms >= 0) {
+		if (boot_once(v, true, err, errlen) >= 0) {
 			strcpy(v->status.accel, "kvm");
-			return ms;
+			return (long)(msb_now_ms() - start);
 		}
 		if (v->cfg.accel == SANDBOX_ACCEL_KVM)
 			return -1;
 		snprintf(v->status.reason, sizeof(v->status.reason),
-		    "KVM boot failed, fell back to TCG: %s", err);
+		    "KVM boot failed, fell back to TCG: %.180s", err);
 		info("%s", v->status.reason);
 		FILE *fp = verdict[0] ? fopen(verdict, "we") : NULL;
 		if (fp != NULL) {
@@ -331,8 +327,8 @@ vmm_boot(struct vmm *v, char *err, size_t errlen)
 			fclose(fp);
 		}
 	}
-	long ms = boot_once(v, false, err, errlen);
-	if (ms >= 0)
-		strcpy(v->status.accel, "tcg");
-	return ms;
+	if (boot_once(v, false, err, errlen) < 0)
+		return -1;
+	strcpy(v->status.accel, "tcg");
+	return (long)(msb_now_ms() - start);
 }

@@ -76,6 +76,7 @@ set_paths(struct vmm *v)
 	bad |= snprintf(v->kernel, sizeof(v->kernel), "%s/vmlinuz", img) >= (int)sizeof(v->kernel);
 	bad |= snprintf(v->initrd, sizeof(v->initrd), "%s/initramfs.cpio.gz", img) >= (int)sizeof(v->initrd);
 	bad |= snprintf(v->disk, sizeof(v->disk), "%s/disk.img", v->dir) >= (int)sizeof(v->disk);
+	bad |= snprintf(v->qemu_log, sizeof(v->qemu_log), "%s/qemu.log", v->dir) >= (int)sizeof(v->qemu_log);
 	bad |= snprintf(v->console_log, sizeof(v->console_log), "%s/console.log", v->dir) >= (int)sizeof(v->console_log);
 	bad |= snprintf(v->qmp_socket, sizeof(v->qmp_socket), "%s/qmp.sock", v->dir) >= (int)sizeof(v->qmp_socket);
 	bad |= snprintf(v->vhost_socket, sizeof(v->vhost_socket), "%s/vhost-user.sock", v->dir) >= (int)sizeof(v->vhost_socket);
@@ -258,7 +259,7 @@ main(int argc, char **argv)
 		unlink(v.qmp_socket);
 		v.status.state = SANDBOX_STOPPED;
 		v.status.vmm_pid = 0;
-		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %s", err);
+		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %.200s", err);
 		sandbox_state_write(name, &v.status);
 		give_up("%s", err);
 	}
