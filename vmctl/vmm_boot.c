@@ -236,6 +236,8 @@ qmp_event(void *arg, const char *name, const struct json_value *data)
 	const char *why = reason != NULL ? json_string(reason) : NULL;
 
 	info_f("QEMU event %s%s%s", name, why ? ": " : "", why ? why : "");
+	if (strcmp(name, "STOP") == 0)
+		error("the guest was paused by QEMU (STOP event); see %s", v->qemu_log);
 	if (strcmp(name, "SHUTDOWN") == 0 && why != NULL)
 		snprintf(v->shutdown_reason, sizeof(v->shutdown_reason), "%s", why);
 	else if (strcmp(name, "GUEST_PANICKED") == 0)
@@ -270,6 +272,14 @@ boot_once(struct vmm *v, bool kvm, char *err, size_t errlen)
 		kill_qemu(v);
 		return -1;
 	}
+	struct json_value *st = NULL;
+	if (qmp_execute(v->qmp, "query-status", NULL, &st, QMP_CONNECT_MS) == QMP_OK) {
+		const struct json_value *run = json_get(st, "status");
+		verbose_f("QEMU status: %s", run != NULL && json_string(run) ? json_string(run) : "?");
+	} else {
+		error_f("query-status: %s", qmp_error_desc(v->qmp));
+	}
+	json_free(st);
 	return 0;
 }
 

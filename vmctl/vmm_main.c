@@ -119,6 +119,11 @@ vmm_shutdown(struct vmm *v, bool force)
 		if (vmm_wait_qemu(v, GUEST_POWEROFF_MS, &ws))
 			return;
 	}
+	/* The ACPI power button: a guest that handles it gets a last chance. */
+	if (!force && v->qmp != NULL &&
+	    qmp_execute(v->qmp, "system_powerdown", NULL, NULL, QMP_QUIT_MS) == QMP_OK &&
+	    vmm_wait_qemu(v, QMP_QUIT_MS, &ws))
+		return;
 	if (v->qmp != NULL && qmp_execute(v->qmp, "quit", NULL, NULL, QMP_QUIT_MS) == QMP_OK &&
 	    vmm_wait_qemu(v, QMP_QUIT_MS, &ws))
 		return;
