@@ -150,6 +150,7 @@ main(int argc, char **argv)
 	}
 	qmp_version(q, &major, &minor, &micro);
 	printf("connected qemu %d.%d.%d\n", major, minor, micro);
+	fflush(stdout);
 	for (int i = optind + 1; i < argc && rc == 0; i++) {
 		if (strncmp(argv[i], "exec:", 5) == 0)
 			rc = step_exec(q, argv[i] + 5, timeout_ms);
