@@ -141,8 +141,10 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc || timeout_ms <= 0)
 		fatal("usage: qmp-probe [-t MS] SOCKET STEP...");
-	if ((q = qmp_new(&cb)) == NULL)
-		fatal("out of memory");
+	if ((q = qmp_new(&cb)) == NULL) {
+		error("out of memory");
+		return 2;
+	}
 	if ((rc = qmp_connect(q, argv[optind], timeout_ms)) != QMP_OK) {
 		report(q, "connect", rc);
 		qmp_free(q);
