@@ -6,6 +6,11 @@
 /* `msb agent ...`: talk to a guest agent directly (diagnostics and tests). */
 int cmd_agent(int argc, char **argv);
 
+/* msb create | start | stop | rm | ls (argv[0] is the command). */
+int cmd_sandbox(int argc, char **argv);
+/* Starts a sandbox unless it runs already; exits with a message on failure. */
+int sandbox_start(const char *name, bool quiet);
+
 /*
  * Relays an accepted EXEC between the local terminal or pipes and the
  * agent until the command exits. Returns the local exit status: the
