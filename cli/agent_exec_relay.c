@@ -22,6 +22,7 @@ struct exec_client {
 	struct msb_agent_client *c;
 	uint32_t credit;
 	bool stdin_done;
+	bool agent_gone;    /* the agent stopped reading: send nothing more */
 	bool exited;
 	int status;
 };
@@ -101,6 +102,26 @@ read_agent(struct exec_client *x)
 	return 0;
 }
 
+/*
+ * Sends what is queued. The agent closes its end right after EXIT, so a
+ * write can fail while the EXIT is still waiting to be read: stop sending
+ * then, and let the reads decide how the command ended.
+ */
+static int
+flush_to_agent(struct exec_client *x)
+{
+	if (x->agent_gone)
+		return 0;
+	if (msb_flush_buf(x->c->fd, &x->c->out) == 0)
+		return 0;
+	if (errno != EPIPE && errno != ECONNRESET)
+		return -1;
+	x->agent_gone = true;
+	x->stdin_done = true;
+	msb_buf_reset(&x->c->out);
+	return 0;
+}
+
 static int
 send_stdin(struct exec_client *x)
 {
@@ -120,7 +141,7 @@ send_stdin(struct exec_client *x)
 		if (msb_agent_put_data(&x->c->out, MSB_AGENT_STDIN, buf, (size_t)n) != 0)
 			return -1;
 	}
-	return msb_flush_buf(x->c->fd, &x->c->out);
+	return flush_to_agent(x);
 }
 
 static int
@@ -141,7 +162,7 @@ forward_signal(struct exec_client *x, int sfd)
 		if (rc != 0)
 			return -1;
 	}
-	return msb_flush_buf(x->c->fd, &x->c->out);
+	return flush_to_agent(x);
 }
 
 int
