@@ -17,6 +17,7 @@ usage(FILE *fp, int status)
 	    "\n"
 	    "commands:\n"
 	    "  agent     talk to a guest agent directly (see 'msb agent --help')\n"
+	    "  image     build, list and remove guest images (see 'msb image help')\n"
 	    "  version   print the version\n");
 	return status;
 }
@@ -29,6 +30,8 @@ main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (strcmp(argv[1], "agent") == 0)
 		return cmd_agent(argc - 1, argv + 1);
+	if (strcmp(argv[1], "image") == 0)
+		return cmd_image(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("msb %s\n", PACKAGE_VERSION);
 		return 0;
