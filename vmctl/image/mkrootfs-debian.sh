@@ -116,6 +116,8 @@ take() { # take required|optional
 		if [ "$progs" = '*' ]; then
 			programs "$pkg" >"$work/list" || die "cannot list $pkg"
 		else
+			# Split on purpose: absolute paths, no wildcards.
+			# shellcheck disable=SC2086
 			printf '%s\n' $progs >"$work/list"
 		fi
 		while IFS= read -r f; do
