@@ -8,6 +8,11 @@ int cmd_agent(int argc, char **argv);
 /* `msb image ...`: build, list and remove guest images. */
 int cmd_image(int argc, char **argv);
 
+/* msb create | start | stop | rm | ls (argv[0] is the command). */
+int cmd_sandbox(int argc, char **argv);
+/* Starts a sandbox unless it runs already; exits with a message on failure. */
+int sandbox_start(const char *name, bool quiet);
+
 /*
  * Relays an accepted EXEC between the local terminal or pipes and the
  * agent until the command exits. Returns the local exit status: the

@@ -25,7 +25,7 @@ static int
 usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: msb agent [--socket PATH] <request>\n"
+	    "usage: msb agent [--socket PATH | --vsock PATH] <request>\n"
 	    "\n"
 	    "requests:\n"
 	    "  ping                        check that the agent answers\n"
@@ -43,7 +43,9 @@ usage(FILE *fp, int status)
 	    "  sftp [--user U]             speak SFTP on stdin/stdout (for sftp -D)\n"
 	    "  shutdown [--reboot]         power the guest off (on a host agent: stop it)\n"
 	    "\n"
-	    "The socket defaults to $MSB_AGENT_SOCKET.\n");
+	    "The socket defaults to $MSB_AGENT_SOCKET. --vsock PATH reaches the agent in\n"
+	    "a microVM through its hybrid-vsock socket (guest port %u).\n",
+	    MSB_AGENT_VSOCK_PORT);
 	return status;
 }
 
@@ -222,9 +224,10 @@ cmd_agent(int argc, char **argv)
 {
 	const char *sock = getenv("MSB_AGENT_SOCKET");
 	struct msb_agent_client c;
-	int i = 1, rc;
+	int i = 1, rc, vsock = 0;
 
-	if (argc > i + 1 && strcmp(argv[i], "--socket") == 0) {
+	if (argc > i + 1 && (strcmp(argv[i], "--socket") == 0 || strcmp(argv[i], "--vsock") == 0)) {
+		vsock = argv[i][2] == 'v';
 		sock = argv[i + 1];
 		i += 2;
 	}
@@ -234,7 +237,8 @@ cmd_agent(int argc, char **argv)
 		fatal("no agent socket: pass --socket PATH or set MSB_AGENT_SOCKET");
 	signal(SIGPIPE, SIG_IGN);
 	msb_agent_client_init(&c);
-	if (msb_agent_client_connect_unix(&c, sock) != 0)
+	if ((vsock ? msb_agent_client_connect_vsock(&c, sock, MSB_AGENT_VSOCK_PORT) :
+	    msb_agent_client_connect_unix(&c, sock)) != 0)
 		fatal("%s", c.err);
 
 	const char *req = argv[i];

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@ msb_agent_client_init(struct msb_agent_client *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->timeout_ms = MSB_AGENT_CLIENT_TIMEOUT_MS;
 	msb_buf_init(&c->in, MSB_AGENT_MAX_FRAME + 4);
 	msb_buf_init(&c->out, MSB_AGENT_MAX_FRAME + 4);
 }
@@ -35,7 +37,7 @@ static int
 read_reply(struct msb_agent_client *c, const char *what, uint8_t *type,
     const uint8_t **body, size_t *len)
 {
-	int rc = msb_read_frame(c->fd, &c->in, MSB_AGENT_CLIENT_TIMEOUT_MS, type, body, len);
+	int rc = msb_read_frame(c->fd, &c->in, c->timeout_ms, type, body, len);
 
 	if (rc == 0)
 		errno = 0;
@@ -69,8 +71,8 @@ msb_agent_client_hello(struct msb_agent_client *c, int fd)
 	return 0;
 }
 
-int
-msb_agent_client_connect_unix(struct msb_agent_client *c, const char *path)
+static int
+dial_unix(struct msb_agent_client *c, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
@@ -88,6 +90,85 @@ msb_agent_client_connect_unix(struct msb_agent_client *c, const char *path)
 		errno = saved;
 		snprintf(c->err, sizeof(c->err), "cannot reach the agent at %s: %s",
 		    path, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+int
+msb_agent_client_connect_unix(struct msb_agent_client *c, const char *path)
+{
+	int fd = dial_unix(c, path);
+
+	return fd < 0 ? -1 : msb_agent_client_hello(c, fd);
+}
+
+/*
+ * Reads the backend's one-line answer a byte at a time: whatever follows it
+ * belongs to the agent and must stay in the socket.
+ */
+static int
+read_vsock_answer(struct msb_agent_client *c, int fd, uint32_t port)
+{
+	char line[32];
+	size_t n = 0;
+	int64_t deadline = msb_now_ms() + c->timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - msb_now_ms();
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return fail(c, "waiting for the vsock backend");
+		}
+		int pr = poll(&pfd, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return fail(c, "poll");
+		if (pr == 0)
+			continue;
+		ssize_t r = read(fd, &line[n], 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return fail(c, "reading the vsock backend's answer");
+		if (r == 0) {
+			snprintf(c->err, sizeof(c->err),
+			    "nothing answers on guest vsock port %u (is the guest up?)", port);
+			return -1;
+		}
+		if (line[n] == '\n')
+			break;
+		if (++n == sizeof(line) - 1) {
+			errno = EPROTO;
+			return fail(c, "vsock backend answer");
+		}
+	}
+	line[n] = '\0';
+	unsigned long host_port;
+	char tail;
+	if (sscanf(line, "OK %lu%c", &host_port, &tail) != 1) {
+		errno = EPROTO;
+		return fail(c, "vsock backend answer");
+	}
+	return 0;
+}
+
+int
+msb_agent_client_connect_vsock(struct msb_agent_client *c, const char *uds_path,
+    uint32_t port)
+{
+	char req[32];
+	int fd = dial_unix(c, uds_path);
+
+	if (fd < 0)
+		return -1;
+	int n = snprintf(req, sizeof(req), "CONNECT %u\n", port);
+	if (msb_write_all(fd, req, (size_t)n) != 0 || read_vsock_answer(c, fd, port) != 0) {
+		if (c->err[0] == '\0')
+			fail(c, "sending CONNECT to the vsock backend");
+		close(fd);
 		return -1;
 	}
 	return msb_agent_client_hello(c, fd);

@@ -12,6 +12,7 @@
 
 struct msb_agent_client {
 	int fd;
+	int timeout_ms;      /* for each reply; MSB_AGENT_CLIENT_TIMEOUT_MS by default */
 	struct msb_buf in, out;
 	uint32_t err_code;   /* the agent's ERROR code after a refused request */
 	char err[512];       /* what went wrong, for the user */
@@ -20,6 +21,14 @@ struct msb_agent_client {
 void msb_agent_client_init(struct msb_agent_client *c);
 /* Connects to an agent listening on a Unix socket and exchanges hellos. */
 int msb_agent_client_connect_unix(struct msb_agent_client *c, const char *path);
+/*
+ * Reaches an agent through a hybrid-vsock Unix socket (the sandbox's
+ * vsock.sock): writes "CONNECT <port>\n", expects "OK <host port>\n", then
+ * exchanges hellos. The backend closes without answering when nothing
+ * listens on the guest port.
+ */
+int msb_agent_client_connect_vsock(struct msb_agent_client *c, const char *uds_path,
+    uint32_t port);
 /* Exchanges hellos over an already connected stream (takes ownership of fd). */
 int msb_agent_client_hello(struct msb_agent_client *c, int fd);
 /*

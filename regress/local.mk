@@ -10,3 +10,6 @@ check-local: $(check_PROGRAMS) $(bin_PROGRAMS) $(pkglibexec_PROGRAMS)
 # Builds what regress/run needs without running it.
 check-programs: $(check_PROGRAMS)
 .PHONY: check-programs
+
+clean-local:
+	rm -rf regress/logs regress/fuzz/crashes

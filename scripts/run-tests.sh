@@ -27,6 +27,7 @@ build() { # build DIR CONFIGURE-ARGS...
 	mkdir -p "$dir" && (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" all check-programs)
 }
 
+started=$(date +%s)
 phase "install dependencies" sh scripts/install-deps.sh || true
 phase "autoreconf" autoreconf -fi
 phase "build (-Werror)" build build --enable-werror
@@ -39,8 +40,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 for t in "$top"/regress/fuzz/fuzz_*.c; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .c)
-	phase "fuzz $n (60 s)" sh -c "make -s -C build regress/fuzz/$n && sh regress/fuzz/run-fuzz.sh build/regress/fuzz/$n ${MSB_FUZZ_SECONDS:-60}"
+	phase "fuzz $n (${MSB_FUZZ_SECONDS:-60} s)" sh -c "make -s -C build regress/fuzz/$n &&
+		MSB_BUILDDIR='$top/build' MSB_SRCDIR='$top' sh regress/fuzz/run-fuzz.sh $n ${MSB_FUZZ_SECONDS:-60}"
 done
 phase "make distcheck" make -s -C build distcheck MSB_TESTS=unit
 
+echo "=== finished in $(( $(date +%s) - started )) s"
 awk '{ p += $1; f += $2; s += $3 } END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' "$results"

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 
 #include "helpers.h"
-#include "log.h"
 
 int
 msb_helper_path(char *buf, size_t len, const char *name)
@@ -14,9 +13,5 @@ msb_helper_path(char *buf, size_t len, const char *name)
 	if (dir == NULL || dir[0] == '\0')
 		dir = PKGLIBEXECDIR;
 	int n = snprintf(buf, len, "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= len) {
-		error_f("path of helper %s is too long", name);
-		return -1;
-	}
-	return 0;
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

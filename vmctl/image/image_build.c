@@ -94,8 +94,11 @@ make_initramfs(const char *tmp, const char *kver)
 	char helper[PATH_MAX], agent[PATH_MAX], out[PATH_MAX];
 
 	if (msb_helper_path(helper, sizeof(helper), MKINITRAMFS_HELPER) != 0 ||
-	    msb_helper_path(agent, sizeof(agent), AGENT_HELPER) != 0 ||
-	    path_in(out, sizeof(out), tmp, IMAGE_INITRAMFS) != 0)
+	    msb_helper_path(agent, sizeof(agent), AGENT_HELPER) != 0) {
+		error("helper paths too long: check MSB_LIBEXECDIR");
+		return -1;
+	}
+	if (path_in(out, sizeof(out), tmp, IMAGE_INITRAMFS) != 0)
 		return -1;
 	char *argv[] = {
 		helper, "--kernel-version", (char *)kver, "--agent", agent,

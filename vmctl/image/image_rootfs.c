@@ -20,8 +20,10 @@ image_rootfs_default(const char *staging)
 {
 	char helper[PATH_MAX];
 
-	if (msb_helper_path(helper, sizeof(helper), MKROOTFS_HELPER) != 0)
+	if (msb_helper_path(helper, sizeof(helper), MKROOTFS_HELPER) != 0) {
+		error("path of %s too long: check MSB_LIBEXECDIR", MKROOTFS_HELPER);
 		return -1;
+	}
 	if (access(helper, X_OK) != 0) {
 		error("cannot run %s: %s (is msb installed?)", helper, strerror(errno));
 		return -1;

@@ -1,9 +1,7 @@
-# Guest images: msb image build/ls/rm, and the helper lookup they use.
+# Guest images: msb image build/ls/rm. Links with vmctl/libmsbvmctl.a
+# (msb_home, helpers).
 noinst_LIBRARIES += vmctl/image/libmsbimage.a
-vmctl_image_libmsbimage_a_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DPKGLIBEXECDIR=\"$(pkglibexecdir)\"
 vmctl_image_libmsbimage_a_SOURCES = \
-	vmctl/helpers.c vmctl/helpers.h \
 	vmctl/image/image.h \
 	vmctl/image/image_int.h \
 	vmctl/image/image_build.c \
