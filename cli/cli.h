@@ -5,6 +5,8 @@
 
 /* `msb agent ...`: talk to a guest agent directly (diagnostics and tests). */
 int cmd_agent(int argc, char **argv);
+/* `msb image ...`: build, list and remove guest images. */
+int cmd_image(int argc, char **argv);
 
 /* msb create | start | stop | rm | ls (argv[0] is the command). */
 int cmd_sandbox(int argc, char **argv);
