@@ -11,5 +11,4 @@ guest_init_libmsbinit_a_SOURCES = \
 	guest/init/hostname.c \
 	guest/init/netconf.c \
 	guest/init/shutdown.c
-dist_noinst_SCRIPTS += guest/init/mkinitramfs.sh
 

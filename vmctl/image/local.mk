@@ -18,7 +18,7 @@ vmctl_image_libmsbimage_a_SOURCES = \
 # The scripts msb image build runs, under their installed names. make puts
 # them in the build tree too, beside msb-agent, so that MSB_LIBEXECDIR=
 # $(builddir) finds every helper without an install.
-pkglibexec_SCRIPTS = msb-mkinitramfs msb-mkrootfs-debian
+pkglibexec_SCRIPTS += msb-mkinitramfs msb-mkrootfs-debian
 CLEANFILES += msb-mkinitramfs msb-mkrootfs-debian
 EXTRA_DIST += vmctl/image/mkrootfs-debian.sh guest/init/mkinitramfs.sh
 
