@@ -89,6 +89,7 @@ cmd_create(int argc, char **argv)
 	struct sandbox_config cfg;
 	char dir[PATH_MAX], path[PATH_MAX], rootfs[PATH_MAX], err[2048];
 	const char *why;
+	bool bad = false;
 	uint64_t u;
 	int ch;
 
@@ -131,10 +132,11 @@ cmd_create(int argc, char **argv)
 				fatal("--accel takes auto, kvm or tcg, not '%s'", optarg);
 			break;
 		default:
-			return 2;
+			bad = true;
+			break;
 		}
 	}
-	if (optind != argc - 1) {
+	if (bad || optind != argc - 1) {
 		error("usage: msb create NAME [--image IMG] [--memory MiB] [--cpus N] "
 		    "[--disk-size SIZE] [--net none|user] [--accel auto|kvm|tcg]");
 		return 2;

@@ -21,10 +21,12 @@ no_leftovers() { # no vmm or QEMU process, no sockets
 }
 
 for bad in ../x -x a/b .hidden "$(printf 'x%.0s' $(seq 65))"; do
-	"$MSB" create "$bad" 2>"$TMP/err"; rc=$?
+	"$MSB" create -- "$bad" 2>"$TMP/err"; rc=$?
 	check "create '$bad' is refused (exit $rc)" [ $rc -ne 0 ]
 	check "... with a reason" grep -q "invalid sandbox name" "$TMP/err"
 done
+"$MSB" create --bogus box 2>"$TMP/err"; rc=$?
+check "an unknown option is refused with the usage (exit $rc)" [ $rc -eq 2 ] && grep -q "usage: msb create" "$TMP/err"
 check "no sandbox directory was made" [ -z "$(ls -A "$MSB_HOME/sandboxes" 2>/dev/null)" ]
 
 # The default image is built on first use.
