@@ -17,6 +17,7 @@
 #include "agent_io.h"
 #include "cli.h"
 #include "log.h"
+#include "signals.h"
 
 struct exec_client {
 	struct msb_agent_client *c;
@@ -168,25 +169,19 @@ forward_signal(struct exec_client *x, int sfd)
 int
 agent_exec_relay(struct msb_agent_client *c, int tty)
 {
-	static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, 0 };
 	struct exec_client x = { .c = c };
 	struct termios saved;
-	sigset_t set, old;
+	sigset_t old;
 	int rc = 0;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(relayed) / sizeof(relayed[0]); i++) {
-		sigaddset(&set, relayed[i]);
-		/* An ignored signal never reaches a signalfd, and shells start
-		 * background jobs with SIGINT ignored: relay it all the same. */
-		if (signal(relayed[i], SIG_DFL) == SIG_ERR)
+	/* An ignored signal never reaches a signalfd, and shells start
+	 * background jobs with SIGINT ignored: relay it all the same. */
+	for (const int *s = relayed; *s != 0; s++) {
+		if (signal(*s, SIG_DFL) == SIG_ERR)
 			fatal_f("signal: %s", strerror(errno));
 	}
-	if (sigprocmask(SIG_BLOCK, &set, &old) != 0)
-		fatal_f("sigprocmask: %s", strerror(errno));
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		fatal_f("signalfd: %s", strerror(errno));
+	int sfd = msb_signalfd(relayed, &old);
 	/* With a local terminal, keys go to the remote terminal untouched. */
 	if (tty) {
 		struct termios raw;

@@ -7,4 +7,5 @@ lib_libmsbcore_a_SOURCES = \
 	lib/agent_proto.c lib/agent_proto.h \
 	lib/agent_io.c lib/agent_io.h \
 	lib/relay.c lib/relay.h \
+	lib/signals.c lib/signals.h \
 	lib/agent_client.c lib/agent_client.h

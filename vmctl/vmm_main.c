@@ -21,6 +21,7 @@
 
 #include "agent_client.h"
 #include "log.h"
+#include "signals.h"
 #include "qmp/qmp.h"
 #include "vmm.h"
 
@@ -213,9 +214,7 @@ main(int argc, char **argv)
 			ready_fd = atoi(optarg);
 			break;
 		case 'L':
-			if (msb_log_level_parse(optarg, &level) != 0)
-				fatal("unknown log level '%s'", optarg);
-			msb_log_set_level(level);
+			msb_log_level_option(optarg);
 			break;
 		default:
 			fatal("usage: msb-vmm --name NAME [--ready-fd FD] [--log-level LEVEL]");
@@ -235,17 +234,8 @@ main(int argc, char **argv)
 		give_up(errno == EWOULDBLOCK ? "sandbox '%s' is already running" :
 		    "cannot lock sandbox '%s'", name);
 
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
-		fatal_f("sigprocmask: %s", strerror(errno));
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		fatal_f("signalfd: %s", strerror(errno));
+	static const int stops[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0 };
+	int sfd = msb_signalfd(stops, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	v.status = (struct sandbox_status){ .state = SANDBOX_STARTING, .vmm_pid = getpid() };

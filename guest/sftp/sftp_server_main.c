@@ -43,9 +43,7 @@ main(int argc, char **argv)
 			/* Logs always go to stderr; accepted for sftp-server compatibility. */
 			break;
 		case 'l':
-			if (msb_log_level_parse(optarg, &level) != 0)
-				fatal("unknown log level \"%s\"", optarg);
-			msb_log_set_level(level);
+			msb_log_level_option(optarg);
 			break;
 		case 'R':
 			opts.read_only = 1;
