@@ -56,6 +56,7 @@ struct dchan {
 	bool used, open, done;
 	bool relay;          /* stdin/stdout/stderr belong to this channel */
 	uint32_t credit;     /* DATA we may send */
+	uint32_t owed;       /* output consumed, credit not yet granted back */
 	bool close_rcvd, close_sent, eof_sent;
 	int status;          /* -1 until EXIT_STATUS/SIGNAL */
 	struct msb_buf out;  /* collected output (multi) */
@@ -69,7 +70,7 @@ static struct {
 	const char *session_bin, *agent, *user, *guest_user, *forced, *env_allow;
 	const char *audit_path, *pidfile, *term;
 	uint32_t flags, idle_s, log_level, cols, rows;
-	bool pty, rss, no_grant;
+	bool pty, rss;
 	int grant_delay_ms;
 	char *env[32];
 	int nenv;
@@ -178,7 +179,7 @@ new_chan(void)
 			/* Ids that are not small indexes catch any mix-up. */
 			c->id = 1000 + i;
 			c->status = -1;
-			c->credit = MSB_MUX_WINDOW;
+			c->credit = MSB_MUX_CHAN_WINDOW;
 			msb_buf_init(&c->out, COLLECT_MAX);
 			return c;
 		}
@@ -255,13 +256,16 @@ close_chan(struct dchan *c)
 	c->close_sent = true;
 }
 
+/* Grants in quarter windows, as an SSH peer adjusts its window. */
 static void
 grant(struct dchan *c, size_t n)
 {
-	if (n == 0 || opt.no_grant || c->close_sent)
+	c->owed += (uint32_t)n;
+	if (c->owed < MSB_MUX_CHAN_WINDOW / 4 || c->close_sent)
 		return;
-	struct msb_mux m = { .type = MSB_MUX_WINDOW, .chan = c->id, .n = (uint32_t)n };
+	struct msb_mux m = { .type = MSB_MUX_WINDOW, .chan = c->id, .n = c->owed };
 	send_mux(&m);
+	c->owed = 0;
 }
 
 static void
@@ -287,8 +291,13 @@ on_reply(struct dchan *c, bool ok)
 {
 	if (c->npending == 0)
 		die("channel %u: REQ_REPLY without a request", c->id);
-	if (!ok)
+	if (!ok) {
 		fprintf(stderr, "driver: %s refused\n", c->pending[0]);
+		/* As ssh does when its program request fails. */
+		if (strcmp(c->pending[0], "exec") == 0 || strcmp(c->pending[0], "shell") == 0 ||
+		    strcmp(c->pending[0], "subsystem") == 0)
+			close_chan(c);
+	}
 	memmove(c->pending[0], c->pending[1], sizeof(c->pending[0]) * 7);
 	c->npending--;
 }
@@ -315,7 +324,7 @@ on_mux_frame(const struct msb_mux *m)
 		break;
 	case MSB_MUX_DATA:
 	case MSB_MUX_EXT_DATA:
-		if (m->len > MSB_MUX_WINDOW)
+		if (m->len > MSB_MUX_CHAN_WINDOW)
 			die("oversized data");
 		deliver(c, m->type == MSB_MUX_DATA ? STDOUT_FILENO : STDERR_FILENO,
 		    m->data, m->len);
@@ -451,7 +460,7 @@ loop(struct dchan *relay)
 			{ .fd = mon_fd, .events = POLLIN },
 			{ .fd = -1 },
 		};
-		if (relay != NULL && relay->open && !relay->done && !stdin_eof &&
+		if (relay != NULL && relay->open && !relay->close_sent && !stdin_eof &&
 		    !stdin_closed_local && relay->credit > 0)
 			pfd[2] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		int timeout = 50;

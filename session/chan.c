@@ -66,10 +66,10 @@ chan_new(struct session *s, uint32_t id, enum chan_kind kind)
 	c->kind = kind;
 	c->fd = -1;
 	c->exit = -1;
-	c->in_credit = MSB_MUX_WINDOW;
-	c->out_credit = MSB_MUX_WINDOW;
+	c->in_credit = MSB_MUX_CHAN_WINDOW;
+	c->out_credit = MSB_MUX_CHAN_WINDOW;
 	msb_buf_init(&c->req, 1024 + MSB_AGENT_MAX_FRAME);
-	msb_buf_init(&c->pend, MSB_MUX_WINDOW);
+	msb_buf_init(&c->pend, MSB_MUX_CHAN_WINDOW);
 	msb_buf_init(&c->aout, MSB_AGENT_MAX_FRAME + 4);
 	msb_buf_init(&c->ain, MSB_AGENT_MAX_FRAME + 4);
 	s->chans[s->nchans++] = c;
@@ -382,7 +382,7 @@ chan_mux_data(struct session *s, struct chan *c, const struct msb_mux *m)
 	c->in_credit -= (uint32_t)m->len;
 	c->bytes_in += m->len;
 	/* Nobody will read it: give the credit straight back. */
-	if (c->state == CH_SETUP || c->state == CH_DONE || c->agent_eof_sent) {
+	if (c->state == CH_SETUP || c->state == CH_DONE || c->agent_wdead) {
 		c->owed += (uint32_t)m->len;
 		return 0;
 	}

@@ -21,15 +21,21 @@
 #include "log.h"
 #include "session.h"
 
-/* Credit goes back in batches, or at once when the channel has gone quiet. */
-#define GRANT_BATCH (MSB_MUX_WINDOW / 8)
+/*
+ * Credit goes back in batches, and output goes out in chunks of at least
+ * MIN_SEND unless less is left: a peer that sees small frames and grants
+ * per frame would otherwise split the window into ever smaller pieces.
+ * Neither can deadlock: all credit returns once its bytes are consumed.
+ */
+#define GRANT_BATCH (MSB_MUX_CHAN_WINDOW / 8)
+#define MIN_SEND    (16u * 1024u)
 
 static void
 grant(struct session *s, struct chan *c)
 {
 	if (c->owed == 0 || c->mux_eof || c->close_sent)
 		return;
-	if (c->owed < GRANT_BATCH && msb_buf_avail(&c->pend) > 0)
+	if (c->owed < GRANT_BATCH)
 		return;
 	struct msb_mux m = { .type = MSB_MUX_WINDOW, .chan = c->id, .n = c->owed };
 	mux_send(s, &m);
@@ -38,27 +44,24 @@ grant(struct session *s, struct chan *c)
 }
 
 static void
-write_agent(struct session *s, struct chan *c)
+write_agent(struct chan *c)
 {
 	struct msb_buf *b = c->mode == MODE_EXEC ? &c->aout : &c->pend;
 
-	if (msb_buf_avail(b) == 0 || c->agent_eof_sent)
+	if (msb_buf_avail(b) == 0 || c->agent_wdead)
 		return;
 	ssize_t n = write(c->fd, msb_buf_ptr(b), msb_buf_avail(b));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n < 0) {
-		if (c->mode == MODE_EXEC) {
-			chan_fail(s, c, 255, "lost the connection to the sandbox: %s",
-			    strerror(errno));
-			return;
-		}
-		/* The far end stopped reading: what is queued is lost, and the
-		 * client's window must not stay consumed by it. */
+		/* The far end stopped reading; an EXIT may still wait unread
+		 * in the socket, so the read side tells how this ends. What
+		 * is queued is lost, and must not keep the client's window. */
 		verbose_f("channel %u: write: %s", c->id, strerror(errno));
-		c->owed += (uint32_t)msb_buf_avail(b);
-		msb_buf_reset(b);
-		c->agent_eof_sent = true;
+		c->owed += (uint32_t)msb_buf_avail(&c->pend);
+		msb_buf_reset(&c->pend);
+		msb_buf_reset(&c->aout);
+		c->agent_wdead = true;
 		return;
 	}
 	msb_buf_consume(b, (size_t)n);
@@ -70,7 +73,7 @@ write_agent(struct session *s, struct chan *c)
 static void
 frame_stdin(struct chan *c)
 {
-	while (c->agent_credit > 0 && msb_buf_avail(&c->pend) > 0) {
+	while (!c->agent_wdead && c->agent_credit > 0 && msb_buf_avail(&c->pend) > 0) {
 		size_t n = msb_buf_avail(&c->pend);
 		if (n > c->agent_credit)
 			n = c->agent_credit;
@@ -90,13 +93,12 @@ to_agent(struct session *s, struct chan *c)
 {
 	if (c->mode == MODE_EXEC)
 		frame_stdin(c);
-	write_agent(s, c);
-	if (c->state != CH_RUNNING)
-		return;
-	if (c->mux_eof && !c->agent_eof_sent && msb_buf_avail(&c->pend) == 0) {
+	write_agent(c);
+	if (c->mux_eof && !c->agent_eof_sent && !c->agent_wdead &&
+	    msb_buf_avail(&c->pend) == 0) {
 		if (c->mode == MODE_EXEC) {
 			if (msb_agent_put_empty(&c->aout, MSB_AGENT_STDIN_EOF) == 0) {
-				write_agent(s, c);
+				write_agent(c);
 				c->agent_eof_sent = true;
 			}
 		} else {
@@ -161,7 +163,7 @@ from_agent_exec(struct session *s, struct chan *c)
 				n = c->out_credit;
 			if (n > MSB_MUX_MAX_DATA)
 				n = MSB_MUX_MAX_DATA;
-			if (n == 0 && len > 0)
+			if (n < len - c->ain_sent && n < MIN_SEND)
 				return true;
 			if (mux_out_busy(s))
 				return true;
@@ -210,7 +212,7 @@ raw_done(struct session *s, struct chan *c)
 		return;
 	}
 	/* TCP: both directions must have ended. */
-	if (c->agent_eof_sent && msb_buf_avail(&c->pend) == 0)
+	if (c->agent_eof_sent || c->agent_wdead)
 		chan_finish(s, c);
 }
 
@@ -246,15 +248,15 @@ relay_events(const struct session *s, const struct chan *c)
 	short ev = 0;
 
 	if (c->mode == MODE_EXEC) {
-		if (msb_buf_avail(&c->aout) > 0)
+		if (msb_buf_avail(&c->aout) > 0 && !c->agent_wdead)
 			ev |= POLLOUT;
 		/* A complete frame still at the front waits for credit. */
 		if (!c->agent_eof && !exec_blocked(c))
 			ev |= POLLIN;
 	} else {
-		if (msb_buf_avail(&c->pend) > 0 && !c->agent_eof_sent)
+		if (msb_buf_avail(&c->pend) > 0 && !c->agent_wdead)
 			ev |= POLLOUT;
-		if (!c->agent_eof && c->out_credit > 0 && !mux_out_busy(s))
+		if (!c->agent_eof && c->out_credit >= MIN_SEND && !mux_out_busy(s))
 			ev |= POLLIN;
 	}
 	return ev;
@@ -312,7 +314,7 @@ void
 relay_io(struct session *s, struct chan *c, short revents)
 {
 	if (revents & (POLLOUT | POLLERR))
-		write_agent(s, c);
+		write_agent(c);
 	if (c->state != CH_RUNNING || !(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	if (c->mode == MODE_EXEC)

@@ -88,6 +88,7 @@ struct chan {
 	uint32_t agent_credit;  /* agent STDIN credit */
 	bool mux_eof;           /* the client sent EOF */
 	bool agent_eof_sent;    /* STDIN_EOF or SHUT_WR done */
+	bool agent_wdead;       /* writing to the agent failed: no more to it */
 
 	/* agent -> client */
 	struct msb_buf ain;
