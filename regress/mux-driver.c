@@ -14,7 +14,7 @@
  *   mux-driver [options] tcp HOST PORT      direct-tcpip on stdin/stdout
  *   mux-driver [options] multi N CMD        N channels at once, "%d" in CMD
  *                                           replaced by the index; prints
- *                                           "i status output" per channel
+ *                                           "i status ms output" per channel
  *   mux-driver [options] idle               opens nothing; waits for the
  *                                           worker to close the mux
  *
@@ -63,6 +63,7 @@ struct dchan {
 	char pending[8][48]; /* want_reply requests awaiting REQ_REPLY, in order */
 	int npending;
 	int64_t started_ms;
+	int64_t closed_ms;
 	int next_timed;
 };
 
@@ -353,6 +354,7 @@ on_mux_frame(const struct msb_mux *m)
 		break;
 	case MSB_MUX_CLOSE:
 		c->close_rcvd = true;
+		c->closed_ms = msb_now_ms();
 		close_chan(c);
 		c->done = true;
 		if (c->status < 0)
@@ -605,7 +607,8 @@ run_multi(int n, const char *cmd)
 		return finish(254);
 	int worst = 0;
 	for (int i = 0; i < n; i++) {
-		printf("%d %d %.*s\n", i, cs[i]->status, (int)msb_buf_avail(&cs[i]->out),
+		printf("%d %d %lld %.*s\n", i, cs[i]->status,
+		    (long long)(cs[i]->closed_ms - cs[i]->started_ms), (int)msb_buf_avail(&cs[i]->out),
 		    (const char *)msb_buf_ptr(&cs[i]->out));
 		if (cs[i]->status != 0)
 			worst = 1;
