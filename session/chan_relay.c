@@ -290,10 +290,10 @@ read_exec(struct session *s, struct chan *c)
 static void
 read_raw(struct session *s, struct chan *c)
 {
-	size_t want = c->out_credit < MSB_MUX_MAX_DATA ? c->out_credit : MSB_MUX_MAX_DATA;
-
-	if (want == 0)
+	/* A hangup can wake us without credit: a 0-byte read is no EOF. */
+	if (c->out_credit == 0)
 		return;
+	size_t want = c->out_credit < MSB_MUX_MAX_DATA ? c->out_credit : MSB_MUX_MAX_DATA;
 	ssize_t n = read(c->fd, s->scratch, want);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;

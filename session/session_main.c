@@ -312,9 +312,9 @@ main(int argc, char **argv)
 		fatal_f("signal: %s", strerror(errno));
 	int sigfd = msb_signalfd(sigs, NULL);
 
-	struct session *s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		fatal_f("out of memory");
+	/* One session per process; static for its 64 KiB scratch buffer. */
+	static struct session session;
+	struct session *s = &session;
 	s->mon_fd = MON_FD;
 	s->mux_fd = MUX_FD;
 	msb_buf_init(&s->mon_out, 4u * 1024u * 1024u);
@@ -337,7 +337,6 @@ main(int argc, char **argv)
 	free(s->command);
 	free(s->env_allow);
 	free(s->agent_path);
-	free(s);
 	close(sigfd);
 	return 0;
 }
