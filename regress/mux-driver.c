@@ -280,8 +280,13 @@ deliver(struct dchan *c, int fd, const uint8_t *p, size_t n)
 	}
 	/* A blocking write: a stalled reader of ours stalls the channel, as
 	 * an ssh client with a stalled stdout does. */
-	if (msb_write_all(fd, p, n) != 0 && errno != EPIPE)
-		die("write: %s", strerror(errno));
+	if (msb_write_all(fd, p, n) != 0) {
+		if (errno != EPIPE)
+			die("write: %s", strerror(errno));
+		/* Our reader is gone: end the channel, as ssh dies of SIGPIPE. */
+		close_chan(c);
+		return;
+	}
 	if (opt.grant_delay_ms > 0)
 		usleep((useconds_t)opt.grant_delay_ms * 1000);
 	grant(c, n);

@@ -30,8 +30,11 @@ echo "stalled: worker RSS ${r1} -> ${r2} kB, agent child peak ${a} kB"
 check "stalled reader: worker RSS flat and small (${r1} -> ${r2} kB)" \
 	[ "$r2" -lt "$LIMIT_KIB" ] && [ "$((r2 - r1))" -lt 1024 ]
 check "stalled reader: agent child bounded (${a} kB)" [ "$a" -lt "$LIMIT_KIB" ]
+start=$(date +%s%N)
 wait $bg
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check_eq "512 MiB drained after the stall" 536870912 "$(cat "$TMP/count")"
+check "the reader going away ends the channel promptly (${ms} ms)" [ "$ms" -lt 10000 ]
 
 # Input: 256 MiB into a command that sleeps before reading.
 head -c 268435456 /dev/zero | drv --pidfile "$TMP/pid2" --rss exec 'sleep 2; wc -c' \
