@@ -17,3 +17,5 @@ apt-get install -y -qq --no-install-recommends \
 	rsync openssh-client socat busybox-static ncurses-base ncurses-term libc-bin \
 	diffutils less bzip2 iproute2 hostname debianutils netbase \
 	openssh-sftp-server tmux python3 passwd >/dev/null
+# SSH client tests: Dropbear's client and curl (through ssh -D)
+apt-get install -y -qq --no-install-recommends dropbear-bin curl >/dev/null
