@@ -296,18 +296,12 @@ conn_fill(struct vsock_dev *d, struct vsock_conn *c, const struct virtq_chain *c
 		ssize_t r = vsock_host_read(d, c, ch, want);
 		if (r < 0)
 			return 0;
+		/* End of file or an error left control packets to send instead. */
+		if (r == 0)
+			return conn_fill(d, c, ch);
 		h.op = VIRTIO_VSOCK_OP_RW;
 		h.len = (uint32_t)r;
 		c->tx_cnt += (uint32_t)r;
-		if (r == 0) {
-			if (c->pending & PEND_RST) {
-				h.op = VIRTIO_VSOCK_OP_RST;
-				done = true;
-			} else {
-				h.op = VIRTIO_VSOCK_OP_SHUTDOWN;
-				h.flags = c->shutdown_flags;
-			}
-		}
 	}
 	c->pending &= ~(h.op == VIRTIO_VSOCK_OP_REQUEST ? PEND_REQUEST :
 	    h.op == VIRTIO_VSOCK_OP_SHUTDOWN ? PEND_SHUTDOWN : 0);
