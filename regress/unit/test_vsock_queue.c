@@ -92,7 +92,7 @@ closed(int fd)
 
 	while ((r = recv(fd, b, sizeof(b), MSG_DONTWAIT)) > 0)
 		;
-	return r == 0 || (r < 0 && errno == ECONNRESET);
+	return r == 0 || errno == ECONNRESET;
 }
 
 static void
@@ -352,7 +352,10 @@ test_credit_bound(void)
 	/* A Unix stream's capacity is its sender's buffer: make it small. */
 	struct vsock_conn *vc = vsock_conn_find(&g.dev, c.host_port);
 	int small = 4096;
-	CHECK(vc != NULL);
+	if (vc == NULL) {
+		CHECK(!"the stream is open");
+		return;
+	}
 	CHECK_EQ(setsockopt(vc->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	/* Fill exactly the credit the device grants, a few packets per kick. */
 	uint32_t credit;

@@ -163,7 +163,7 @@ test_handle(void)
 	int efd = eventfd(0, EFD_CLOEXEC);
 	put_le64(p, 1);
 	CHECK(handle(&s, VU_SET_VRING_KICK, 1, p, 8, &efd, 1, r, &rlen) != 0);
-	CHECK(!fd_open(efd) || d.vq[1].kick_fd == efd);
+	CHECK(!fd_open(efd));
 	int cfd = eventfd(0, EFD_CLOEXEC);
 	put_le64(p, 7);
 	CHECK(handle(&s, VU_SET_VRING_CALL, 1, p, 8, &cfd, 1, r, &rlen) != 0);

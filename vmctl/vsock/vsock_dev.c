@@ -66,14 +66,14 @@ vsock_dev_start_queue(struct vsock_dev *d, unsigned i, int kick_fd)
 	struct virtq *q = &d->vq[i];
 
 	unwatch_kick(d, q);
-	q->kick_fd = kick_fd;
-	if (virtq_map(q, &d->mem) != 0) {
-		error_f("queue %u: rings are not in guest memory", i);
-		return -1;
-	}
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = VSOCK_EV(VSOCK_EV_KICK, i) };
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, kick_fd, &ev) != 0) {
-		error_f("epoll_ctl: %s", strerror(errno));
+	q->kick_fd = kick_fd;
+	if (virtq_map(q, &d->mem) != 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, kick_fd, &ev) != 0) {
+		error_f("queue %u: %s", i, q->desc == NULL ?
+		    "rings are not in guest memory" : strerror(errno));
+		if (close(kick_fd) != 0)
+			error_f("close: %s", strerror(errno));
+		q->kick_fd = -1;
 		return -1;
 	}
 	uint16_t used = __atomic_load_n((const uint16_t *)(q->used + 2), __ATOMIC_ACQUIRE);
