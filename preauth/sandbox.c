@@ -1,0 +1,186 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+/*
+ * What the network child does once confined: poll its three descriptors,
+ * move bytes with read/write/recv/send (libssh uses recv/send on the
+ * socket), allocate memory, take the time and random numbers for rekeys,
+ * and exit. Everything else -- open, socket, connect, exec, fork, kill,
+ * ptrace -- kills it.
+ */
+static const int allowed_syscalls[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
+	SCMP_SYS(poll),
+	SCMP_SYS(close),
+	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
+	SCMP_SYS(futex),
+	SCMP_SYS(getrandom),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	SCMP_SYS(getpid),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
+	SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+static int
+seccomp_allow_prot(scmp_filter_ctx ctx, int nr)
+{
+	/* Memory may be mapped, never made executable: no injected code runs. */
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+}
+
+static int
+seccomp_allow_fcntl(scmp_filter_ctx ctx, int cmd)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)cmd));
+}
+
+int
+preauth_seccomp_install(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int rc;
+
+	if (ctx == NULL) {
+		error_f("seccomp_init failed");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
+		if (rc != 0)
+			goto fail;
+	}
+	if ((rc = seccomp_allow_prot(ctx, SCMP_SYS(mmap))) != 0 ||
+	    (rc = seccomp_allow_prot(ctx, SCMP_SYS(mprotect))) != 0 ||
+	    (rc = seccomp_allow_fcntl(ctx, F_GETFL)) != 0 ||
+	    (rc = seccomp_allow_fcntl(ctx, F_SETFL)) != 0)
+		goto fail;
+	rc = seccomp_load(ctx);
+	if (rc != 0)
+		goto fail;
+	seccomp_release(ctx);
+	return 0;
+fail:
+	error_f("seccomp filter: %s", strerror(-rc));
+	seccomp_release(ctx);
+	return -1;
+}
+
+/* The highest descriptor open now: the child keeps exactly these. */
+static int
+highest_open_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int highest = 2;
+
+	if (d == NULL)
+		fatal_f("opendir /proc/self/fd: %s", strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+
+		if (*end == '\0' && end != e->d_name && fd != dirfd(d) && fd > highest)
+			highest = (int)fd;
+	}
+	if (closedir(d) != 0)
+		fatal_f("closedir: %s", strerror(errno));
+	return highest;
+}
+
+static void
+set_limit(int resource, const char *name, rlim_t value)
+{
+	struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
+
+	if (setrlimit(resource, &rl) != 0)
+		fatal_f("setrlimit %s: %s", name, strerror(errno));
+}
+
+static void
+drop_bounding_and_ambient(void)
+{
+	/* Clearing the bounding set needs CAP_SETPCAP, so it happens while
+	 * still root; setresuid below then empties permitted and effective. */
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+		if (cap_drop_bound(c) != 0 && errno != EINVAL)
+			fatal_f("cap_drop_bound %d: %s", (int)c, strerror(errno));
+	}
+	if (cap_reset_ambient() != 0)
+		fatal_f("cap_reset_ambient: %s", strerror(errno));
+}
+
+static void
+drop_capabilities(void)
+{
+	cap_t none = cap_init();
+
+	if (none == NULL)
+		fatal_f("cap_init: %s", strerror(errno));
+	if (cap_set_proc(none) != 0)
+		fatal_f("cap_set_proc: %s", strerror(errno));
+	if (cap_free(none) != 0)
+		fatal_f("cap_free: %s", strerror(errno));
+}
+
+static void
+become_unprivileged(const struct preauth_identity *id)
+{
+	if (id->chroot_dir == NULL)
+		fatal_f("running as root without --chroot");
+	if (id->uid == 0 || id->gid == 0)
+		fatal_f("refusing to run the network child as uid/gid 0");
+	if (chroot(id->chroot_dir) != 0)
+		fatal_f("chroot %s: %s", id->chroot_dir, strerror(errno));
+	if (chdir("/") != 0)
+		fatal_f("chdir /: %s", strerror(errno));
+	drop_bounding_and_ambient();
+	if (setgroups(0, NULL) != 0)
+		fatal_f("setgroups: %s", strerror(errno));
+	if (setresgid(id->gid, id->gid, id->gid) != 0)
+		fatal_f("setresgid %u: %s", (unsigned)id->gid, strerror(errno));
+	if (setresuid(id->uid, id->uid, id->uid) != 0)
+		fatal_f("setresuid %u: %s", (unsigned)id->uid, strerror(errno));
+	drop_capabilities();
+	/* Paranoia: a process that can become root again is not confined. */
+	if (setuid(0) == 0 || geteuid() == 0)
+		fatal_f("could regain root after dropping privileges");
+}
+
+void
+preauth_sandbox(const struct preauth_identity *id)
+{
+	int highest = highest_open_fd();
+
+	if (getuid() == 0)
+		become_unprivileged(id);
+	else
+		info("running unprivileged: chroot and uid separation are off");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		fatal_f("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fatal_f("PR_SET_DUMPABLE: %s", strerror(errno));
+	set_limit(RLIMIT_NOFILE, "NOFILE", (rlim_t)highest + 1);
+	set_limit(RLIMIT_NPROC, "NPROC", 0);
+	set_limit(RLIMIT_FSIZE, "FSIZE", 0);
+	set_limit(RLIMIT_CORE, "CORE", 0);
+	if (preauth_seccomp_install() != 0)
+		fatal_f("cannot install the seccomp filter");
+	verbose_f("sandboxed: fds 0..%d, seccomp allow-list loaded", highest);
+}
