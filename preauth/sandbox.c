@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -113,6 +114,22 @@ set_limit(int resource, const char *name, rlim_t value)
 		fatal_f("setrlimit %s: %s", name, strerror(errno));
 }
 
+/*
+ * With a file size limit of 0 every append to a log file would kill the
+ * child with SIGXFSZ. The limit only guards writes to files, and the
+ * filter forbids opening any, so a log file on stderr is the one file
+ * left and it keeps its limit.
+ */
+static bool
+stderr_is_file(void)
+{
+	struct stat st;
+
+	if (fstat(STDERR_FILENO, &st) != 0)
+		fatal_f("fstat stderr: %s", strerror(errno));
+	return S_ISREG(st.st_mode);
+}
+
 static void
 drop_bounding_and_ambient(void)
 {
@@ -178,7 +195,10 @@ preauth_sandbox(const struct preauth_identity *id)
 		fatal_f("PR_SET_DUMPABLE: %s", strerror(errno));
 	set_limit(RLIMIT_NOFILE, "NOFILE", (rlim_t)highest + 1);
 	set_limit(RLIMIT_NPROC, "NPROC", 0);
-	set_limit(RLIMIT_FSIZE, "FSIZE", 0);
+	if (stderr_is_file())
+		verbose_f("stderr is a file: RLIMIT_FSIZE stays so the log can grow");
+	else
+		set_limit(RLIMIT_FSIZE, "FSIZE", 0);
 	set_limit(RLIMIT_CORE, "CORE", 0);
 	if (preauth_seccomp_install() != 0)
 		fatal_f("cannot install the seccomp filter");

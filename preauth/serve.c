@@ -135,6 +135,10 @@ preauth_serve(const struct serve_params *p)
 	int status = 1;
 
 	chan_relay_init(&c.relay, p->session, p->mux_fd);
+	/* The first step sends our banner and gives the session the poll
+	 * context that ssh_event_add_session moves into the event. */
+	if (!step_kex(&c))
+		goto out;
 	c.event = ssh_event_new();
 	if (c.event == NULL || ssh_event_add_session(c.event, p->session) != SSH_OK ||
 	    ssh_event_add_fd(c.event, p->mon_fd, POLLIN, on_monitor, &c) != SSH_OK ||
