@@ -169,6 +169,7 @@ pchan_new(struct chan_relay *r, ssh_message open_msg, bool is_session)
 	msb_buf_init(&c->down_out, MSB_MUX_CHAN_WINDOW);
 	msb_buf_init(&c->down_err, MSB_MUX_CHAN_WINDOW);
 	c->down_credit = MSB_MUX_CHAN_WINDOW;
+	c->up_credit = MSB_MUX_CHAN_WINDOW;
 	c->next = r->chans;
 	r->chans = c;
 	r->nchans++;

@@ -202,7 +202,7 @@ out:
 		if (ssh_event_remove_fd(c.event, p->mon_fd) != SSH_OK)
 			verbose_f("removing the monitor from the event failed");
 		if (ssh_event_remove_session(c.event, p->session) != SSH_OK)
-			verbose_f("removing the session from the event failed");
+			debug_f("the session had left the event already");
 		ssh_event_free(c.event);
 	}
 	chan_relay_free(&c.relay);
