@@ -9,3 +9,12 @@ monitor_libmsbmonitor_a_SOURCES = \
 	monitor/preauth_env.c monitor/preauth_env.h \
 	monitor/spawn.c monitor/spawn.h
 monitor_libmsbmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
+
+pkglibexec_PROGRAMS += msb-monitor
+msb_monitor_SOURCES = \
+	monitor/monitor_main.c \
+	monitor/monitor.c monitor/monitor.h \
+	monitor/mon_io.c monitor/mon_io.h \
+	monitor/audit.c monitor/audit.h
+msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
+msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS)
