@@ -50,6 +50,20 @@ key_type_name(const ssh_key key)
 	return name != NULL ? name : "";
 }
 
+/* Whether some blank-separated word of the line names a supported key type. */
+static bool
+has_key_type(const char *p)
+{
+	while (*p != '\0') {
+		size_t n = strcspn(p, " \t");
+		if (is_key_type(p, n))
+			return true;
+		p += n;
+		p += strspn(p, " \t");
+	}
+	return false;
+}
+
 void
 msb_authkey_free(struct msb_authkey *k)
 {
@@ -243,6 +257,10 @@ msb_authkey_parse(const char *line, struct msb_authkey *k, const char **why)
 		return -1;
 	}
 	if (!is_key_type(p, strcspn(p, " \t"))) {
+		if (!has_key_type(p)) {
+			*why = "no key of a supported type (ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa)";
+			goto bad;
+		}
 		if (parse_options(&p, k, why) != 0)
 			goto bad;
 		while (is_space(*p))
