@@ -24,6 +24,7 @@ usage(FILE *fp, int status)
 	    "  ls                      list sandboxes: state, pid, accelerator, uptime\n"
 	    "  agent     talk to a guest agent directly (see 'msb agent --help')\n"
 	    "  image build|ls|rm       guest images (see 'msb image help')\n"
+	    "  ssh serve|authorize     SSH access to a sandbox (see 'msb ssh help')\n"
 	    "  version   print the version\n");
 	return status;
 }
@@ -40,6 +41,8 @@ main(int argc, char **argv)
 		return cmd_agent(argc - 1, argv + 1);
 	if (strcmp(argv[1], "image") == 0)
 		return cmd_image(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ssh") == 0)
+		return cmd_ssh(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(lifecycle) / sizeof(lifecycle[0]); i++) {
 		if (strcmp(argv[1], lifecycle[i]) == 0)
 			return cmd_sandbox(argc - 1, argv + 1);
