@@ -27,7 +27,7 @@ static const struct msb_field f_hello[] = { U32(version, 0, UINT32_MAX), END };
 static const struct msb_field f_chan[] = { CHAN, END };
 static const struct msb_field f_direct_tcpip[] = {
 	CHAN, TEXT(str, MSB_MUX_MAX_STRING), U32(port, 1, 65535),
-	TEXT(str2, MSB_MUX_MAX_STRING), U32(orig_port, 1, 65535), END
+	TEXT(str2, MSB_MUX_MAX_STRING), U32(orig_port, 0, 65535), END
 };
 static const struct msb_field f_pty[] = {
 	CHAN, WANT_REPLY, TEXT(str, MSB_MUX_MAX_STRING), SIZE(cols), SIZE(rows),

@@ -93,7 +93,7 @@ struct msb_mux {
 	uint32_t version;         /* HELLO */
 	uint32_t n;               /* WINDOW bytes, EXIT_STATUS code, OPEN_FAILURE reason */
 	uint32_t cols, rows;      /* REQ_PTY, REQ_WINDOW_CHANGE */
-	uint32_t port, orig_port; /* OPEN_DIRECT_TCPIP */
+	uint32_t port, orig_port; /* OPEN_DIRECT_TCPIP: 1..65535, 0..65535 */
 	/* command (EXEC), term (PTY), name (ENV, SUBSYSTEM, EXIT_SIGNAL's and
 	 * SIGNAL's signal), host (DIRECT_TCPIP), message (OPEN_FAILURE,
 	 * EXIT_SIGNAL) */

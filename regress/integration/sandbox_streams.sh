@@ -17,10 +17,12 @@ idle_rss=$(rss "$vmm")
 
 # 50 concurrent streams, each echoing its own random data back.
 for i in $(seq 50); do head -c 262144 /dev/urandom > "$TMP/in.$i"; done
+pids=""
 for i in $(seq 50); do
 	"$MSB" agent --vsock "$V" exec -- cat < "$TMP/in.$i" > "$TMP/out.$i" 2>"$TMP/err.$i" &
+	pids="$pids $!"
 done
-wait
+wait $pids
 bad=0
 for i in $(seq 50); do cmp -s "$TMP/in.$i" "$TMP/out.$i" || bad=$((bad + 1)); done
 check_eq "50 concurrent streams echo their data intact" 0 $bad

@@ -81,7 +81,7 @@ samples(struct msb_mux *s)
 	set_str2(&s[n], "127.0.0.1", 9); s[n++].orig_port = 65535;
 	s[n] = msg(MSB_MUX_OPEN_DIRECT_TCPIP, 8);
 	set_str(&s[n], big, MSB_MUX_MAX_STRING); s[n].port = 65535;
-	set_str2(&s[n], "", 0); s[n++].orig_port = 1;
+	set_str2(&s[n], "", 0); s[n++].orig_port = 0;
 	s[n] = msg(MSB_MUX_REQ_PTY, 1); s[n].want_reply = true;
 	set_str(&s[n], "xterm-256color", 14); s[n].cols = 0xffff; s[n].rows = 0;
 	set_data(&s[n], bytes, 37); n++;
@@ -388,9 +388,13 @@ rejects(void)
 		m.cols = which ? 0x10000 : 80; m.rows = which ? 24 : UINT32_MAX;
 		CHECK(encodes(&m) == -1);
 	}
+	/* The destination port must be a port; the originator's may be 0
+	 * (clients that have no originating socket send 0). */
 	static const uint32_t bad_ports[] = { 0, 65536, UINT32_MAX };
 	for (size_t i = 0; i < 3; i++) {
 		for (int which = 0; which < 2; which++) {
+			if (which && bad_ports[i] == 0)
+				continue;
 			m = msg(MSB_MUX_OPEN_DIRECT_TCPIP, 1);
 			set_str(&m, "h", 1); set_str2(&m, "o", 1);
 			m.port = which ? 22 : bad_ports[i];
