@@ -17,11 +17,13 @@
 #include "agent_io.h"
 #include "cli.h"
 #include "log.h"
+#include "signals.h"
 
 struct exec_client {
 	struct msb_agent_client *c;
 	uint32_t credit;
 	bool stdin_done;
+	bool agent_gone;    /* the agent stopped reading: send nothing more */
 	bool exited;
 	int status;
 };
@@ -101,6 +103,26 @@ read_agent(struct exec_client *x)
 	return 0;
 }
 
+/*
+ * Sends what is queued. The agent closes its end right after EXIT, so a
+ * write can fail while the EXIT is still waiting to be read: stop sending
+ * then, and let the reads decide how the command ended.
+ */
+static int
+flush_to_agent(struct exec_client *x)
+{
+	if (x->agent_gone)
+		return 0;
+	if (msb_flush_buf(x->c->fd, &x->c->out) == 0)
+		return 0;
+	if (errno != EPIPE && errno != ECONNRESET)
+		return -1;
+	x->agent_gone = true;
+	x->stdin_done = true;
+	msb_buf_reset(&x->c->out);
+	return 0;
+}
+
 static int
 send_stdin(struct exec_client *x)
 {
@@ -120,7 +142,7 @@ send_stdin(struct exec_client *x)
 		if (msb_agent_put_data(&x->c->out, MSB_AGENT_STDIN, buf, (size_t)n) != 0)
 			return -1;
 	}
-	return msb_flush_buf(x->c->fd, &x->c->out);
+	return flush_to_agent(x);
 }
 
 static int
@@ -141,31 +163,25 @@ forward_signal(struct exec_client *x, int sfd)
 		if (rc != 0)
 			return -1;
 	}
-	return msb_flush_buf(x->c->fd, &x->c->out);
+	return flush_to_agent(x);
 }
 
 int
 agent_exec_relay(struct msb_agent_client *c, int tty)
 {
-	static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, 0 };
 	struct exec_client x = { .c = c };
 	struct termios saved;
-	sigset_t set, old;
+	sigset_t old;
 	int rc = 0;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(relayed) / sizeof(relayed[0]); i++) {
-		sigaddset(&set, relayed[i]);
-		/* An ignored signal never reaches a signalfd, and shells start
-		 * background jobs with SIGINT ignored: relay it all the same. */
-		if (signal(relayed[i], SIG_DFL) == SIG_ERR)
+	/* An ignored signal never reaches a signalfd, and shells start
+	 * background jobs with SIGINT ignored: relay it all the same. */
+	for (const int *s = relayed; *s != 0; s++) {
+		if (signal(*s, SIG_DFL) == SIG_ERR)
 			fatal_f("signal: %s", strerror(errno));
 	}
-	if (sigprocmask(SIG_BLOCK, &set, &old) != 0)
-		fatal_f("sigprocmask: %s", strerror(errno));
-	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		fatal_f("signalfd: %s", strerror(errno));
+	int sfd = msb_signalfd(relayed, &old);
 	/* With a local terminal, keys go to the remote terminal untouched. */
 	if (tty) {
 		struct termios raw;

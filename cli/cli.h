@@ -5,6 +5,16 @@
 
 /* `msb agent ...`: talk to a guest agent directly (diagnostics and tests). */
 int cmd_agent(int argc, char **argv);
+/* `msb image ...`: build, list and remove guest images. */
+int cmd_image(int argc, char **argv);
+
+/* `msb ssh serve|authorize`: the SSH server and its authorized keys. */
+int cmd_ssh(int argc, char **argv);
+
+/* msb create | start | stop | rm | ls (argv[0] is the command). */
+int cmd_sandbox(int argc, char **argv);
+/* Starts a sandbox unless it runs already; exits with a message on failure. */
+int sandbox_start(const char *name, bool quiet);
 
 /*
  * Relays an accepted EXEC between the local terminal or pipes and the

@@ -1,3 +1,6 @@
 bin_PROGRAMS += msb
-msb_SOURCES = cli/msb.c cli/cli.h cli/cmd_agent.c cli/agent_exec_relay.c
-msb_LDADD = lib/libmsbcore.a
+msb_SOURCES = cli/msb.c cli/cli.h cli/cmd_agent.c cli/agent_exec_relay.c cli/cmd_sandbox.c \
+	cli/cmd_image.c cli/cmd_ssh.c
+msb_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBSSH_CFLAGS)
+msb_LDADD = monitor/libmsbmonitor.a vmctl/image/libmsbimage.a vmctl/libmsbvmctl.a lib/libmsbcore.a \
+	$(LIBSSH_LIBS)

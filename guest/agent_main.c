@@ -25,6 +25,7 @@
 #include "agent_io.h"
 #include "init/init.h"
 #include "log.h"
+#include "signals.h"
 
 static void
 usage(void)
@@ -101,7 +102,7 @@ open_listener(const char *spec)
 
 static void
 spawn_handler(const struct agent_ctx *ctx, int lfd, int sfd, int conn,
-    const sigset_t *blocked)
+    const sigset_t *saved_mask)
 {
 	pid_t pid = fork();
 
@@ -114,7 +115,7 @@ spawn_handler(const struct agent_ctx *ctx, int lfd, int sfd, int conn,
 		close(lfd);
 		close(sfd);
 		signal(SIGPIPE, SIG_IGN);
-		sigprocmask(SIG_UNBLOCK, blocked, NULL);
+		sigprocmask(SIG_SETMASK, saved_mask, NULL);
 		_exit(agent_serve_conn(ctx, conn));
 	}
 	close(conn);
@@ -151,9 +152,7 @@ main(int argc, char **argv)
 			listen_spec = optarg;
 			break;
 		case 'L':
-			if (msb_log_level_parse(optarg, &level) != 0)
-				fatal("unknown log level '%s'", optarg);
-			msb_log_set_level(level);
+			msb_log_level_option(optarg);
 			break;
 		default:
 			usage();
@@ -174,17 +173,9 @@ main(int argc, char **argv)
 	if (listen_spec == NULL)
 		usage();
 
-	sigset_t blocked;
-	sigemptyset(&blocked);
-	sigaddset(&blocked, SIGCHLD);
-	sigaddset(&blocked, SIGTERM);
-	sigaddset(&blocked, SIGINT);
-	sigaddset(&blocked, SIGUSR2);
-	if (sigprocmask(SIG_BLOCK, &blocked, NULL) != 0)
-		fatal_f("sigprocmask: %s", strerror(errno));
-	int sfd = signalfd(-1, &blocked, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		fatal_f("signalfd: %s", strerror(errno));
+	static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR2, 0 };
+	sigset_t saved_mask;
+	int sfd = msb_signalfd(handled, &saved_mask);
 	signal(SIGPIPE, SIG_IGN);
 	int lfd = open_listener(listen_spec);
 	info("ready: listening on %s", listen_spec);
@@ -221,7 +212,7 @@ main(int argc, char **argv)
 					error_f("accept: %s", strerror(errno));
 				continue;
 			}
-			spawn_handler(&ctx, lfd, sfd, conn, &blocked);
+			spawn_handler(&ctx, lfd, sfd, conn, &saved_mask);
 		}
 	}
 }

@@ -15,9 +15,9 @@
 #define GROUP_PATH  "/etc/group"
 
 /*
- * Splits a colon-separated line in place into exactly nfields fields
- * (the last keeps any further colons out: passwd and group lines have a
- * fixed arity). Returns 0 or -1 when the line has fewer fields.
+ * Splits a colon-separated line in place into exactly nfields fields:
+ * passwd and group lines have a fixed arity, so a line with fewer or more
+ * fields is malformed. Returns 0, or -1 for a malformed line.
  */
 static int
 split_fields(char *line, char **f, int nfields)
@@ -28,7 +28,7 @@ split_fields(char *line, char **f, int nfields)
 	for (int i = 0; i < nfields; i++) {
 		f[i] = p;
 		if (i == nfields - 1)
-			break;
+			return strchr(p, ':') == NULL ? 0 : -1;
 		p = strchr(p, ':');
 		if (p == NULL)
 			return -1;

@@ -18,6 +18,7 @@ msb_agent_client_init(struct msb_agent_client *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->timeout_ms = MSB_AGENT_CLIENT_TIMEOUT_MS;
 	msb_buf_init(&c->in, MSB_AGENT_MAX_FRAME + 4);
 	msb_buf_init(&c->out, MSB_AGENT_MAX_FRAME + 4);
 }
@@ -36,7 +37,7 @@ static int
 read_reply(struct msb_agent_client *c, const char *what, uint8_t *type,
     const uint8_t **body, size_t *len)
 {
-	int rc = msb_read_frame(c->fd, &c->in, MSB_AGENT_CLIENT_TIMEOUT_MS, type, body, len);
+	int rc = msb_read_frame(c->fd, &c->in, c->timeout_ms, type, body, len);
 
 	if (rc == 0)
 		errno = 0;
@@ -111,7 +112,7 @@ read_vsock_answer(struct msb_agent_client *c, int fd, uint32_t port)
 {
 	char line[32];
 	size_t n = 0;
-	int64_t deadline = msb_now_ms() + MSB_AGENT_CLIENT_TIMEOUT_MS;
+	int64_t deadline = msb_now_ms() + c->timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };

@@ -12,6 +12,7 @@
 
 struct msb_agent_client {
 	int fd;
+	int timeout_ms;      /* for each reply; MSB_AGENT_CLIENT_TIMEOUT_MS by default */
 	struct msb_buf in, out;
 	uint32_t err_code;   /* the agent's ERROR code after a refused request */
 	char err[512];       /* what went wrong, for the user */

@@ -4,63 +4,37 @@
 #include <string.h>
 
 #include "agent_proto.h"
+#include "frame.h"
 
 int
 msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start)
 {
-	if (msb_buf_reserve(out, 5) == NULL)
-		return -1;
-	/* Relative to the read position: a later reserve may compact. */
-	*start = out->len - out->off;
-	msb_buf_put_u32(out, 0);
-	msb_buf_put_u8(out, type);
-	return 0;
+	return msb_frame_begin(out, type, start);
 }
 
 int
 msb_agent_frame_end(struct msb_buf *out, size_t start)
 {
-	size_t pos = out->off + start;
-	size_t flen = out->len - pos - 4;
-
-	if (flen > MSB_AGENT_MAX_FRAME) {
-		msb_agent_frame_abort(out, start);
-		return -1;
-	}
-	msb_buf_poke_u32(out, pos, (uint32_t)flen);
-	return 0;
+	return msb_frame_end(out, start, MSB_AGENT_MAX_FRAME);
 }
 
 void
 msb_agent_frame_abort(struct msb_buf *out, size_t start)
 {
-	out->len = out->off + start;
+	msb_frame_abort(out, start);
 }
 
 int
 msb_agent_frame_peek(const struct msb_buf *in, uint8_t *type,
     const uint8_t **body, size_t *len)
 {
-	size_t avail = msb_buf_avail(in);
-	const uint8_t *p = msb_buf_ptr(in);
-
-	if (avail < 4)
-		return 0;
-	uint32_t flen = msb_get_be32(p);
-	if (flen < 1 || flen > MSB_AGENT_MAX_FRAME)
-		return -1;
-	if (avail - 4 < flen)
-		return 0;
-	*type = p[4];
-	*body = p + 5;
-	*len = flen - 1;
-	return 1;
+	return msb_frame_peek(in, MSB_AGENT_MAX_FRAME, type, body, len);
 }
 
 void
 msb_agent_frame_consume(struct msb_buf *in, size_t body_len)
 {
-	msb_buf_consume(in, 5 + body_len);
+	msb_frame_consume(in, body_len);
 }
 
 /* Rolls a half-written frame back so a failed encode leaves out unchanged. */
@@ -81,9 +55,9 @@ msb_agent_put_hello(struct msb_buf *out, const struct msb_agent_hello *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_HELLO, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, m->magic) |
-	    msb_buf_put_u32(out, m->version) |
-	    msb_buf_put_cstring(out, m->software);
+	int rc = msb_buf_put_u32(out, m->magic);
+	rc |= msb_buf_put_u32(out, m->version);
+	rc |= msb_buf_put_cstring(out, m->software);
 	return frame_finish(out, start, rc);
 }
 
@@ -116,8 +90,8 @@ msb_agent_put_error(struct msb_buf *out, uint32_t code, const char *message)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_ERROR, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, code) |
-	    msb_buf_put_cstring(out, message);
+	int rc = msb_buf_put_u32(out, code);
+	rc |= msb_buf_put_cstring(out, message);
 	return frame_finish(out, start, rc);
 }
 
@@ -172,9 +146,9 @@ msb_agent_put_connect(struct msb_buf *out, const struct msb_agent_connect *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_CONNECT, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_cstring(out, m->host) |
-	    msb_buf_put_u32(out, m->port) |
-	    msb_buf_put_u32(out, m->timeout_ms);
+	int rc = msb_buf_put_cstring(out, m->host);
+	rc |= msb_buf_put_u32(out, m->port);
+	rc |= msb_buf_put_u32(out, m->timeout_ms);
 	return frame_finish(out, start, rc);
 }
 
@@ -185,10 +159,10 @@ msb_agent_put_info(struct msb_buf *out, const struct msb_agent_info *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_INFO, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_cstring(out, m->software) |
-	    msb_buf_put_u32(out, m->protocol) |
-	    msb_buf_put_u64(out, m->uptime_ms) |
-	    msb_buf_put_cstring(out, m->hostname);
+	int rc = msb_buf_put_cstring(out, m->software);
+	rc |= msb_buf_put_u32(out, m->protocol);
+	rc |= msb_buf_put_u64(out, m->uptime_ms);
+	rc |= msb_buf_put_cstring(out, m->hostname);
 	return frame_finish(out, start, rc);
 }
 
@@ -227,7 +201,8 @@ msb_agent_put_resize(struct msb_buf *out, uint32_t cols, uint32_t rows)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_RESIZE, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, cols) | msb_buf_put_u32(out, rows);
+	int rc = msb_buf_put_u32(out, cols);
+	rc |= msb_buf_put_u32(out, rows);
 	return frame_finish(out, start, rc);
 }
 
@@ -238,9 +213,9 @@ msb_agent_put_exit(struct msb_buf *out, const struct msb_agent_exit *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_EXIT, &start) != 0)
 		return -1;
-	int rc = msb_buf_put_u32(out, m->kind) |
-	    msb_buf_put_u32(out, m->value) |
-	    msb_buf_put_u8(out, m->core_dumped ? 1 : 0);
+	int rc = msb_buf_put_u32(out, m->kind);
+	rc |= msb_buf_put_u32(out, m->value);
+	rc |= msb_buf_put_u8(out, m->core_dumped ? 1 : 0);
 	return frame_finish(out, start, rc);
 }
 
@@ -348,6 +323,9 @@ msb_agent_get_exec(const uint8_t *p, size_t n, struct msb_agent_exec *m)
 		msb_get_u32(&r, &m->cols);
 		msb_get_u32(&r, &m->rows);
 	}
+	/* The agent's own cwd is no business of the host: only absolute. */
+	if (!r.error && m->cwd[0] != '\0' && m->cwd[0] != '/')
+		r.error = true;
 	for (uint32_t i = 0; !r.error && i < m->envc; i++) {
 		if (strchr(m->env[i], '=') == NULL || m->env[i][0] == '=')
 			r.error = true;

@@ -115,7 +115,7 @@ struct msb_agent_exec {
 	uint32_t argc;
 	char **env;      /* "NAME=value", envc entries, NULL-terminated */
 	uint32_t envc;
-	char *cwd;       /* "" = the user's home, else "/" */
+	char *cwd;       /* absolute; "" = the user's home, else "/" */
 	char *user;      /* "" = root */
 	char *term;      /* with MSB_EXEC_PTY */
 	uint32_t cols, rows;

@@ -52,7 +52,9 @@ msb_buf_reserve(struct msb_buf *b, size_t n)
 
 	if (n > b->max || used > b->max - n)
 		return NULL;
-	if (b->cap - b->len >= n)
+	/* A buffer that never allocated has no address to offer, even for
+	 * zero bytes: fall through and allocate. */
+	if (b->data != NULL && b->cap - b->len >= n)
 		return b->data + b->len;
 	/* Compact before growing: consumers drain from the front. */
 	if (b->off > 0) {

@@ -24,7 +24,11 @@ void msb_buf_init(struct msb_buf *b, size_t max);
 void msb_buf_free(struct msb_buf *b);
 void msb_buf_reset(struct msb_buf *b);
 static inline size_t msb_buf_avail(const struct msb_buf *b) { return b->len - b->off; }
-static inline const uint8_t *msb_buf_ptr(const struct msb_buf *b) { return b->data + b->off; }
+/* A buffer that never allocated has no data pointer; NULL + 0 is undefined. */
+static inline const uint8_t *msb_buf_ptr(const struct msb_buf *b)
+{
+	return b->data == NULL ? NULL : b->data + b->off;
+}
 /* Room left before max, counting space reclaimable by compaction. */
 size_t msb_buf_room(const struct msb_buf *b);
 void msb_buf_consume(struct msb_buf *b, size_t n);

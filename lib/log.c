@@ -74,6 +74,16 @@ log_emit(const char *func, const char *fmt, va_list ap)
 }
 
 void
+msb_log_level_option(const char *name)
+{
+	enum msb_log_level level;
+
+	if (msb_log_level_parse(name, &level) != 0)
+		fatal("unknown log level '%s' (quiet, error, info, verbose or debug)", name);
+	msb_log_set_level(level);
+}
+
+void
 msb_log(enum msb_log_level level, const char *func, const char *fmt, ...)
 {
 	va_list ap;

@@ -22,6 +22,8 @@ void msb_log_set_level(enum msb_log_level level);
 enum msb_log_level msb_log_get_level(void);
 /* Parses quiet|error|info|verbose|debug; returns -1 on anything else. */
 int msb_log_level_parse(const char *name, enum msb_log_level *out);
+/* For a --log-level option: sets the level, or exits naming the bad value. */
+void msb_log_level_option(const char *name);
 
 void msb_log(enum msb_log_level level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

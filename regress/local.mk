@@ -1,9 +1,5 @@
 # Tests: regress/run runs every unit program and integration script and
 # prints the closing "N passed, N failed, N skipped" line.
-check_PROGRAMS += regress/unit/test_agent_proto
-regress_unit_test_agent_proto_SOURCES = regress/unit/test_agent_proto.c regress/unit/unit.h
-regress_unit_test_agent_proto_LDADD = lib/libmsbcore.a
-
 dist_noinst_SCRIPTS += regress/run regress/lib.sh
 EXTRA_DIST += regress/integration
 
@@ -14,3 +10,6 @@ check-local: $(check_PROGRAMS) $(bin_PROGRAMS) $(pkglibexec_PROGRAMS)
 # Builds what regress/run needs without running it.
 check-programs: $(check_PROGRAMS)
 .PHONY: check-programs
+
+clean-local:
+	rm -rf regress/logs regress/fuzz/crashes

@@ -5,11 +5,19 @@ set -eu
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get install)" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# build: the toolchain and the four libraries configure checks for
+# sandboxes: QEMU, the guest kernel, and the tools that build images
+# default image root (vmctl/image/mkrootfs-debian.sh copies these binaries)
+# tests: OpenSSH clients and server parts, socat, tmux, python3, iproute2
 apt-get install -y -qq --no-install-recommends \
-	build-essential autoconf automake pkg-config \
+	build-essential autoconf automake pkg-config clang \
 	libssh-dev libseccomp-dev libcap-dev libbsd-dev linux-libc-dev \
-	clang \
-	openssh-client openssh-sftp-server \
-	socat tmux python3 iproute2 util-linux procps passwd \
-	qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio e2fsprogs \
-	zstd xz-utils kmod >/dev/null
+	qemu-system-x86 linux-image-cloud-amd64 e2fsprogs cpio kmod zstd xz-utils \
+	dash bash coreutils grep sed mawk findutils tar gzip procps util-linux login \
+	rsync openssh-client socat busybox-static ncurses-base ncurses-term libc-bin \
+	diffutils less bzip2 iproute2 hostname debianutils netbase \
+	openssh-sftp-server tmux python3 passwd >/dev/null
+# SSH client tests: Dropbear's client and curl (through ssh -D)
+apt-get install -y -qq --no-install-recommends dropbear-bin curl >/dev/null
+# the unprivileged account msb's preauth child runs as (see monitor/preauth_env.h)
+id msb-preauth >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /run/msb/empty --shell /usr/sbin/nologin msb-preauth

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The main job on a fresh Debian 12 machine, as root: install dependencies,
-# build, install under /usr/local, then run the guest agent on the host and
-# use it the way msb's server will: a command, a terminal size, a TCP relay
-# and an SFTP session through OpenSSH's sftp client.
+# build, install under /usr/local, then boot the sandbox "devbox" from the
+# embedded default image (QEMU microVM; KVM when it works, else TCG) and
+# use it through its guest agent: commands, a terminal, SFTP, a TCP relay.
+# The sandbox keeps running afterwards: 'msb ls', 'msb stop devbox'.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -12,21 +13,19 @@ autoreconf -fi
 make -s -j"$(nproc)"
 make -s install
 
-agent=/usr/local/libexec/msb/msb-agent
-dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-"$agent" --listen "unix:$dir/agent.sock" &
-pid=$!
-for _ in $(seq 50); do msb agent --socket "$dir/agent.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
-export MSB_AGENT_SOCKET="$dir/agent.sock"
-
+msb ls | grep -q '^devbox ' || msb create devbox --net user
+msb start devbox
+msb ls
+vsock=${MSB_HOME:-$HOME/.microsandbox}/sandboxes/devbox/vsock.sock
 set -x
-msb agent info
-msb agent exec --user nobody -- 'echo "hello from $(id -un) in $(pwd)"; uname -sr'
-msb agent exec --tty --size 100x30 -- 'stty size' </dev/null
-msb agent exec -- 'echo to stderr >&2; exit 3' || echo "exit status $?"
+msb agent --vsock "$vsock" info
+msb agent --vsock "$vsock" exec -- 'uname -a; cat /etc/os-release | head -1; df -h /'
+msb agent --vsock "$vsock" exec --user user -- 'echo "hello from $(id -un) in $(pwd)"'
+msb agent --vsock "$vsock" exec --tty --size 100x30 -- 'stty size' </dev/null
+msb agent --vsock "$vsock" exec -- 'echo to stderr >&2; exit 3' || echo "exit status $?"
+dir=$(mktemp -d)
 echo "hello over sftp" > "$dir/hello.txt"
-printf 'put %s %s/copy.txt\nls -l %s\nget %s/copy.txt %s/back.txt\n' \
-	"$dir/hello.txt" "$dir" "$dir" "$dir" "$dir" |
-	sftp -b - -D "msb agent --socket $dir/agent.sock sftp"
+printf 'put %s /tmp/hello.txt\nls -l /tmp\nget /tmp/hello.txt %s/back.txt\n' "$dir/hello.txt" "$dir" |
+	sftp -b - -D "msb agent --vsock $vsock sftp"
 cat "$dir/back.txt"
+rm -rf "$dir"

@@ -24,23 +24,28 @@ suite() { # suite BUILDDIR KIND: regress/run, counted test by test
 
 build() { # build DIR CONFIGURE-ARGS...
 	dir=$1; shift
-	mkdir -p "$dir" && (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" all check-programs)
+	mkdir -p "$dir" && (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" all && make -s -j"$jobs" check-programs)
 }
 
+started=$(date +%s)
 phase "install dependencies" sh scripts/install-deps.sh || true
 phase "autoreconf" autoreconf -fi
 phase "build (-Werror)" build build --enable-werror
 phase "build (ASan+UBSan)" build build-asan --enable-werror --enable-sanitizers CC=clang
 echo "=== test suite"
 suite build all
-echo "=== test suite under ASan+UBSan (no VM: the agent is dynamic there)"
+# The sanitizer build's agent is dynamic: images get the static one, and
+# the guest boot test (which packs the agent itself) runs in the first pass.
+echo "=== test suite under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	MSB_TEST_EXCLUDE="guest_boot" suite build-asan all
+	MSB_GUEST_AGENT="$top/build/msb-agent" MSB_TEST_EXCLUDE="guest_boot" suite build-asan all
 for t in "$top"/regress/fuzz/fuzz_*.c; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .c)
-	phase "fuzz $n (60 s)" sh -c "make -s -C build regress/fuzz/$n && sh regress/fuzz/run-fuzz.sh build/regress/fuzz/$n ${MSB_FUZZ_SECONDS:-60}"
+	phase "fuzz $n (${MSB_FUZZ_SECONDS:-60} s)" sh -c "make -s -C build regress/fuzz/$n &&
+		MSB_BUILDDIR='$top/build' MSB_SRCDIR='$top' sh regress/fuzz/run-fuzz.sh $n ${MSB_FUZZ_SECONDS:-60}"
 done
 phase "make distcheck" make -s -C build distcheck MSB_TESTS=unit
 
+echo "=== finished in $(( $(date +%s) - started )) s"
 awk '{ p += $1; f += $2; s += $3 } END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' "$results"

@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 
 #include "log.h"
+#include "signals.h"
 #include "vsock_backend.h"
 
 static _Noreturn void
@@ -53,9 +54,7 @@ main(int argc, char **argv)
 				fatal("bad --cid '%s'", optarg);
 			break;
 		case 'L':
-			if (msb_log_level_parse(optarg, &level) != 0)
-				fatal("unknown log level '%s'", optarg);
-			msb_log_set_level(level);
+			msb_log_level_option(optarg);
 			break;
 		default:
 			usage();
@@ -64,15 +63,8 @@ main(int argc, char **argv)
 	if (optind != argc || vu_path == NULL || uds_path == NULL || cid == 0)
 		usage();
 
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &stop, NULL) != 0)
-		fatal_f("sigprocmask: %s", strerror(errno));
-	int sfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		fatal_f("signalfd: %s", strerror(errno));
+	static const int stops[] = { SIGTERM, SIGINT, 0 };
+	int sfd = msb_signalfd(stops, NULL);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal_f("signal: %s", strerror(errno));
 

@@ -1,0 +1,436 @@
+/*
+ * msb create | start | stop | rm | ls: the sandbox lifecycle.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_io.h"
+#include "cli.h"
+#include "disk.h"
+#include "helpers.h"
+#include "log.h"
+#include "sandbox.h"
+
+/* Covers a KVM attempt that hangs plus a TCG boot on a slow host. */
+#define START_TIMEOUT_MS (240 * 1000)
+#define STOP_TIMEOUT_MS  (60 * 1000)
+
+static void
+check_name(const char *name)
+{
+	const char *why;
+
+	if (msb_name_check(name, &why) != 0)
+		fatal("invalid sandbox name '%s': %s", name, why);
+}
+
+static void
+need_sandbox(const char *name)
+{
+	check_name(name);
+	if (!sandbox_exists(name))
+		fatal("no sandbox named '%s' (see 'msb ls', or 'msb create %s')", name, name);
+}
+
+/* Builds the image by running 'msb image build' (this same program). */
+static void
+ensure_image(const char *image, char *rootfs, size_t len)
+{
+	struct stat st;
+
+	if (msb_home_path(rootfs, len, "images/%s/image.conf", image) != 0)
+		fatal("path too long");
+	if (stat(rootfs, &st) != 0) {
+		info("image '%s' is not built yet; building it", image);
+		pid_t pid = fork();
+		if (pid < 0)
+			fatal("fork: %s", strerror(errno));
+		if (pid == 0) {
+			execl("/proc/self/exe", "msb", "image", "build", image, (char *)NULL);
+			fatal("cannot run msb image build: %s", strerror(errno));
+		}
+		int status;
+		while (waitpid(pid, &status, 0) < 0) {
+			if (errno != EINTR)
+				fatal("waitpid: %s", strerror(errno));
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fatal("building image '%s' failed", image);
+	}
+	if (msb_home_path(rootfs, len, "images/%s/rootfs.ext4", image) != 0)
+		fatal("path too long");
+}
+
+static int
+cmd_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'i' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "disk-size", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
+		{ "accel", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sandbox_config cfg;
+	char dir[PATH_MAX], path[PATH_MAX], rootfs[PATH_MAX], err[2048];
+	const char *why;
+	bool bad = false;
+	uint64_t u;
+	int ch;
+
+	sandbox_config_defaults(&cfg);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			if (msb_name_check(optarg, &why) != 0)
+				fatal("invalid image name '%s': %s", optarg, why);
+			strcpy(cfg.image, optarg);
+			break;
+		case 'm':
+			if (parse_size(optarg, &u) != 0)
+				fatal("--memory takes MiB (e.g. 512), not '%s'", optarg);
+			/* A bare number is MiB, as in QEMU's -m. */
+			if (strspn(optarg, "0123456789") != strlen(optarg))
+				u >>= 20;
+			if (u < 64 || u > SANDBOX_MAX_MEMORY)
+				fatal("--memory must be 64..%u MiB", SANDBOX_MAX_MEMORY);
+			cfg.memory_mib = (unsigned)u;
+			break;
+		case 'c':
+			if (parse_size(optarg, &u) != 0 || strspn(optarg, "0123456789") != strlen(optarg) ||
+			    u == 0 || u > SANDBOX_MAX_CPUS)
+				fatal("--cpus must be 1..%u", SANDBOX_MAX_CPUS);
+			cfg.cpus = (unsigned)u;
+			break;
+		case 'd':
+			if (parse_size(optarg, &u) != 0 || u < (64u << 20) || u > SANDBOX_MAX_DISK)
+				fatal("--disk-size takes a size from 64M to 1T (e.g. 4G), not '%s'", optarg);
+			cfg.disk_bytes = u;
+			break;
+		case 'n':
+			if (sandbox_net_parse(optarg, &cfg.net) != 0)
+				fatal("--net takes none or user, not '%s'", optarg);
+			break;
+		case 'a':
+			if (sandbox_accel_parse(optarg, &cfg.accel) != 0)
+				fatal("--accel takes auto, kvm or tcg, not '%s'", optarg);
+			break;
+		default:
+			bad = true;
+			break;
+		}
+	}
+	if (bad || optind != argc - 1) {
+		error("usage: msb create NAME [--image IMG] [--memory MiB] [--cpus N] "
+		    "[--disk-size SIZE] [--net none|user] [--accel auto|kvm|tcg]");
+		return 2;
+	}
+	const char *name = argv[optind];
+	check_name(name);
+	ensure_image(cfg.image, rootfs, sizeof(rootfs));
+	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 ||
+	    msb_home_path(path, sizeof(path), "sandboxes") != 0)
+		fatal("path too long");
+	if (msb_mkdirs(path, 0700) != 0)
+		fatal("cannot create %s: %s", path, strerror(errno));
+	if (mkdir(dir, 0700) != 0) {
+		if (errno == EEXIST)
+			fatal("sandbox '%s' already exists", name);
+		fatal("cannot create %s: %s", dir, strerror(errno));
+	}
+	if (sandbox_path(path, sizeof(path), name, "disk.img") != 0 ||
+	    disk_create(rootfs, path, cfg.disk_bytes, err, sizeof(err)) != 0) {
+		rmdir(dir);
+		fatal("%s", err);
+	}
+	/* The config goes last: a sandbox exists once it has one. */
+	if (sandbox_path(path, sizeof(path), name, "config") != 0 ||
+	    sandbox_config_write(path, &cfg) != 0) {
+		int saved = errno;
+		if (sandbox_path(path, sizeof(path), name, "disk.img") == 0)
+			unlink(path);
+		rmdir(dir);
+		fatal("cannot write the config: %s", strerror(saved));
+	}
+	info("created sandbox '%s' (image %s, %u MiB, %u cpu%s, net %s)", name, cfg.image,
+	    cfg.memory_mib, cfg.cpus, cfg.cpus == 1 ? "" : "s", sandbox_net_name(cfg.net));
+	return 0;
+}
+
+/*
+ * Starts the vmm detached (its own session, output to vmm.log) and waits
+ * for its one-line verdict on the pipe: "ok MS ACCEL" or "error MESSAGE".
+ */
+int
+sandbox_start(const char *name, bool quiet)
+{
+	struct sandbox_status st;
+	char vmm[PATH_MAX], logpath[PATH_MAX], console[PATH_MAX];
+	int p[2];
+
+	need_sandbox(name);
+	if (sandbox_status_read(name, &st) != 0)
+		fatal("cannot read the state of '%s'", name);
+	if (st.state == SANDBOX_RUNNING || st.state == SANDBOX_STARTING) {
+		if (!quiet)
+			info("sandbox '%s' is already %s", name, sandbox_state_name(st.state));
+		return 0;
+	}
+	if (msb_helper_path(vmm, sizeof(vmm), "msb-vmm") != 0 ||
+	    sandbox_path(logpath, sizeof(logpath), name, "vmm.log") != 0 ||
+	    sandbox_path(console, sizeof(console), name, "console.log") != 0)
+		fatal("path too long");
+	if (pipe2(p, O_CLOEXEC) != 0)
+		fatal("pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* Outlive this command: a session of its own, no terminal, and a
+		 * second fork so that init, not a long-lived caller, reaps it. */
+		int null = open("/dev/null", O_RDWR);
+		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (setsid() < 0 || null < 0 || log < 0 || dup2(null, 0) < 0 ||
+		    dup2(log, 1) < 0 || dup2(log, 2) < 0 || dup2(p[1], 3) < 0)
+			_exit(127);
+		pid_t vpid = fork();
+		if (vpid != 0)
+			_exit(vpid < 0 ? 127 : 0);
+		execl(vmm, "msb-vmm", "--name", name, "--ready-fd", "3", (char *)NULL);
+		dprintf(2, "msb: cannot run %s: %s\n", vmm, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			fatal("waitpid: %s", strerror(errno));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fatal("cannot start the vmm for '%s'; see %s", name, logpath);
+	char line[1024];
+	size_t n = 0;
+	int64_t deadline = msb_now_ms() + START_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		int64_t left = deadline - msb_now_ms();
+		if (left <= 0) {
+			if (sandbox_status_read(name, &st) == 0 && st.vmm_pid > 0)
+				kill(st.vmm_pid, SIGTERM);
+			fatal("sandbox '%s' did not start within %d s; see %s and %s",
+			    name, START_TIMEOUT_MS / 1000, console, logpath);
+		}
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			fatal("poll: %s", strerror(errno));
+		ssize_t r = read(p[0], line + n, sizeof(line) - 1 - n);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0 || (n += (size_t)r) == sizeof(line) - 1 || memchr(line, '\n', n))
+			break;
+	}
+	close(p[0]);
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	long ms;
+	char accel[8];
+	if (sscanf(line, "ok %ld %7s", &ms, accel) == 2) {
+		if (!quiet) {
+			bool why = sandbox_status_read(name, &st) == 0 && st.reason[0] != '\0';
+			info("sandbox '%s' started in %.2f s (%s%s%s)", name, ms / 1000.0, accel,
+			    why ? ": " : "", why ? st.reason : "");
+		}
+		return 0;
+	}
+	if (strncmp(line, "error ", 6) == 0)
+		fatal("cannot start '%s': %s (see %s)", name, line + 6, console);
+	fatal("cannot start '%s': the vmm exited without a word; see %s and %s",
+	    name, logpath, console);
+}
+
+static int
+cmd_start(int argc, char **argv)
+{
+	if (argc != 2) {
+		error("usage: msb start NAME");
+		return 2;
+	}
+	return sandbox_start(argv[1], false);
+}
+
+static int
+cmd_stop(int argc, char **argv)
+{
+	bool force = false;
+	const char *name = NULL;
+	struct sandbox_status st;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
+			force = true;
+		else if (name == NULL)
+			name = argv[i];
+		else
+			name = "";
+	}
+	if (name == NULL || name[0] == '\0') {
+		error("usage: msb stop NAME [--force]");
+		return 2;
+	}
+	need_sandbox(name);
+	if (sandbox_status_read(name, &st) != 0)
+		fatal("cannot read the state of '%s'", name);
+	if (st.vmm_pid <= 0) {
+		info("sandbox '%s' is not running (%s)", name, sandbox_state_name(st.state));
+		return 0;
+	}
+	/* SIGTERM asks the vmm for a clean guest shutdown, SIGUSR1 to quit now. */
+	if (kill(st.vmm_pid, force ? SIGUSR1 : SIGTERM) != 0 && errno != ESRCH)
+		fatal("cannot signal the vmm (pid %d): %s", (int)st.vmm_pid, strerror(errno));
+	int64_t deadline = msb_now_ms() + STOP_TIMEOUT_MS;
+	while (msb_now_ms() < deadline) {
+		if (sandbox_status_read(name, &st) == 0 && st.vmm_pid <= 0) {
+			info("sandbox '%s' stopped", name);
+			return 0;
+		}
+		poll(NULL, 0, 50);
+	}
+	fatal("sandbox '%s' did not stop within %d s; 'msb stop --force %s' ends it at once",
+	    name, STOP_TIMEOUT_MS / 1000, name);
+}
+
+static int
+remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path)) {
+			rc = -1;
+			continue;
+		}
+		/* A sandbox directory holds only files and sockets. */
+		if (unlink(path) != 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rmdir(dir) == 0 ? rc : -1;
+}
+
+static int
+cmd_rm(int argc, char **argv)
+{
+	struct sandbox_status st;
+	char dir[PATH_MAX];
+
+	if (argc != 2) {
+		error("usage: msb rm NAME");
+		return 2;
+	}
+	const char *name = argv[1];
+	need_sandbox(name);
+	if (sandbox_status_read(name, &st) != 0)
+		fatal("cannot read the state of '%s'", name);
+	if (st.vmm_pid > 0)
+		fatal("sandbox '%s' is %s: stop it first ('msb stop %s')", name,
+		    sandbox_state_name(st.state), name);
+	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 || remove_tree(dir) != 0)
+		fatal("cannot remove %s: %s", dir, strerror(errno));
+	info("removed sandbox '%s'", name);
+	return 0;
+}
+
+static void
+format_uptime(char *buf, size_t len, int64_t since)
+{
+	int64_t s = (int64_t)time(NULL) - since;
+
+	if (s < 0)
+		s = 0;
+	if (s < 3600)
+		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s % 3600 / 60));
+	else
+		snprintf(buf, len, "%dd%02dh", (int)(s / 86400), (int)(s % 86400 / 3600));
+}
+
+static int
+cmd_ls(int argc, char **argv)
+{
+	char dir[PATH_MAX];
+
+	(void)argv;
+	if (argc != 1) {
+		error("usage: msb ls");
+		return 2;
+	}
+	if (msb_home_path(dir, sizeof(dir), "sandboxes") != 0)
+		return 1;
+	printf("%-24s %-9s %-8s %-6s %s\n", "NAME", "STATE", "PID", "ACCEL", "UPTIME");
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		fatal("cannot read %s: %s", dir, strerror(errno));
+	}
+	struct dirent *e;
+	const char *why;
+	while ((e = readdir(d)) != NULL) {
+		struct sandbox_status st;
+		char pid[16] = "-", up[32] = "-";
+		if (msb_name_check(e->d_name, &why) != 0 || !sandbox_exists(e->d_name))
+			continue;
+		if (sandbox_status_read(e->d_name, &st) != 0)
+			continue;
+		bool alive = st.vmm_pid > 0;
+		if (alive) {
+			snprintf(pid, sizeof(pid), "%d", (int)st.vmm_pid);
+			format_uptime(up, sizeof(up), st.started_at);
+		}
+		printf("%-24s %-9s %-8s %-6s %s\n", e->d_name, sandbox_state_name(st.state), pid,
+		    alive && st.accel[0] ? st.accel : "-", up);
+		if (st.state == SANDBOX_CRASHED && st.reason[0] != '\0')
+			printf("  %s\n", st.reason);
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+cmd_sandbox(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (strcmp(cmd, "create") == 0)
+		return cmd_create(argc, argv);
+	if (strcmp(cmd, "start") == 0)
+		return cmd_start(argc, argv);
+	if (strcmp(cmd, "stop") == 0)
+		return cmd_stop(argc, argv);
+	if (strcmp(cmd, "rm") == 0)
+		return cmd_rm(argc, argv);
+	return cmd_ls(argc, argv);
+}

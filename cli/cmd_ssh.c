@@ -1,0 +1,481 @@
+/*
+ * msb ssh serve | authorize: the SSH server's front end. serve checks
+ * everything it can before the first client arrives (sandbox, host key,
+ * authorized keys, preauth account), then runs the listener (or, with
+ * --stdio, one monitor on stdin/stdout); authorize edits authorized_keys.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "authkeys.h"
+#include "cli.h"
+#include "helpers.h"
+#include "hostkey.h"
+#include "listener.h"
+#include "log.h"
+#include "preauth_env.h"
+#include "relay.h"
+#include "sandbox.h"
+#include "spawn.h"
+
+#define DEFAULT_HOST "127.0.0.1"
+#define DEFAULT_PORT "2222"
+#define MAX_IDLE_S   (100u * 24 * 3600)
+
+static int
+ssh_usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: msb ssh serve NAME [options]   serve SSH for sandbox NAME\n"
+	    "       msb ssh authorize --file F | --key \"LINE\" | --stdin\n"
+	    "\n"
+	    "serve options:\n"
+	    "  --name NAME            the sandbox (instead of the positional NAME)\n"
+	    "  --host H --port P      listen address (default %s:%s, or\n"
+	    "                         $MSB_DEFAULT_SSH_HOST / $MSB_DEFAULT_SSH_PORT)\n"
+	    "  --stdio                serve one connection on stdin/stdout (ProxyCommand)\n"
+	    "  --user U               guest user for every request (default: login name)\n"
+	    "  --no-sftp              refuse the sftp subsystem\n"
+	    "  --host-key PATH        default MSB_HOME/ssh/host_ed25519_key (created if missing)\n"
+	    "  --authorized-keys PATH default MSB_HOME/ssh/authorized_keys\n"
+	    "  --idle-timeout DUR     e.g. 90s, 10m, 2h; 0 disables (default 10m)\n"
+	    "  --accept-env NAMES     comma-separated variables clients may set\n"
+	    "                         (LANG, LC_* and TERM always)\n"
+	    "  --log-level L          quiet|error|info|verbose|debug\n",
+	    DEFAULT_HOST, DEFAULT_PORT);
+	return status;
+}
+
+/* 0, 90, 90s, 10m, 2h, 1d. */
+static unsigned
+parse_duration(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	unsigned long mult = 1;
+
+	if (errno == 0 && end != s && isdigit((unsigned char)s[0])) {
+		if (*end != '\0' && end[1] == '\0') {
+			mult = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 :
+			    *end == 'd' ? 86400 : 0;
+		} else if (*end != '\0') {
+			mult = 0;
+		}
+		if (mult != 0 && v <= MAX_IDLE_S / mult)
+			return (unsigned)(v * mult);
+	}
+	fatal("invalid duration '%s' (e.g. 90s, 10m, 2h; 0 disables)", s);
+}
+
+/* NAME or NAME_* style patterns, comma-separated. */
+static void
+check_env_list(const char *list)
+{
+	const char *p = list;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		bool ok = n > 0 && (isalpha((unsigned char)p[0]) || p[0] == '_');
+		for (size_t i = 0; ok && i < n; i++)
+			ok = isalnum((unsigned char)p[i]) || p[i] == '_' || (p[i] == '*' && i == n - 1);
+		if (!ok)
+			fatal("invalid --accept-env list '%s': names of letters, digits and _, "
+			    "optionally ending in *", list);
+		if (p[n] == '\0')
+			return;
+		p += n + 1;
+	}
+}
+
+static void
+ssh_dir(char *buf, size_t len)
+{
+	if (msb_home_path(buf, len, "ssh") != 0)
+		fatal("MSB_HOME path too long");
+	if (msb_mkdirs(buf, 0700) != 0)
+		fatal("cannot create %s: %s", buf, strerror(errno));
+}
+
+static void
+need_keys(const char *path)
+{
+	struct msb_authkeys ks;
+
+	if (access(path, F_OK) != 0)
+		fatal("no authorized keys: %s does not exist; add a key with "
+		    "'msb ssh authorize --file ~/.ssh/id_ed25519.pub'", path);
+	if (msb_authkeys_load(path, &ks) != 0)
+		exit(1);
+	size_t n = ks.n;
+	msb_authkeys_free(&ks);
+	if (n == 0)
+		fatal("no usable key in %s; add one with "
+		    "'msb ssh authorize --file ~/.ssh/id_ed25519.pub'", path);
+}
+
+static void
+ensure_running(const char *name)
+{
+	struct sandbox_status st;
+
+	if (sandbox_status_read(name, &st) != 0)
+		fatal("cannot read the state of sandbox '%s'", name);
+	if (st.state == SANDBOX_RUNNING || st.state == SANDBOX_STARTING)
+		return;
+	info("sandbox '%s' is %s: starting it", name, sandbox_state_name(st.state));
+	sandbox_start(name, false);
+}
+
+/* Runs one monitor on a socketpair whose other end is relayed to stdin/stdout. */
+static int
+serve_stdio(const char *monitor, char *const argv[])
+{
+	int sp[2], status;
+	sigset_t mask;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0)
+		fatal("socketpair: %s", strerror(errno));
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
+		fatal("signals: %s", strerror(errno));
+	pid_t pid = msb_spawn(monitor, argv, &sp[1], 1, NULL, &mask);
+	if (pid < 0)
+		return 1;
+	close(sp[1]);
+	int rc = msb_relay(STDIN_FILENO, STDOUT_FILENO, sp[0], sp[0]);
+	close(sp[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			fatal("waitpid: %s", strerror(errno));
+	}
+	if (rc != 0)
+		return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'N' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "stdio", no_argument, NULL, 'S' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-sftp", no_argument, NULL, 'n' },
+		{ "host-key", required_argument, NULL, 'k' },
+		{ "authorized-keys", required_argument, NULL, 'a' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "accept-env", required_argument, NULL, 'e' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL, *host = getenv("MSB_DEFAULT_SSH_HOST"),
+	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
+	    *level = "info";
+	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
+	char monitor[PATH_MAX], idle[16];
+	bool stdio = false, no_sftp = false;
+	unsigned idle_s = 600;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'N': name = optarg; break;
+		case 'H': host = optarg; break;
+		case 'P': port = optarg; break;
+		case 'S': stdio = true; break;
+		case 'u': user = optarg; break;
+		case 'n': no_sftp = true; break;
+		case 'k': snprintf(host_key, sizeof(host_key), "%s", optarg); break;
+		case 'a': snprintf(auth_keys, sizeof(auth_keys), "%s", optarg); break;
+		case 'i': idle_s = parse_duration(optarg); break;
+		case 'e': check_env_list(optarg); accept_env = optarg; break;
+		case 'L': msb_log_level_option(optarg); level = optarg; break;
+		case 'h': return ssh_usage(stdout, 0);
+		default: return ssh_usage(stderr, 2);
+		}
+	}
+	if (optind < argc && name == NULL)
+		name = argv[optind++];
+	if (optind != argc || name == NULL)
+		return ssh_usage(stderr, 2);
+	host = host != NULL && host[0] != '\0' ? host : DEFAULT_HOST;
+	port = port != NULL && port[0] != '\0' ? port : DEFAULT_PORT;
+	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 || atoi(port) > 65535)
+		fatal("invalid port '%s'", port);
+	if (user != NULL && (user[0] == '\0' || strlen(user) > 256))
+		fatal("invalid --user '%s'", user);
+
+	const char *why;
+	if (msb_name_check(name, &why) != 0)
+		fatal("invalid sandbox name '%s': %s", name, why);
+	if (!sandbox_exists(name))
+		fatal("no sandbox named '%s' (see 'msb ls', or 'msb create %s')", name, name);
+	ssh_dir(dir, sizeof(dir));
+	if ((host_key[0] == '\0' && msb_home_path(host_key, sizeof(host_key), "ssh/host_ed25519_key") != 0) ||
+	    (auth_keys[0] == '\0' && msb_home_path(auth_keys, sizeof(auth_keys), "ssh/authorized_keys") != 0) ||
+	    msb_home_path(audit, sizeof(audit), "ssh/audit.log") != 0 ||
+	    msb_helper_path(monitor, sizeof(monitor), "msb-monitor") != 0)
+		fatal("path too long");
+	if (msb_hostkey_ensure(host_key) != 0)
+		fatal("cannot use the host key %s", host_key);
+	need_keys(auth_keys);
+	if (geteuid() == 0) {
+		uid_t u;
+		gid_t g;
+		if (msb_preauth_user(msb_preauth_user_default(), &u, &g) != 0 ||
+		    msb_preauth_chroot_ensure(MSB_PREAUTH_CHROOT) != 0)
+			exit(1);
+	} else {
+		info("not running as root: the preauth child is confined by seccomp and rlimits "
+		    "only (no chroot, no separate user)");
+	}
+	if (access(monitor, X_OK) != 0)
+		fatal("cannot run %s: %s", monitor, strerror(errno));
+	ensure_running(name);
+
+	snprintf(idle, sizeof(idle), "%u", idle_s);
+	char *margv[20] = {
+		"msb-monitor", "--sandbox", (char *)name, "--host-key", host_key,
+		"--authorized-keys", auth_keys, "--audit-log", audit,
+		"--idle-timeout", idle, "--log-level", (char *)level,
+	};
+	size_t n = 13;
+	if (user != NULL) {
+		margv[n++] = "--user";
+		margv[n++] = (char *)user;
+	}
+	if (accept_env != NULL) {
+		margv[n++] = "--accept-env";
+		margv[n++] = (char *)accept_env;
+	}
+	if (no_sftp)
+		margv[n++] = "--no-sftp";
+	margv[n] = NULL;
+
+	if (stdio)
+		return serve_stdio(monitor, margv);
+	int lfd = msb_listen(host, port);
+	if (lfd < 0)
+		return 1;
+	const struct msb_listener_limits limits = MSB_LISTENER_LIMITS_DEFAULT;
+	return msb_listener_run(lfd, monitor, margv, &limits);
+}
+
+/* Reads all of fd, at most MSB_AUTHKEYS_FILE_MAX bytes, NUL-terminated. */
+static char *
+read_all(int fd, const char *what, size_t *len)
+{
+	char *buf = malloc(MSB_AUTHKEYS_FILE_MAX + 1);
+	size_t n = 0;
+
+	if (buf == NULL)
+		fatal("out of memory");
+	for (;;) {
+		ssize_t r = read(fd, buf + n, MSB_AUTHKEYS_FILE_MAX + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fatal("cannot read %s: %s", what, strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > MSB_AUTHKEYS_FILE_MAX)
+			fatal("%s is larger than %u bytes", what, MSB_AUTHKEYS_FILE_MAX);
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static bool
+known(const struct msb_authkeys *ks, size_t n, const ssh_key key)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ssh_key_cmp(ks->keys[i].key, key, SSH_KEY_CMP_PUBLIC) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Appends text to path in one write, after a newline if the file lacks a final one. */
+static void
+append_keys(const char *path, const char *text, size_t len)
+{
+	struct stat st;
+	char last = '\n';
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+
+	if (fd < 0)
+		fatal("cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		fatal("%s is not a regular file", path);
+	if (fchmod(fd, 0600) != 0)
+		fatal("cannot chmod %s: %s", path, strerror(errno));
+	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+		fatal("cannot read %s: %s", path, strerror(errno));
+	if ((last != '\n' && write(fd, "\n", 1) != 1) ||
+	    write(fd, text, len) != (ssize_t)len || close(fd) != 0)
+		fatal("cannot write %s: %s", path, strerror(errno));
+}
+
+static int
+cmd_authorize(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "stdin", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL, *keyline = NULL, *what;
+	bool from_stdin = false;
+	char dir[PATH_MAX], path[PATH_MAX];
+	int ch, sources = 0;
+	char *text;
+	size_t len;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': file = optarg; sources++; break;
+		case 'k': keyline = optarg; sources++; break;
+		case 's': from_stdin = true; sources++; break;
+		case 'h': return ssh_usage(stdout, 0);
+		default: return ssh_usage(stderr, 2);
+		}
+	}
+	if (optind != argc || sources != 1)
+		return ssh_usage(stderr, 2);
+	if (keyline != NULL) {
+		what = "--key";
+		if (strchr(keyline, '\n') != NULL && keyline[strcspn(keyline, "\n") + 1] != '\0')
+			fatal("--key takes one line");
+		if ((text = strdup(keyline)) == NULL)
+			fatal("out of memory");
+		len = strlen(text);
+	} else if (from_stdin) {
+		what = "stdin";
+		text = read_all(STDIN_FILENO, what, &len);
+	} else {
+		what = file;
+		int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			fatal("cannot read %s: %s", file, strerror(errno));
+		text = read_all(fd, file, &len);
+		close(fd);
+	}
+	if (memchr(text, '\0', len) != NULL)
+		fatal("%s: contains a NUL byte; not a public key file", what);
+
+	/* Every line must be a key (or blank/comment) before anything is written. */
+	struct msb_authkeys have;
+	/* A key line is far longer than 16 bytes, so this bounds the key count. */
+	struct msb_authkey *fresh = calloc(len / 16 + 1, sizeof(*fresh));
+	size_t *at = calloc(len / 16 + 1, sizeof(*at));   /* each key's line in out */
+	char *out = malloc(len + 2);
+	size_t nfresh = 0, outlen = 0;
+	unsigned lineno = 0, bad = 0;
+	if (fresh == NULL || at == NULL || out == NULL)
+		fatal("out of memory");
+	for (char *line = text, *next; line < text + len; line = next) {
+		next = strchr(line, '\n');
+		next = next != NULL ? (*next = '\0', next + 1) : text + len;
+		line[strcspn(line, "\r")] = '\0';
+		lineno++;
+		const char *why = NULL;
+		int r = msb_authkey_parse(line, &fresh[nfresh], &why);
+		if (r < 0) {
+			error("%s line %u: not a usable public key: %s", what, lineno, why);
+			bad++;
+		}
+		if (r <= 0)
+			continue;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		size_t n = strlen(line);
+		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
+		at[nfresh] = outlen;
+		memcpy(out + outlen, line, n);
+		outlen += n;
+		out[outlen++] = '\n';
+		nfresh++;
+	}
+	if (bad > 0)
+		fatal("nothing written: fix the line%s above", bad > 1 ? "s" : "");
+	if (nfresh == 0)
+		fatal("%s holds no public key; nothing written", what);
+
+	ssh_dir(dir, sizeof(dir));
+	if (msb_home_path(path, sizeof(path), "ssh/authorized_keys") != 0)
+		fatal("path too long");
+	if (access(path, F_OK) == 0) {
+		if (msb_authkeys_load(path, &have) != 0)
+			exit(1);
+	} else {
+		have = (struct msb_authkeys){ NULL, 0 };
+	}
+
+	/* Keep only keys neither on file nor earlier in the input, in input order. */
+	char *keep = malloc(outlen + 1);
+	size_t keeplen = 0;
+	if (keep == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < nfresh; i++) {
+		char fp[128] = "?";
+		const char *type = ssh_key_type_to_char(ssh_key_type(fresh[i].key));
+		struct msb_authkeys earlier = { fresh, i };
+		msb_key_fingerprint(fresh[i].key, fp, sizeof(fp));
+		if (known(&have, have.n, fresh[i].key) || known(&earlier, i, fresh[i].key)) {
+			info("already authorized: %s %s", type, fp);
+			continue;
+		}
+		const char *l = out + at[i];
+		size_t n = (size_t)(strchr(l, '\n') - l) + 1;
+		memcpy(keep + keeplen, l, n);
+		keeplen += n;
+		info("authorized %s %s", type, fp);
+	}
+	if (keeplen > 0)
+		append_keys(path, keep, keeplen);
+	for (size_t i = 0; i < nfresh; i++)
+		msb_authkey_free(&fresh[i]);
+	msb_authkeys_free(&have);
+	free(fresh);
+	free(at);
+	free(keep);
+	free(out);
+	free(text);
+	return 0;
+}
+
+int
+cmd_ssh(int argc, char **argv)
+{
+	if (argc < 2)
+		return ssh_usage(stderr, 2);
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "authorize") == 0)
+		return cmd_authorize(argc - 1, argv + 1);
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
+		return ssh_usage(stdout, 0);
+	error("unknown command 'msb ssh %s'", argv[1]);
+	return ssh_usage(stderr, 2);
+}

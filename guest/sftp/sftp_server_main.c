@@ -1,0 +1,71 @@
+/*
+ * msb-sftp-server: the SFTP server on stdin/stdout, a drop-in for
+ * OpenSSH's sftp-server (`sftp -D`, or Subsystem in sshd_config).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sftp_server.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: msb-sftp-server [-ehR] [-d start_directory] "
+	    "[-l log_level] [-u umask]\n");
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct msb_sftp_opts opts = { .home = NULL, .read_only = 0 };
+	enum msb_log_level level = MSB_LOG_ERROR;
+	const char *dir = NULL;
+	char *end;
+	long mask;
+	int ch;
+
+	msb_log_init("msb-sftp-server", level);
+	while ((ch = getopt(argc, argv, "d:ehl:Ru:")) != -1) {
+		switch (ch) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'e':
+			/* Logs always go to stderr; accepted for sftp-server compatibility. */
+			break;
+		case 'l':
+			msb_log_level_option(optarg);
+			break;
+		case 'R':
+			opts.read_only = 1;
+			break;
+		case 'u':
+			errno = 0;
+			mask = strtol(optarg, &end, 8);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    mask < 0 || mask > 0777)
+				fatal("invalid umask \"%s\"", optarg);
+			umask((mode_t)mask);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	/* A client that goes away mid-reply is an ordinary end, not a signal death. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal: %s", strerror(errno));
+	if (dir != NULL && chdir(dir) != 0)
+		error("chdir \"%s\": %s", dir, strerror(errno));
+	return msb_sftp_serve(STDIN_FILENO, STDOUT_FILENO, &opts) == 0 ? 0 : 1;
+}

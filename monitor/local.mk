@@ -1,0 +1,20 @@
+# The SSH server's privileged side: the listener of `msb ssh serve` and the
+# per-connection monitor (msb-monitor).
+noinst_LIBRARIES += monitor/libmsbmonitor.a
+monitor_libmsbmonitor_a_SOURCES = \
+	monitor/authkeys.c monitor/authkeys.h \
+	monitor/from_match.c monitor/from_match.h \
+	monitor/hostkey.c monitor/hostkey.h \
+	monitor/listener.c monitor/listener.h \
+	monitor/preauth_env.c monitor/preauth_env.h \
+	monitor/spawn.c monitor/spawn.h
+monitor_libmsbmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
+
+pkglibexec_PROGRAMS += msb-monitor
+msb_monitor_SOURCES = \
+	monitor/monitor_main.c \
+	monitor/monitor.c monitor/monitor.h \
+	monitor/mon_io.c monitor/mon_io.h \
+	monitor/audit.c monitor/audit.h
+msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
+msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS)

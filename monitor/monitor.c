@@ -1,0 +1,523 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "authkeys.h"
+#include "helpers.h"
+#include "hostkey.h"
+#include "listener.h"
+#include "mon_io.h"
+#include "monitor.h"
+#include "preauth_env.h"
+#include "sandbox.h"
+#include "signals.h"
+#include "spawn.h"
+
+/* After the monitor gives up on a connection, how long children get to go. */
+#define CLOSE_GRACE_MS 2000
+#define USER_MAX 256
+
+enum phase { PH_PREAUTH, PH_POSTAUTH, PH_CLOSING };
+
+struct mon {
+	const struct monitor_opts *o;
+	struct msb_authkeys keys;
+	const char *peer;          /* numeric client address, NULL without a network peer */
+	char peer_buf[NI_MAXHOST];
+	int client_fd, status_fd;
+	int mux_worker;            /* the session worker's end of "mux", until it starts */
+	sigset_t mask;
+	struct mon_peer pre, ses;
+	pid_t pre_pid, ses_pid;
+	enum phase phase;
+	unsigned failures;
+	bool seen_request;
+	char *user;                /* fixed by the first request */
+	char user_log[USER_MAX * 4 + 1];
+	const struct msb_authkey *key;  /* the accepted one */
+	int status;
+	int64_t grace_deadline, kill_deadline;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+kill_child(pid_t pid, int sig)
+{
+	if (pid > 0 && kill(pid, sig) != 0 && errno != ESRCH)
+		error_f("kill %ld: %s", (long)pid, strerror(errno));
+}
+
+/* Any step outside the phase table, or a malformed frame: end everything now. */
+static _Noreturn void
+violation(struct mon *m, const char *who, const char *what)
+{
+	msb_audit("protocol violation by the %s: %s; closing the connection", who, what);
+	kill_child(m->pre_pid, SIGKILL);
+	kill_child(m->ses_pid, SIGKILL);
+	exit(1);
+}
+
+/* Stop serving: children get SIGTERM now and SIGKILL after CLOSE_GRACE_MS. */
+static void
+close_connection(struct mon *m, int status)
+{
+	m->status = status;
+	m->phase = PH_CLOSING;
+	mon_peer_close(&m->pre);
+	kill_child(m->pre_pid, SIGTERM);
+	kill_child(m->ses_pid, SIGTERM);
+	m->kill_deadline = now_ms() + CLOSE_GRACE_MS;
+}
+
+static void
+peer_address(struct mon *m)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	m->peer = NULL;
+	if (getpeername(m->client_fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return;
+	if (getnameinfo((struct sockaddr *)&ss, len, m->peer_buf, sizeof(m->peer_buf), NULL, 0,
+	    NI_NUMERICHOST) == 0)
+		m->peer = m->peer_buf;
+}
+
+static int
+start_preauth(struct mon *m, int mon_end, int mux_end)
+{
+	char path[PATH_MAX], uid[16], gid[16];
+	char *argv[9] = { "msb-preauth" };
+	uid_t u;
+	gid_t g;
+
+	if (msb_helper_path(path, sizeof(path), "msb-preauth") != 0) {
+		error("helper path too long");
+		return -1;
+	}
+	if (geteuid() == 0) {
+		if (msb_preauth_chroot_ensure(m->o->chroot_dir) != 0 ||
+		    msb_preauth_user(m->o->preauth_user, &u, &g) != 0)
+			return -1;
+		snprintf(uid, sizeof(uid), "%lu", (unsigned long)u);
+		snprintf(gid, sizeof(gid), "%lu", (unsigned long)g);
+		argv[1] = "--chroot";
+		argv[2] = (char *)m->o->chroot_dir;
+		argv[3] = "--uid";
+		argv[4] = uid;
+		argv[5] = "--gid";
+		argv[6] = gid;
+	}
+	int fds[3] = { m->client_fd, mon_end, mux_end };
+	m->pre_pid = msb_spawn(path, argv, fds, 3, NULL, &m->mask);
+	return m->pre_pid < 0 ? -1 : 0;
+}
+
+static int
+send_start(struct mon *m)
+{
+	char key[MSB_HOSTKEY_MAX];
+	long n = msb_hostkey_read(m->o->host_key, key, sizeof(key));
+
+	if (n < 0)
+		return -1;
+	struct msb_mon hk = { .type = MSB_MON_HOSTKEY, .key = key, .key_len = (size_t)n };
+	int rc = mon_send(m->pre.fd, &hk);
+	explicit_bzero(key, sizeof(key));
+	if (rc != 0)
+		return -1;
+	struct msb_mon cfg = {
+		.type = MSB_MON_CONFIG, .version = MSB_MON_VERSION, .log_level = m->o->log_level,
+		.idle_timeout_s = m->o->idle_timeout_s,
+		/* OpenSSH's ciphers rekey well before these; they bound a long session's key use. */
+		.rekey_bytes = 1ull << 30, .rekey_s = 3600,
+	};
+	return mon_send(m->pre.fd, &cfg);
+}
+
+static const char *
+method_name(uint32_t method)
+{
+	switch (method) {
+	case MSB_MON_METHOD_NONE: return "none";
+	case MSB_MON_METHOD_PASSWORD: return "password";
+	case MSB_MON_METHOD_PUBLICKEY: return "publickey";
+	case MSB_MON_METHOD_KBDINT: return "keyboard-interactive";
+	default: return "other";
+	}
+}
+
+static int
+sandbox_owner(const char *name, uid_t *uid, gid_t *gid)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 || stat(dir, &st) != 0) {
+		error("cannot find sandbox '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	*uid = st.st_uid;
+	*gid = st.st_gid;
+	return 0;
+}
+
+/* Starts msb-session as the sandbox owner and tells it what to serve. */
+static int
+start_session(struct mon *m)
+{
+	char path[PATH_MAX], vsock[PATH_MAX + 8], sock[PATH_MAX], env[1024];
+	char *argv[] = { "msb-session", NULL };
+	struct msb_spawn_creds creds = { .uid = getuid(), .gid = getgid(), .no_caps = true };
+	int sp[2];
+
+	if (msb_helper_path(path, sizeof(path), "msb-session") != 0)
+		return -1;
+	if (geteuid() == 0 && sandbox_owner(m->o->sandbox, &creds.uid, &creds.gid) != 0)
+		return -1;
+	const char *v = getenv("MSB_SESSION_VSOCK");
+	if (v != NULL && v[0] != '\0') {
+		snprintf(vsock, sizeof(vsock), "%s", v);
+	} else if (sandbox_path(sock, sizeof(sock), m->o->sandbox, "vsock.sock") != 0) {
+		return -1;
+	} else {
+		snprintf(vsock, sizeof(vsock), "vsock:%s", sock);
+	}
+	if (snprintf(env, sizeof(env), "%s%s%s", MONITOR_DEFAULT_ENV_ALLOW,
+	    m->o->accept_env != NULL ? "," : "",
+	    m->o->accept_env != NULL ? m->o->accept_env : "") >= (int)sizeof(env)) {
+		error("--accept-env list too long");
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
+		error_f("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	int fds[2] = { sp[1], m->mux_worker };
+	m->ses_pid = msb_spawn(path, argv, fds, 2, &creds, &m->mask);
+	close(sp[1]);
+	close(m->mux_worker);
+	m->mux_worker = -1;
+	mon_peer_init(&m->ses, sp[0]);
+	if (m->ses_pid < 0)
+		return -1;
+
+	const char *guest = m->o->user != NULL ? m->o->user : m->user;
+	uint32_t flags = (m->key->no_pty ? MSB_MON_F_NO_PTY : 0) |
+	    (m->key->no_port_forwarding ? MSB_MON_F_NO_PORT_FORWARD : 0) |
+	    (m->o->no_sftp ? MSB_MON_F_NO_SFTP : 0) |
+	    (m->key->command != NULL ? MSB_MON_F_FORCED_COMMAND : 0);
+	const char *cmd = m->key->command != NULL ? m->key->command : "";
+	struct msb_mon s = {
+		.type = MSB_MON_SESSION, .version = MSB_MON_VERSION,
+		.user = m->user, .user_len = strlen(m->user),
+		.guest_user = guest, .guest_user_len = strlen(guest),
+		.flags = flags, .command = cmd, .command_len = strlen(cmd),
+		.vsock = vsock, .vsock_len = strlen(vsock),
+		.env_allow = env, .env_allow_len = strlen(env),
+		.log_level = m->o->log_level, .idle_timeout_s = m->o->idle_timeout_s,
+	};
+	verbose_f("session worker %ld as uid %lu gid %lu, guest user %s", (long)m->ses_pid,
+	    (unsigned long)creds.uid, (unsigned long)creds.gid, guest);
+	return mon_send(m->ses.fd, &s);
+}
+
+static void
+answer(struct mon *m, uint32_t result)
+{
+	unsigned left = m->failures < m->o->max_tries ? m->o->max_tries - m->failures : 0;
+	struct msb_mon a = { .type = MSB_MON_AUTH_ANSWER, .result = result, .tries_left = left };
+
+	if (mon_send(m->pre.fd, &a) != 0) {
+		msb_audit("the preauth child stopped reading; closing the connection");
+		close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
+	}
+}
+
+static void
+authenticated(struct mon *m)
+{
+	static const char ok[] = "auth-ok\n";
+
+	m->phase = PH_POSTAUTH;
+	m->status = 0;
+	if (m->status_fd >= 0) {
+		if (write(m->status_fd, ok, sizeof(ok) - 1) != (ssize_t)(sizeof(ok) - 1))
+			error_f("status pipe: %s", strerror(errno));
+		close(m->status_fd);
+		m->status_fd = -1;
+	}
+	if (start_session(m) != 0) {
+		msb_audit("cannot start the session worker; closing the connection");
+		close_connection(m, 1);
+	}
+}
+
+/* Decides one publickey request; returns the answer. */
+static uint32_t
+publickey(struct mon *m, const struct msb_mon *req)
+{
+	char *text = strndup(req->key, req->key_len);
+	char fp[128] = "?";
+	const char *why = NULL;
+	ssh_key key = NULL;
+
+	if (text == NULL)
+		fatal_f("out of memory");
+	if (msb_pubkey_parse(text, &key, &why) != 0) {
+		char esc[64];
+		msb_audit_escape(esc, sizeof(esc), text, strcspn(text, " "));
+		msb_audit("rejected publickey for %s: %s key (%s)", m->user_log, esc, why);
+		free(text);
+		return MSB_MON_AUTH_DENY;
+	}
+	free(text);
+	if (msb_key_fingerprint(key, fp, sizeof(fp)) != 0)
+		snprintf(fp, sizeof(fp), "?");
+	const char *type = ssh_key_type_to_char(ssh_key_type(key));
+	const struct msb_authkey *k = msb_authkeys_find(&m->keys, key, m->peer, &why);
+	ssh_key_free(key);
+	if (k == NULL) {
+		msb_audit("rejected publickey for %s: %s %s (%s)", m->user_log, type, fp, why);
+		return MSB_MON_AUTH_DENY;
+	}
+	if (!req->is_signed) {
+		verbose_f("publickey %s %s acceptable for %s (line %u)", type, fp, m->user_log, k->line);
+		return MSB_MON_AUTH_OK;
+	}
+	msb_audit("accepted publickey for %s: %s %s (%s line %u)", m->user_log, type, fp,
+	    m->o->authorized_keys, k->line);
+	m->key = k;
+	return MSB_MON_AUTH_ALLOW;
+}
+
+static void
+auth_request(struct mon *m, const struct msb_mon *req)
+{
+	if (m->phase != PH_PREAUTH)
+		violation(m, "preauth child", "AUTH_REQUEST after authentication");
+	if (req->user_len == 0 || req->user_len > USER_MAX)
+		violation(m, "preauth child", "user name empty or too long");
+	if (m->user == NULL) {
+		if ((m->user = strndup(req->user, req->user_len)) == NULL)
+			fatal_f("out of memory");
+		msb_audit_escape(m->user_log, sizeof(m->user_log), req->user, req->user_len);
+	} else if (strlen(m->user) != req->user_len || memcmp(m->user, req->user, req->user_len) != 0) {
+		violation(m, "preauth child", "user changed during authentication");
+	}
+
+	uint32_t result = MSB_MON_AUTH_DENY;
+	/* As OpenSSH: a client's opening "none" request is a query, not an attempt. */
+	bool counted = !(req->method == MSB_MON_METHOD_NONE && !m->seen_request);
+	m->seen_request = true;
+	if (req->method == MSB_MON_METHOD_PUBLICKEY) {
+		result = publickey(m, req);
+	} else if (counted) {
+		msb_audit("rejected %s for %s: only publickey is accepted", method_name(req->method),
+		    m->user_log);
+	}
+	if (result == MSB_MON_AUTH_DENY && counted)
+		m->failures++;
+	if (result == MSB_MON_AUTH_DENY && m->failures >= m->o->max_tries) {
+		answer(m, result);
+		msb_audit("too many authentication failures for %s (%u); closing the connection",
+		    m->user_log, m->failures);
+		close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
+		return;
+	}
+	answer(m, result);
+	if (result == MSB_MON_AUTH_ALLOW && m->phase == PH_PREAUTH)
+		authenticated(m);
+}
+
+static void
+audit_message(const struct msb_mon *msg)
+{
+	char detail[1024];
+
+	if (msg->type == MSB_MON_AUDIT_OPEN) {
+		msb_audit_escape(detail, sizeof(detail), msg->detail, msg->detail_len);
+		msb_audit("channel %u open %s: %s", msg->chan,
+		    msg->kind == MSB_MON_KIND_SESSION ? "session" : "direct-tcpip", detail);
+	} else {
+		msb_audit("channel %u close: %llu bytes in, %llu bytes out, exit %d", msg->chan,
+		    (unsigned long long)msg->bytes_in, (unsigned long long)msg->bytes_out, (int)msg->exit);
+	}
+}
+
+/* Reads and handles what one child sent. */
+static void
+service(struct mon *m, struct mon_peer *p, bool preauth)
+{
+	const char *who = preauth ? "preauth child" : "session worker";
+	int r = mon_peer_fill(p);
+	struct msb_mon msg;
+	int got = 0;
+
+	while (p->fd >= 0 && (got = msb_mon_get(&p->in, &msg)) == 1) {
+		if (preauth && msg.type == MSB_MON_AUTH_REQUEST)
+			auth_request(m, &msg);
+		else if (!preauth && m->phase != PH_PREAUTH &&
+		    (msg.type == MSB_MON_AUDIT_OPEN || msg.type == MSB_MON_AUDIT_CLOSE))
+			audit_message(&msg);
+		else
+			violation(m, who, msb_mon_msg_name(msg.type));
+		if (p->fd >= 0)
+			msb_mon_consume(&p->in, &msg);
+	}
+	if (p->fd >= 0 && got < 0)
+		violation(m, who, "malformed message");
+	if (p->fd >= 0 && r <= 0) {
+		if (msb_buf_avail(&p->in) > 0)
+			violation(m, who, "truncated message");
+		verbose_f("the %s closed its channel", who);
+		mon_peer_close(p);
+	}
+}
+
+static void
+reap(struct mon *m)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (pid == m->pre_pid) {
+			m->pre_pid = 0;
+			verbose_f("preauth child exited (%d)", code);
+			kill_child(m->ses_pid, SIGTERM);
+			if (m->phase == PH_PREAUTH) {
+				msb_audit("connection closed before authentication (%u failed attempts)",
+				    m->failures);
+				close_connection(m, m->failures > 0 ? MSB_MONITOR_EXIT_AUTH_FAIL : 0);
+			}
+		} else if (pid == m->ses_pid) {
+			m->ses_pid = 0;
+			verbose_f("session worker exited (%d)", code);
+			kill_child(m->pre_pid, SIGTERM);
+		}
+	}
+	if (pid < 0 && errno != ECHILD)
+		error_f("waitpid: %s", strerror(errno));
+}
+
+static void
+serve(struct mon *m, int sfd)
+{
+	while (m->pre_pid > 0 || m->ses_pid > 0) {
+		struct pollfd pfd[3] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = m->pre.fd, .events = POLLIN },
+			{ .fd = m->ses.fd, .events = POLLIN },
+		};
+		int64_t now = now_ms(), deadline = INT64_MAX;
+		if (m->phase == PH_PREAUTH)
+			deadline = m->grace_deadline;
+		if (m->kill_deadline != 0 && m->kill_deadline < deadline)
+			deadline = m->kill_deadline;
+		int timeout = deadline == INT64_MAX ? -1 : deadline <= now ? 0 : (int)(deadline - now);
+		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
+			fatal_f("poll: %s", strerror(errno));
+		now = now_ms();
+		if (m->phase == PH_PREAUTH && now >= m->grace_deadline) {
+			msb_audit("login grace time (%u s) exceeded; closing the connection", m->o->grace_s);
+			close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
+			kill_child(m->pre_pid, SIGKILL);
+		}
+		if (m->kill_deadline != 0 && now >= m->kill_deadline) {
+			kill_child(m->pre_pid, SIGKILL);
+			kill_child(m->ses_pid, SIGKILL);
+			m->kill_deadline = 0;
+		}
+		if (pfd[1].revents != 0 && m->pre.fd >= 0)
+			service(m, &m->pre, true);
+		if (pfd[2].revents != 0 && m->ses.fd >= 0)
+			service(m, &m->ses, false);
+		if (pfd[0].revents != 0) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo != SIGCHLD && m->phase != PH_CLOSING) {
+					info("signal %u: closing the connection", si.ssi_signo);
+					close_connection(m, m->phase == PH_POSTAUTH ? 0 : 1);
+				}
+			}
+			reap(m);
+		}
+	}
+	/* The worker's last AUDIT_CLOSE may still be in the socket; it has
+	 * exited, so the end of the stream is at most a few reads away. */
+	for (int i = 0; i < 64 && m->ses.fd >= 0; i++)
+		service(m, &m->ses, false);
+}
+
+int
+monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
+	struct mon m = { .o = o, .client_fd = client_fd, .status_fd = status_fd,
+	    .mux_worker = -1, .status = 1 };
+	int monp[2], mux[2];
+
+	mon_peer_init(&m.pre, -1);
+	mon_peer_init(&m.ses, -1);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal_f("signal: %s", strerror(errno));
+	int sfd = msb_signalfd(sigs, &m.mask);
+	peer_address(&m);
+	if (msb_audit_open(o->audit_log, o->sandbox, m.peer != NULL ? m.peer : "stdio") != 0)
+		return 1;
+	msb_audit("connection from %s", m.peer != NULL ? m.peer : "stdio (no network address)");
+	if (msb_authkeys_load(o->authorized_keys, &m.keys) != 0)
+		return 1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monp) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)
+		fatal_f("socketpair: %s", strerror(errno));
+	m.grace_deadline = now_ms() + (int64_t)o->grace_s * 1000;
+	if (start_preauth(&m, monp[1], mux[1]) != 0)
+		return 1;
+	close(monp[1]);
+	close(mux[1]);
+	close(m.client_fd);
+	m.mux_worker = mux[0];
+	mon_peer_init(&m.pre, monp[0]);
+	m.phase = PH_PREAUTH;
+	if (send_start(&m) != 0) {
+		msb_audit("cannot hand the preauth child its host key and settings");
+		kill_child(m.pre_pid, SIGKILL);
+		return 1;
+	}
+	serve(&m, sfd);
+	msb_audit("connection closed");
+	if (m.mux_worker >= 0)
+		close(m.mux_worker);
+	mon_peer_close(&m.pre);
+	mon_peer_close(&m.ses);
+	msb_authkeys_free(&m.keys);
+	free(m.user);
+	close(sfd);
+	return m.status;
+}

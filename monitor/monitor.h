@@ -1,0 +1,41 @@
+/*
+ * One connection's privileged monitor (msb-monitor): starts the preauth
+ * child on the client socket, answers its authentication requests per the
+ * phase table of lib/monitor_proto.h, then starts the session worker as
+ * the sandbox owner and records what it reports in the audit log.
+ */
+#ifndef MSB_MONITOR_H
+#define MSB_MONITOR_H
+
+#include <stdbool.h>
+
+#include "log.h"
+
+#define MONITOR_DEFAULT_GRACE_S   30u
+#define MONITOR_DEFAULT_MAX_TRIES 6u
+#define MONITOR_DEFAULT_ENV_ALLOW "LANG,LC_*,TERM"
+
+struct monitor_opts {
+	const char *sandbox;
+	const char *host_key;
+	const char *authorized_keys;
+	const char *audit_log;
+	const char *user;          /* guest user for every request, or NULL: the login name */
+	const char *accept_env;    /* extra env names, comma-separated, or NULL */
+	const char *preauth_user;
+	const char *chroot_dir;
+	bool no_sftp;
+	unsigned idle_timeout_s;
+	unsigned grace_s;
+	unsigned max_tries;
+	enum msb_log_level log_level;
+};
+
+/*
+ * Serves the connection on client_fd; status_fd (or -1) gets "auth-ok\n"
+ * once the client authenticated. Returns the exit status: 0, 1 on an
+ * error or protocol violation, 2 when authentication failed.
+ */
+int monitor_run(const struct monitor_opts *o, int client_fd, int status_fd);
+
+#endif

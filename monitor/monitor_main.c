@@ -1,0 +1,125 @@
+/*
+ * msb-monitor: the privileged monitor of one SSH connection, exec'd by the
+ * listener of `msb ssh serve` (or by `msb ssh serve --stdio`).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "monitor.h"
+#include "preauth_env.h"
+
+static _Noreturn void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: msb-monitor --sandbox NAME --host-key PATH --authorized-keys PATH\n"
+	    "                   --audit-log PATH [--user U] [--no-sftp] [--idle-timeout SECS]\n"
+	    "                   [--accept-env NAMES] [--log-level L] [--preauth-user U]\n"
+	    "                   [--chroot DIR]\n"
+	    "\n"
+	    "Serves one SSH connection: fd 3 is the client socket, fd 4 (optional) a pipe\n"
+	    "that gets \"auth-ok\\n\" once the client authenticated. Exit status 0 ok,\n"
+	    "1 error or protocol violation, 2 authentication failed.\n"
+	    "  --user U          guest user for every request (default: the login name)\n"
+	    "  --idle-timeout S  seconds without traffic before the session ends (0: never)\n"
+	    "  --accept-env L    environment names clients may set, besides LANG, LC_*, TERM\n"
+	    "  --preauth-user U  account of the preauth child when root (default %s,\n"
+	    "                    or $MSB_PREAUTH_USER)\n"
+	    "  --chroot DIR      empty directory the preauth child is confined to (%s)\n"
+	    "Environment: MSB_LOGIN_GRACE_TIME (seconds, default %u), MSB_SESSION_VSOCK\n"
+	    "(the agent address handed to the session worker, default the sandbox's vsock).\n",
+	    MSB_PREAUTH_USER, MSB_PREAUTH_CHROOT, MONITOR_DEFAULT_GRACE_S);
+	exit(1);
+}
+
+static unsigned
+parse_seconds(const char *what, const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > 100u * 24 * 3600)
+		fatal("invalid %s '%s' (seconds)", what, s);
+	return (unsigned)v;
+}
+
+/* Moves an inherited descriptor out of the 3.. range the children use, close-on-exec. */
+static int
+adopt(int fd)
+{
+	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+
+	if (nfd < 0 || close(fd) != 0)
+		fatal("fd %d: %s", fd, strerror(errno));
+	return nfd;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "sandbox", required_argument, NULL, 's' },
+		{ "host-key", required_argument, NULL, 'k' },
+		{ "authorized-keys", required_argument, NULL, 'a' },
+		{ "audit-log", required_argument, NULL, 'l' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-sftp", no_argument, NULL, 'n' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "accept-env", required_argument, NULL, 'e' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "preauth-user", required_argument, NULL, 'p' },
+		{ "chroot", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct monitor_opts o = {
+		.preauth_user = msb_preauth_user_default(), .chroot_dir = MSB_PREAUTH_CHROOT,
+		.idle_timeout_s = 600, .grace_s = MONITOR_DEFAULT_GRACE_S,
+		.max_tries = MONITOR_DEFAULT_MAX_TRIES, .log_level = MSB_LOG_INFO,
+	};
+	int ch, type;
+	socklen_t len = sizeof(type);
+	struct stat st;
+
+	msb_log_init("msb-monitor", MSB_LOG_INFO);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': o.sandbox = optarg; break;
+		case 'k': o.host_key = optarg; break;
+		case 'a': o.authorized_keys = optarg; break;
+		case 'l': o.audit_log = optarg; break;
+		case 'u': o.user = optarg; break;
+		case 'n': o.no_sftp = true; break;
+		case 'i': o.idle_timeout_s = parse_seconds("idle timeout", optarg); break;
+		case 'e': o.accept_env = optarg; break;
+		case 'L':
+			msb_log_level_option(optarg);
+			o.log_level = msb_log_get_level();
+			break;
+		case 'p': o.preauth_user = optarg; break;
+		case 'c': o.chroot_dir = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || o.sandbox == NULL || o.host_key == NULL ||
+	    o.authorized_keys == NULL || o.audit_log == NULL)
+		usage();
+	const char *grace = getenv("MSB_LOGIN_GRACE_TIME");
+	if (grace != NULL && grace[0] != '\0')
+		o.grace_s = parse_seconds("MSB_LOGIN_GRACE_TIME", grace);
+	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM)
+		fatal("fd 3 must be the client's stream socket");
+	int client = adopt(3);
+	int status = fstat(4, &st) == 0 && S_ISFIFO(st.st_mode) ? adopt(4) : -1;
+	return monitor_run(&o, client, status);
+}

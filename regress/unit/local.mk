@@ -1,0 +1,23 @@
+# Unit programs: each exits 0 when every check passed, 1 otherwise.
+check_PROGRAMS += regress/unit/test_buf
+regress_unit_test_buf_SOURCES = regress/unit/test_buf.c regress/unit/unit.h
+regress_unit_test_buf_LDADD = lib/libmsbcore.a
+
+check_PROGRAMS += regress/unit/test_agent_proto
+regress_unit_test_agent_proto_SOURCES = regress/unit/test_agent_proto.c regress/unit/unit.h
+regress_unit_test_agent_proto_LDADD = lib/libmsbcore.a
+
+# Needs root (chroot, setuid); exits 77 otherwise.
+check_PROGRAMS += regress/unit/test_guest_user
+regress_unit_test_guest_user_SOURCES = regress/unit/test_guest_user.c regress/unit/unit.h \
+	guest/guest_user.c guest/guest_user.h
+regress_unit_test_guest_user_LDADD = lib/libmsbcore.a
+
+# Runs msb_init_shutdown() as PID 1 of a PID namespace (regress/run runs it).
+check_PROGRAMS += regress/unit/test_init_shutdown
+regress_unit_test_init_shutdown_SOURCES = regress/unit/test_init_shutdown.c
+regress_unit_test_init_shutdown_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
+
+check_PROGRAMS += regress/unit/test_init_cmdline
+regress_unit_test_init_cmdline_SOURCES = regress/unit/test_init_cmdline.c
+regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a

@@ -1,0 +1,78 @@
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "image_int.h"
+#include "log.h"
+
+int
+image_conf_write(const char *dir, const char *kver, const char *source,
+    uint64_t rootfs_bytes)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], created[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	FILE *fp;
+
+	if (strchr(source, '\n') != NULL || strchr(kver, '\n') != NULL) {
+		error("a newline cannot go into %s", IMAGE_CONF);
+		return -1;
+	}
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		error_f("cannot format the time");
+		return -1;
+	}
+	if (snprintf(path, sizeof(path), "%s/%s", dir, IMAGE_CONF) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		error("path too long: %s", dir);
+		return -1;
+	}
+	if ((fp = fopen(tmp, "wx")) == NULL) {
+		error("cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "kernel_version=%s\ncreated=%s\nrootfs_bytes=%" PRIu64
+	    "\nsource=%s\n", kver, created, rootfs_bytes, source);
+	if (ferror(fp) != 0 || fclose(fp) != 0) {
+		error("cannot write %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	/* image.conf marks a finished build: it appears whole or not at all. */
+	if (rename(tmp, path) != 0) {
+		error("cannot rename %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+image_conf_get(const char *dir, const char *key, char *buf, size_t len)
+{
+	char path[PATH_MAX], line[PATH_MAX + 64];
+	size_t klen = strlen(key);
+	FILE *fp;
+	int rc = 1;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, IMAGE_CONF) >= (int)sizeof(path))
+		return -1;
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, key, klen) != 0 || line[klen] != '=')
+			continue;
+		int n = snprintf(buf, len, "%s", line + klen + 1);
+		rc = n < 0 || (size_t)n >= len ? -1 : 0;
+		break;
+	}
+	if (ferror(fp) != 0)
+		rc = -1;
+	fclose(fp);
+	return rc;
+}
