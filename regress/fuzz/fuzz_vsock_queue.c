@@ -48,7 +48,7 @@ start_queue(struct vsock_dev *d, unsigned i, uint16_t num, uint64_t off)
 	q->num = num;
 	q->desc_uva = UVA + off;
 	q->avail_uva = UVA + off + 0x400;
-	q->used_uva = UVA + off + 0x800;
+	q->used_uva = UVA + off + 0x500;
 	q->addr_set = true;
 	q->enabled = true;
 	q->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -74,9 +74,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vsock_dev_init(d, 3, ep);
 	if (guest_mem_add_host(&d->mem, GPA, UVA, region, REGION) != 0)
 		abort();
-	/* Queue sizes 1..64 from the first byte; rx at 0, tx at 0x1000. */
-	start_queue(d, VSOCK_VQ_RX, (uint16_t)(1u << (data[0] % 7)), 0);
-	start_queue(d, VSOCK_VQ_TX, (uint16_t)(1u << ((data[0] >> 3) % 7)), 0x1000);
+	/*
+	 * Queue sizes 1..64 from the first byte; tx rings at 0, rx rings at
+	 * 0x800, so that a 4 KiB input covers both.
+	 */
+	start_queue(d, VSOCK_VQ_RX, (uint16_t)(1u << (data[0] % 7)), 0x800);
+	start_queue(d, VSOCK_VQ_TX, (uint16_t)(1u << ((data[0] >> 3) % 7)), 0);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
 	    fcntl(sv[1], F_SETFL, O_NONBLOCK) != 0)
