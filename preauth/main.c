@@ -119,13 +119,14 @@ read_start(struct msb_buf *mon_in, ssh_key *key, struct start_config *cfg)
 	if (mon_rpc_read(MONITOR_FD, mon_in, &m) != 0 || m.type != MSB_MON_HOSTKEY)
 		fatal_f("expected HOSTKEY from the monitor");
 	char *text = malloc(m.key_len + 1);
-	if (text == NULL)
-		fatal_f("out of memory");
-	memcpy(text, m.key, m.key_len);
-	text[m.key_len] = '\0';
-	int rc = ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, key);
-	explicit_bzero(text, m.key_len);
-	free(text);
+	int rc = SSH_ERROR;
+	if (text != NULL) {
+		memcpy(text, m.key, m.key_len);
+		text[m.key_len] = '\0';
+		rc = ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, key);
+		explicit_bzero(text, m.key_len);
+		free(text);
+	}
 	/* The frame held the key too: wipe it where it lies. */
 	explicit_bzero(mon_in->data + mon_in->off, m.frame);
 	msb_mon_consume(mon_in, &m);
