@@ -4,63 +4,37 @@
 #include <string.h>
 
 #include "agent_proto.h"
+#include "frame.h"
 
 int
 msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start)
 {
-	if (msb_buf_reserve(out, 5) == NULL)
-		return -1;
-	/* Relative to the read position: a later reserve may compact. */
-	*start = out->len - out->off;
-	msb_buf_put_u32(out, 0);
-	msb_buf_put_u8(out, type);
-	return 0;
+	return msb_frame_begin(out, type, start);
 }
 
 int
 msb_agent_frame_end(struct msb_buf *out, size_t start)
 {
-	size_t pos = out->off + start;
-	size_t flen = out->len - pos - 4;
-
-	if (flen > MSB_AGENT_MAX_FRAME) {
-		msb_agent_frame_abort(out, start);
-		return -1;
-	}
-	msb_buf_poke_u32(out, pos, (uint32_t)flen);
-	return 0;
+	return msb_frame_end(out, start, MSB_AGENT_MAX_FRAME);
 }
 
 void
 msb_agent_frame_abort(struct msb_buf *out, size_t start)
 {
-	out->len = out->off + start;
+	msb_frame_abort(out, start);
 }
 
 int
 msb_agent_frame_peek(const struct msb_buf *in, uint8_t *type,
     const uint8_t **body, size_t *len)
 {
-	size_t avail = msb_buf_avail(in);
-	const uint8_t *p = msb_buf_ptr(in);
-
-	if (avail < 4)
-		return 0;
-	uint32_t flen = msb_get_be32(p);
-	if (flen < 1 || flen > MSB_AGENT_MAX_FRAME)
-		return -1;
-	if (avail - 4 < flen)
-		return 0;
-	*type = p[4];
-	*body = p + 5;
-	*len = flen - 1;
-	return 1;
+	return msb_frame_peek(in, MSB_AGENT_MAX_FRAME, type, body, len);
 }
 
 void
 msb_agent_frame_consume(struct msb_buf *in, size_t body_len)
 {
-	msb_buf_consume(in, 5 + body_len);
+	msb_frame_consume(in, body_len);
 }
 
 /* Rolls a half-written frame back so a failed encode leaves out unchanged. */

@@ -4,6 +4,9 @@ noinst_LIBRARIES += lib/libmsbcore.a
 lib_libmsbcore_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/buf.c lib/buf.h \
+	lib/frame.c lib/frame.h \
+	lib/mux_proto.c lib/mux_proto.h \
+	lib/monitor_proto.c lib/monitor_proto.h \
 	lib/agent_proto.c lib/agent_proto.h \
 	lib/agent_io.c lib/agent_io.h \
 	lib/relay.c lib/relay.h \

@@ -41,7 +41,7 @@
 /* Largest DATA/EXT_DATA payload in one frame. */
 #define MSB_MUX_MAX_DATA    (64u * 1024u)
 /* Credit each side grants a new channel. */
-#define MSB_MUX_WINDOW      (1024u * 1024u)
+#define MSB_MUX_CHAN_WINDOW (1024u * 1024u)
 #define MSB_MUX_MAX_STRING  (64u * 1024u)
 #define MSB_MUX_MAX_COMMAND (200u * 1024u)
 

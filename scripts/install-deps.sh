@@ -17,5 +17,7 @@ apt-get install -y -qq --no-install-recommends \
 	rsync openssh-client socat busybox-static ncurses-base ncurses-term libc-bin \
 	diffutils less bzip2 iproute2 hostname debianutils netbase \
 	openssh-sftp-server tmux python3 passwd >/dev/null
+# SSH client tests: Dropbear's client and curl (through ssh -D)
+apt-get install -y -qq --no-install-recommends dropbear-bin curl >/dev/null
 # the unprivileged account msb's preauth child runs as (see monitor/preauth_env.h)
 id msb-preauth >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /run/msb/empty --shell /usr/sbin/nologin msb-preauth

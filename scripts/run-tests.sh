@@ -24,7 +24,7 @@ suite() { # suite BUILDDIR KIND: regress/run, counted test by test
 
 build() { # build DIR CONFIGURE-ARGS...
 	dir=$1; shift
-	mkdir -p "$dir" && (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" all check-programs)
+	mkdir -p "$dir" && (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs" all && make -s -j"$jobs" check-programs)
 }
 
 started=$(date +%s)

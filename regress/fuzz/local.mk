@@ -11,6 +11,7 @@ FUZZ_CFLAGS = $(WARN_CFLAGS) -g -O1 -fno-omit-frame-pointer \
 fuzz_agent_proto_sources = \
 	$(srcdir)/regress/fuzz/fuzz_agent_proto.c \
 	$(srcdir)/lib/buf.c \
+	$(srcdir)/lib/frame.c \
 	$(srcdir)/lib/agent_proto.c
 
 EXTRA_DIST += regress/fuzz/fuzz_agent_proto.c regress/fuzz/corpus

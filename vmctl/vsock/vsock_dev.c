@@ -66,14 +66,14 @@ vsock_dev_start_queue(struct vsock_dev *d, unsigned i, int kick_fd)
 	struct virtq *q = &d->vq[i];
 
 	unwatch_kick(d, q);
-	q->kick_fd = kick_fd;
-	if (virtq_map(q, &d->mem) != 0) {
-		error_f("queue %u: rings are not in guest memory", i);
-		return -1;
-	}
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = VSOCK_EV(VSOCK_EV_KICK, i) };
-	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, kick_fd, &ev) != 0) {
-		error_f("epoll_ctl: %s", strerror(errno));
+	q->kick_fd = kick_fd;
+	if (virtq_map(q, &d->mem) != 0 || epoll_ctl(d->epfd, EPOLL_CTL_ADD, kick_fd, &ev) != 0) {
+		error_f("queue %u: %s", i, q->desc == NULL ?
+		    "rings are not in guest memory" : strerror(errno));
+		if (close(kick_fd) != 0)
+			error_f("close: %s", strerror(errno));
+		q->kick_fd = -1;
 		return -1;
 	}
 	uint16_t used = __atomic_load_n((const uint16_t *)(q->used + 2), __ATOMIC_ACQUIRE);
@@ -296,18 +296,12 @@ conn_fill(struct vsock_dev *d, struct vsock_conn *c, const struct virtq_chain *c
 		ssize_t r = vsock_host_read(d, c, ch, want);
 		if (r < 0)
 			return 0;
+		/* End of file or an error left control packets to send instead. */
+		if (r == 0)
+			return conn_fill(d, c, ch);
 		h.op = VIRTIO_VSOCK_OP_RW;
 		h.len = (uint32_t)r;
 		c->tx_cnt += (uint32_t)r;
-		if (r == 0) {
-			if (c->pending & PEND_RST) {
-				h.op = VIRTIO_VSOCK_OP_RST;
-				done = true;
-			} else {
-				h.op = VIRTIO_VSOCK_OP_SHUTDOWN;
-				h.flags = c->shutdown_flags;
-			}
-		}
 	}
 	c->pending &= ~(h.op == VIRTIO_VSOCK_OP_REQUEST ? PEND_REQUEST :
 	    h.op == VIRTIO_VSOCK_OP_SHUTDOWN ? PEND_SHUTDOWN : 0);

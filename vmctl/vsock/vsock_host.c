@@ -189,6 +189,7 @@ vsock_host_read(struct vsock_dev *d, struct vsock_conn *c,
 	}
 	if (r == 0) {
 		c->uds_eof = true;
+		c->pending |= PEND_SHUTDOWN;
 		c->shutdown_flags = VIRTIO_VSOCK_SHUTDOWN_SEND |
 		    (c->uds_hup ? VIRTIO_VSOCK_SHUTDOWN_RCV : 0);
 		if (c->uds_hup)

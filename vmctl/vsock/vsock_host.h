@@ -22,7 +22,7 @@ void vsock_host_deliver(struct vsock_dev *d, struct vsock_conn *c,
 void vsock_host_progress(struct vsock_dev *d, struct vsock_conn *c);
 /*
  * Reads up to want bytes from the Unix socket into ch after the header.
- * Returns the count; 0 at end of file (shutdown_flags set) or after an
+ * Returns the count; 0 at end of file (PEND_SHUTDOWN set) or after an
  * error (c reset, PEND_RST set); -1 when nothing is there now.
  */
 ssize_t vsock_host_read(struct vsock_dev *d, struct vsock_conn *c,

@@ -1,0 +1,210 @@
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "auth.h"
+#include "channels.h"
+#include "log.h"
+#include "serve.h"
+
+enum phase { PHASE_KEX, PHASE_AUTH, PHASE_RELAY };
+
+struct conn {
+	const struct serve_params *p;
+	ssh_event event;
+	enum phase phase;
+	struct chan_relay relay;
+	short mux_events;
+	bool monitor_gone;
+	bool wake;       /* something happened in a nested poll: look again at once */
+};
+
+static int
+on_monitor(socket_t fd, int revents, void *userdata)
+{
+	struct conn *c = userdata;
+	char byte;
+
+	/* The monitor speaks only when asked (answers are read synchronously),
+	 * so anything readable here is its end closing, or a protocol error. */
+	ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || n > 0) {
+		if (n > 0)
+			error_f("unsolicited message from the monitor");
+		c->monitor_gone = true;
+	}
+	c->wake = true;
+	return 0;
+}
+
+static int
+on_mux(socket_t fd, int revents, void *userdata)
+{
+	struct conn *c = userdata;
+
+	if ((revents & POLLOUT) && mux_link_flush(&c->relay.mux) != 0)
+		c->relay.failed = true;
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && mux_link_fill(&c->relay.mux) != 0)
+		c->relay.failed = true;
+	c->wake = true;
+	return 0;
+}
+
+static int
+watch_mux(struct conn *c, short events)
+{
+	if (events == c->mux_events)
+		return 0;
+	if (c->mux_events != 0 && ssh_event_remove_fd(c->event, c->p->mux_fd) != SSH_OK)
+		return -1;
+	c->mux_events = events;
+	return ssh_event_add_fd(c->event, c->p->mux_fd, events, on_mux, c) == SSH_OK ? 0 : -1;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		fatal_f("clock_gettime: %s", strerror(errno));
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static bool
+step_kex(struct conn *c)
+{
+	int rc = ssh_handle_key_exchange(c->p->session);
+
+	if (rc == SSH_AGAIN)
+		return true;
+	if (rc != SSH_OK) {
+		verbose_f("key exchange failed: %s", ssh_get_error(c->p->session));
+		return false;
+	}
+	debug_f("key exchange done");
+	c->phase = PHASE_AUTH;
+	c->wake = true;
+	return true;
+}
+
+static bool
+step_messages(struct conn *c)
+{
+	ssh_message msg;
+
+	while (c->phase != PHASE_KEX && (msg = ssh_message_get(c->p->session)) != NULL) {
+		if (c->phase == PHASE_RELAY) {
+			chan_relay_message(&c->relay, msg);
+			continue;
+		}
+		switch (preauth_auth_message(c->p->mon_fd, c->p->mon_in, msg)) {
+		case AUTH_CONTINUE:
+			break;
+		case AUTH_DONE:
+			info("authenticated");
+			c->phase = PHASE_RELAY;
+			chan_relay_start(&c->relay);
+			break;
+		case AUTH_DISCONNECT:
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+connected(const struct conn *c)
+{
+	int st = ssh_get_status(c->p->session);
+
+	return (st & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
+}
+
+int
+preauth_serve(const struct serve_params *p)
+{
+	struct conn c = { .p = p, .phase = PHASE_KEX };
+	uint64_t last_activity = now_ms();
+	uint64_t idle_ms = (uint64_t)p->idle_timeout_s * 1000u;
+	int status = 1;
+
+	chan_relay_init(&c.relay, p->session, p->mux_fd);
+	/* The first step sends our banner and gives the session the poll
+	 * context that ssh_event_add_session moves into the event. */
+	if (!step_kex(&c))
+		goto out;
+	c.event = ssh_event_new();
+	if (c.event == NULL || ssh_event_add_session(c.event, p->session) != SSH_OK ||
+	    ssh_event_add_fd(c.event, p->mon_fd, POLLIN, on_monitor, &c) != SSH_OK ||
+	    watch_mux(&c, POLLIN) != 0) {
+		error_f("cannot set up the event loop");
+		goto out;
+	}
+	c.wake = true;
+	for (;;) {
+		int timeout = -1;
+
+		if (c.wake) {
+			timeout = 0;
+		} else if (c.phase == PHASE_RELAY && idle_ms > 0) {
+			uint64_t idle = now_ms() - last_activity;
+
+			timeout = idle >= idle_ms ? 0 : (int)(idle_ms - idle);
+		}
+		c.wake = false;
+		if (ssh_event_dopoll(c.event, timeout) == SSH_ERROR && !connected(&c))
+			break;
+		if (c.monitor_gone) {
+			verbose_f("the monitor is gone");
+			break;
+		}
+		if (c.phase == PHASE_KEX && !step_kex(&c))
+			break;
+		if (!step_messages(&c))
+			break;
+		if (c.phase == PHASE_RELAY) {
+			chan_relay_mux_input(&c.relay);
+			c.wake |= chan_relay_pump(&c.relay);
+			if (mux_link_flush(&c.relay.mux) != 0)
+				c.relay.failed = true;
+			if (c.relay.failed)
+				break;
+			if (c.relay.activity) {
+				c.relay.activity = false;
+				last_activity = now_ms();
+			} else if (idle_ms > 0 && now_ms() - last_activity >= idle_ms) {
+				info("idle for %u s: closing the connection", p->idle_timeout_s);
+				status = 0;
+				break;
+			}
+			if (watch_mux(&c, mux_link_want_write(&c.relay.mux) ?
+			    POLLIN | POLLOUT : POLLIN) != 0)
+				break;
+		}
+		if (!connected(&c)) {
+			verbose_f("the client disconnected");
+			status = c.phase == PHASE_RELAY ? 0 : 1;
+			break;
+		}
+	}
+	if (connected(&c))
+		ssh_disconnect(p->session);
+out:
+	if (c.event != NULL) {
+		if (c.mux_events != 0 && ssh_event_remove_fd(c.event, p->mux_fd) != SSH_OK)
+			verbose_f("removing the mux from the event failed");
+		if (ssh_event_remove_fd(c.event, p->mon_fd) != SSH_OK)
+			verbose_f("removing the monitor from the event failed");
+		if (ssh_event_remove_session(c.event, p->session) != SSH_OK)
+			debug_f("the session had left the event already");
+		ssh_event_free(c.event);
+	}
+	chan_relay_free(&c.relay);
+	return status;
+}

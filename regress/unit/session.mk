@@ -1,0 +1,11 @@
+# The session worker's tests: a unit program for its policy tables, and
+# mux-driver, which plays the monitor and the network child against a real
+# msb-session for regress/integration/ssh_session_*.sh.
+check_PROGRAMS += regress/unit/test_session_policy
+regress_unit_test_session_policy_SOURCES = regress/unit/test_session_policy.c \
+	regress/unit/unit.h session/policy.c session/session.h
+regress_unit_test_session_policy_LDADD = lib/libmsbcore.a
+
+check_PROGRAMS += regress/mux-driver
+regress_mux_driver_SOURCES = regress/mux-driver.c
+regress_mux_driver_LDADD = lib/libmsbcore.a

@@ -1,0 +1,12 @@
+# The session worker: one per authenticated connection (see session/session.h).
+pkglibexec_PROGRAMS += msb-session
+msb_session_SOURCES = \
+	session/session.h \
+	session/session_main.c \
+	session/mux_link.c \
+	session/audit.c \
+	session/chan.c \
+	session/chan_agent.c \
+	session/chan_relay.c \
+	session/policy.c
+msb_session_LDADD = lib/libmsbcore.a

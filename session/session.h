@@ -1,0 +1,173 @@
+/*
+ * The session worker: one process per authenticated connection, between
+ * the channel mux (fd 4, the network child) and the guest agent (one
+ * stream per SSH channel). Single-threaded, one poll loop, non-blocking
+ * everywhere: every channel is its own state machine (see chan.c), so a
+ * slow agent dial or a stalled reader on one channel never holds up
+ * another.
+ */
+#ifndef MSB_SESSION_H
+#define MSB_SESSION_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "mux_proto.h"
+
+/* Concurrent channels per connection; more get OPEN_FAILURE RESOURCE. */
+#define SESSION_MAX_CHANS  256
+/* How long dialing the agent and its hello/request/reply may take. */
+#define SESSION_DIAL_MS    15000
+/* What direct-tcpip asks the agent to wait for the TCP connect. */
+#define SESSION_CONNECT_MS 10000
+/* Environment a session channel may collect before its program starts. */
+#define SESSION_MAX_ENV       64
+#define SESSION_MAX_ENV_BYTES (32u * 1024u)
+/*
+ * The mux output buffer: data is produced only while less than
+ * MUX_OUT_HIGH is queued and mux input is read only then too, so the
+ * control replies one input frame can cause always fit above it.
+ */
+#define MUX_OUT_HIGH (1024u * 1024u)
+#define MUX_OUT_MAX  (4u * 1024u * 1024u)
+
+enum chan_kind {
+	CHAN_SESSION,
+	CHAN_TCPIP,
+};
+
+/* One channel's life; see chan.c for the transitions. */
+enum chan_state {
+	CH_SETUP,       /* session: collecting pty/env, no program yet */
+	CH_CONNECTING,  /* non-blocking connect() to the agent's socket */
+	CH_VSOCK,       /* "CONNECT port\n" sent, awaiting "OK ...\n" */
+	CH_HELLO,       /* hello + request sent, awaiting the agent's hello */
+	CH_REPLY,       /* awaiting OK or ERROR */
+	CH_RUNNING,     /* relaying */
+	CH_DONE,        /* stream finished; our CLOSE is sent or due */
+};
+
+/* What the agent stream carries once running. */
+enum chan_mode {
+	MODE_NONE,
+	MODE_EXEC,      /* framed STDIN/STDOUT/STDERR/EXIT */
+	MODE_RAW,       /* SFTP or TCP bytes, half-close as EOF */
+};
+
+struct chan {
+	uint32_t id;
+	enum chan_kind kind;
+	enum chan_state state;
+	enum chan_mode mode;
+	bool sftp;
+	int fd;                 /* agent stream, -1 when none */
+	int64_t deadline;       /* for the dial and handshake */
+	int64_t retry_at;       /* connect() again then, when the backlog was full */
+
+	/* session settings, before the program starts */
+	bool pty;
+	char *term;
+	uint32_t cols, rows;
+	char *env[SESSION_MAX_ENV];
+	size_t nenv, env_bytes;
+	char *detail;           /* for the audit: command, or host:port */
+
+	/* the agent request, queued once the socket is connected */
+	struct msb_buf req;
+	char vsock_line[32];
+	size_t vsock_got;
+
+	/* client -> agent */
+	struct msb_buf pend;    /* DATA not yet handed to the agent */
+	struct msb_buf aout;    /* bytes for the agent socket */
+	uint32_t in_credit;     /* mux credit granted, not yet used */
+	uint32_t owed;          /* mux credit to grant back */
+	uint32_t agent_credit;  /* agent STDIN credit */
+	bool mux_eof;           /* the client sent EOF */
+	bool agent_eof_sent;    /* STDIN_EOF or SHUT_WR done */
+	bool agent_wdead;       /* writing to the agent failed: no more to it */
+
+	/* agent -> client */
+	struct msb_buf ain;
+	size_t ain_sent;        /* payload of the front frame already forwarded */
+	uint32_t out_credit;    /* mux credit the network child granted */
+	bool agent_eof;         /* the agent's stream ended */
+
+	bool exit_sent, eof_sent, close_sent, close_rcvd;
+	int32_t exit;           /* code, 128+signal, -1 without a program */
+	uint64_t bytes_in, bytes_out;
+	bool audited;
+};
+
+struct session {
+	int mon_fd, mux_fd;
+	struct msb_buf mon_out;
+	struct msb_buf mux_in, mux_out;
+	bool hello_seen;
+	bool mux_eof;
+
+	/* from SESSION */
+	char *user, *guest_user, *command, *env_allow;
+	char *agent_path;       /* SESSION.vsock without its scheme */
+	bool agent_vsock;       /* "vsock:": hybrid vsock; "unix:": the agent itself */
+	uint32_t flags, idle_timeout_s;
+
+	struct chan *chans[SESSION_MAX_CHANS];
+	size_t nchans;
+	int64_t last_activity;
+	uint8_t scratch[MSB_MUX_MAX_DATA];
+};
+
+/* mux_link.c */
+void mux_send(struct session *s, const struct msb_mux *m);
+void mux_send_simple(struct session *s, uint8_t type, uint32_t chan);
+bool mux_out_busy(const struct session *s);
+/* Handles every complete frame in mux_in; -1 ends the session. */
+int mux_dispatch(struct session *s);
+
+/* audit.c */
+void audit_open(struct session *s, struct chan *c);
+void audit_close(struct session *s, struct chan *c);
+
+/* chan.c */
+struct chan *chan_find(struct session *s, uint32_t id);
+int chan_open(struct session *s, const struct msb_mux *m);
+int chan_request(struct session *s, struct chan *c, const struct msb_mux *m);
+int chan_mux_data(struct session *s, struct chan *c, const struct msb_mux *m);
+void chan_mux_close(struct session *s, struct chan *c);
+/* Moves the channel on as far as it can go without blocking. */
+void chan_pump(struct session *s, struct chan *c);
+short chan_poll_events(const struct session *s, const struct chan *c);
+void chan_io(struct session *s, struct chan *c, short revents);
+/* A session's program failed (stderr message, status) or a forward could
+ * not open (OPEN_FAILURE); either way the channel is done. */
+void chan_fail(struct session *s, struct chan *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* EXIT_STATUS (signo 0) or EXIT_SIGNAL, once. */
+void chan_send_exit(struct session *s, struct chan *c, int status, int signo, bool core);
+/* Drops the agent stream and sends EOF and CLOSE. */
+void chan_finish(struct session *s, struct chan *c);
+/* Frees channels whose CLOSE went both ways. */
+void chan_reap(struct session *s);
+void chan_free(struct chan *c);
+
+/* chan_agent.c: the dial and handshake */
+void agent_dial_start(struct session *s, struct chan *c);
+void agent_dial_io(struct session *s, struct chan *c, short revents);
+short agent_dial_events(const struct chan *c);
+
+/* chan_relay.c: the running stream */
+void relay_pump(struct session *s, struct chan *c);
+short relay_events(const struct session *s, const struct chan *c);
+void relay_io(struct session *s, struct chan *c, short revents);
+
+/* policy.c */
+bool policy_env_allowed(const char *allow, const char *name);
+/* SSH signal name (without SIG) <-> number; 0 / NULL when unknown. */
+int policy_signal_number(const char *name);
+const char *policy_signal_name(int signo);
+
+#endif
