@@ -192,3 +192,23 @@ msb_frame_get_fields(const uint8_t *body, size_t len,
 	}
 	return msb_reader_done(&r) ? 0 : -1;
 }
+
+int
+msb_frame_get_message(const struct msb_buf *in, size_t max,
+    const struct msb_field *(*layout)(uint8_t type), void *msg,
+    uint8_t *type, size_t *frame)
+{
+	const struct msb_field *f;
+	const uint8_t *body;
+	size_t len;
+	uint8_t t;
+
+	int rc = msb_frame_peek(in, max, &t, &body, &len);
+	if (rc != 1)
+		return rc;
+	if ((f = layout(t)) == NULL || msb_frame_get_fields(body, len, f, msg) != 0)
+		return -1;
+	*type = t;
+	*frame = MSB_FRAME_HEADER + len;
+	return 1;
+}

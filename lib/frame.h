@@ -78,4 +78,14 @@ int msb_frame_put_fields(struct msb_buf *out, uint8_t type, size_t max,
 int msb_frame_get_fields(const uint8_t *body, size_t len,
     const struct msb_field *f, void *msg);
 
+/*
+ * Peeks the first frame of in and decodes its body into msg with the
+ * field table layout() gives for its type (NULL: unknown type). Returns 1
+ * with *type and *frame (the whole frame's size) set, 0 when more bytes
+ * are needed, -1 on a malformed frame.
+ */
+int msb_frame_get_message(const struct msb_buf *in, size_t max,
+    const struct msb_field *(*layout)(uint8_t type), void *msg,
+    uint8_t *type, size_t *frame);
+
 #endif

@@ -105,21 +105,8 @@ msb_mux_put(struct msb_buf *out, const struct msb_mux *m)
 int
 msb_mux_get(const struct msb_buf *in, struct msb_mux *m)
 {
-	uint8_t type;
-	const uint8_t *body;
-	size_t len;
-	const struct msb_field *f;
-
 	memset(m, 0, sizeof(*m));
-	int rc = msb_frame_peek(in, MSB_MUX_MAX_FRAME, &type, &body, &len);
-	if (rc != 1)
-		return rc;
-	if ((f = layout(type)) == NULL ||
-	    msb_frame_get_fields(body, len, f, m) != 0)
-		return -1;
-	m->type = type;
-	m->frame = MSB_FRAME_HEADER + len;
-	return 1;
+	return msb_frame_get_message(in, MSB_MUX_MAX_FRAME, layout, m, &m->type, &m->frame);
 }
 
 void
