@@ -424,6 +424,16 @@ cmd_sandbox(int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
+	/* --name NAME may stand wherever the name is positional, as in
+	 * msb ssh: drop the flag and keep the name in its place. */
+	for (int i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--name") == 0) {
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			break;
+		}
+	}
+
 	if (strcmp(cmd, "create") == 0)
 		return cmd_create(argc, argv);
 	if (strcmp(cmd, "start") == 0)

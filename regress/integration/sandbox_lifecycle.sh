@@ -36,6 +36,10 @@ check_eq "create box" 0 $rc
 "$MSB" create box 2>"$TMP/err"; rc=$?
 check "create of an existing name fails (exit $rc)" [ $rc -ne 0 ] && grep -q "already exists" "$TMP/err"
 check_eq "ls shows it stopped" stopped "$(ls_state box)"
+"$MSB" create --name serve --disk-size 128M >/dev/null 2>&1; rc=$?
+check_eq "--name for a name that is also a command" 0 $rc
+"$MSB" rm --name serve >/dev/null 2>&1; rc=$?
+check_eq "rm --name" 0 $rc
 "$MSB" start nosuch 2>"$TMP/err"; rc=$?
 check "start of an unknown sandbox fails clearly" [ $rc -ne 0 ] && grep -q "no sandbox named 'nosuch'" "$TMP/err"
 

@@ -27,6 +27,10 @@ s true; check_eq "exit 0" 0 $?
 s false; check_eq "exit 1" 1 $?
 s 'exit 42'; check_eq "exit 42" 42 $?
 s 'exit 255'; check_eq "exit 255" 255 $?
+# Keepalives are global requests with want-reply: unanswered, ssh would
+# give up after ServerAliveCountMax of them.
+out=$(s -o ServerAliveInterval=1 -o ServerAliveCountMax=2 'sleep 5; echo alive')
+check_eq "keepalive@openssh.com requests are answered" alive "$out"
 timeout 60 ssh -v $OPTS root@127.0.0.1 'kill -9 $$' >"$TMP/v" 2>&1; rc=$?
 check_eq "kill -9: ssh exits 255 as with OpenSSH's sshd" 255 $rc
 check "kill -9: ssh -v shows the exit-signal" grep -q "rtype exit-signal" "$TMP/v"
