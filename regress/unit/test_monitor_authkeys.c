@@ -63,7 +63,7 @@ test_key_types(void)
 		/* a blob of one type under another type's name */
 		RSA_TYPE " " ED25519_B64, P384_TYPE " " P256_B64,
 		ED25519_TYPE " " ED25519_B64 "AAAA",   /* trailing bytes in the blob */
-		"sk-ssh-ed25519@openssh.com " ED25519_B64, "garbage", "no-pty",
+		("sk-ssh-ed25519@openssh.com " ED25519_B64), "garbage", "no-pty",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct msb_authkey k;
