@@ -49,8 +49,9 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(restart_syscall), SCMP_SYS(exit_group),
 #ifdef MSB_SANITIZERS
 	/* A sanitizer (test) build only: ASan's runtime drops its alternate
-	 * signal stack at exit and returns shadow memory to the kernel. */
-	SCMP_SYS(sigaltstack), SCMP_SYS(madvise),
+	 * signal stack at exit, returns shadow memory to the kernel and asks
+	 * for its thread id. */
+	SCMP_SYS(sigaltstack), SCMP_SYS(madvise), SCMP_SYS(gettid),
 #endif
 };
 
@@ -61,8 +62,7 @@ preauth_seccomp_install(void)
 	int rc;
 
 #ifdef MSB_SANITIZERS
-	/* LeakSanitizer's exit-time check stops the world with ptrace, which
-	 * the filter forbids: check now instead (this also cancels that one). */
+	/* As in preauth_sandbox(), for callers that only want the filter. */
 	__lsan_do_leak_check();
 #endif
 
@@ -192,6 +192,12 @@ void
 preauth_sandbox(const struct preauth_identity *id)
 {
 	int highest = highest_open_fd();
+
+#ifdef MSB_SANITIZERS
+	/* LeakSanitizer stops the world with ptrace at exit, which nothing
+	 * below leaves possible: check now (this also cancels that one). */
+	__lsan_do_leak_check();
+#endif
 
 	if (getuid() == 0)
 		become_unprivileged(id);
