@@ -37,7 +37,8 @@ suite build all
 # The sanitizer build's agent is dynamic: images get the static one, and
 # the guest boot test (which packs the agent itself) runs in the first pass.
 echo "=== test suite under ASan+UBSan"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+# A small quarantine keeps the memory bounds the tests assert meaningful.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	MSB_GUEST_AGENT="$top/build/msb-agent" MSB_TEST_EXCLUDE="guest_boot" suite build-asan all
 for t in "$top"/regress/fuzz/fuzz_*.c; do
 	[ -f "$t" ] || continue
