@@ -67,5 +67,28 @@ start_agent() {
 # signals do not reach msb); background "$MSB" agent --socket ... instead.
 agent() { "$MSB" agent --socket "$AGENT_SOCK" "$@"; }
 
+# Starts "msb ssh serve SANDBOX ARGS..." in the background (stderr to
+# $TMP/serve.log) and waits for its listening line; sets SERVE_PID and PORT.
+serve_bg() {
+	: >"$TMP/serve.log"
+	"$MSB" ssh serve "$@" 2>"$TMP/serve.log" &
+	SERVE_PID=$!
+	at_exit "kill $SERVE_PID 2>/dev/null"
+	for _ in $(seq 100); do
+		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.log")
+		[ -n "$PORT" ] && return 0
+		kill -0 "$SERVE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$TMP/serve.log"
+	die "serve did not start"
+}
+# Ends the server serve_bg started; returns its exit status.
+stop_bg() {
+	kill -TERM "$SERVE_PID"
+	timeout 10 sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.05; done' _ "$SERVE_PID"
+	wait "$SERVE_PID"
+}
+
 # Peak resident memory (VmHWM, KiB) of a process.
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }

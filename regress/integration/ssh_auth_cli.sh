@@ -72,37 +72,18 @@ echo "not a key" >"$TMP/badkey"; chmod 600 "$TMP/badkey"
 check "an unreadable host key stops the server" sh -c '! timeout 10 "$1" ssh serve box --port 0 --host-key "$2" 2>"$3"' _ "$MSB" "$TMP/badkey" "$TMP/err"
 check "with a message" grep -q "not a readable" "$TMP/err"
 
-# Starts a server in the background (stderr to $TMP/serve.log); sets SERVE_PID and PORT.
-serve_bg() {
-	: >"$TMP/serve.log"
-	"$MSB" ssh serve box "$@" 2>"$TMP/serve.log" &
-	SERVE_PID=$!
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.log")
-		[ -n "$PORT" ] && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$TMP/serve.log"
-	die "serve did not start"
-}
-stop_bg() {
-	kill -TERM "$SERVE_PID"
-	timeout 10 sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.05; done' _ "$SERVE_PID"
-	wait "$SERVE_PID"
-}
 
-MSB_DEFAULT_SSH_PORT=0 serve_bg
+MSB_DEFAULT_SSH_PORT=0 serve_bg box
 check "listening on 127.0.0.1 by default" grep -q "^msb: listening on 127.0.0.1:$PORT$" "$TMP/serve.log"
 check "the port accepts connections" bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1' _ "$PORT"
 check "no warning on loopback" sh -c '! grep -q warning "$1"' _ "$TMP/serve.log"
 stop_bg
 check_eq "SIGTERM ends serve cleanly" 0 "$?"
 
-serve_bg --host 0.0.0.0 --port 0
+serve_bg box --host 0.0.0.0 --port 0
 check "a non-loopback address is warned about" grep -q "warning: 0.0.0.0 is not a loopback address" "$TMP/serve.log"
 stop_bg
-MSB_DEFAULT_SSH_HOST=::1 serve_bg --port 0
+MSB_DEFAULT_SSH_HOST=::1 serve_bg box --port 0
 check "MSB_DEFAULT_SSH_HOST is honoured" grep -q "listening on \[::1\]:$PORT" "$TMP/serve.log"
 stop_bg
 check_eq "SIGTERM ends serve cleanly (IPv6)" 0 "$?"

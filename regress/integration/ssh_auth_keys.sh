@@ -35,26 +35,6 @@ ssh-keygen -q -t ecdsa -b 256 -N '' -f "$TMP/ec" || die ssh-keygen
 "$MSB" ssh authorize --key "from=\"10.0.0.0/8\" $(cat "$TMP/far.pub")" 2>/dev/null || die authorize
 fp() { ssh-keygen -lf "$TMP/$1.pub" | cut -d' ' -f2; }
 
-# Starts a server; sets SERVE_PID, PORT; stderr in $TMP/serve.log.
-serve_bg() {
-	: >"$TMP/serve.log"
-	"$MSB" ssh serve box --port 0 --log-level verbose "$@" 2>"$TMP/serve.log" &
-	SERVE_PID=$!
-	at_exit "kill $SERVE_PID 2>/dev/null"
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.log")
-		[ -n "$PORT" ] && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$TMP/serve.log"
-	die "serve did not start"
-}
-stop_bg() {
-	kill -TERM "$SERVE_PID"
-	timeout 10 sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.05; done' _ "$SERVE_PID"
-	wait "$SERVE_PID"
-}
 OPTS="-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o NumberOfPasswordPrompts=0 -o ConnectTimeout=10"
 # s SOURCE_ADDR KEY... -- COMMAND: every failing case has its own loopback
 # source address so that the per-source penalty does not spill over.
@@ -66,7 +46,7 @@ s() {
 	timeout 30 ssh $OPTS -p "$PORT" -b "$src" $ids root@127.0.0.1 "$@"
 }
 
-serve_bg
+serve_bg box --port 0 --log-level verbose
 check_eq "the right key gets a session" hi "$(s 127.0.0.1 good -- echo hi 2>"$TMP/err")"
 check_eq "ECDSA keys work too" ec "$(s 127.0.0.1 ec -- echo ec 2>/dev/null)"
 check "the acceptance is logged by fingerprint" grep -q "accepted publickey for root: ssh-ed25519 $(fp good)" "$AUDIT"
@@ -170,7 +150,7 @@ stop_bg
 check_eq "SIGTERM ends the server cleanly" 0 $?
 
 # Login grace time (shortened): a client that never authenticates is closed.
-MSB_LOGIN_GRACE_TIME=2 serve_bg
+MSB_LOGIN_GRACE_TIME=2 serve_bg box --port 0 --log-level verbose
 start=$(date +%s)
 timeout 20 python3 -c '
 import socket, sys
