@@ -115,11 +115,15 @@ cmd_ssh_native(int argc, char **argv)
 		default: return native_usage(stderr, 2);
 		}
 	}
-	if (name == NULL && optind < argc && strcmp(argv[optind], "--") != 0)
+	/* getopt consumes a "--" that directly follows the options. */
+	bool dashes = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	if (name == NULL && !dashes && optind < argc)
 		name = argv[optind++];
-	if (optind < argc && strcmp(argv[optind], "--") == 0)
+	if (!dashes && optind < argc && strcmp(argv[optind], "--") == 0) {
 		optind++;
-	else if (optind < argc)
+		dashes = true;
+	}
+	if (!dashes && optind < argc)
 		return native_usage(stderr, 2);
 	if (name == NULL)
 		return native_usage(stderr, 2);
