@@ -36,3 +36,18 @@ EXTRA_DIST += lib/api/msb.pc.in
 noinst_LIBRARIES += lib/api/libmsbapi.a
 lib_api_libmsbapi_a_SOURCES = $(API_SOURCES)
 lib_api_libmsbapi_a_CPPFLAGS = $(API_CPPFLAGS)
+
+# The example builds against the installed library as a user would build
+# it (make installcheck, and so make distcheck).
+EXTRA_DIST += examples/msb-exec.c
+installcheck-local:
+	PKG_CONFIG_PATH="$(DESTDIR)$(libdir)/pkgconfig" && export PKG_CONFIG_PATH && \
+	$(CC) -Wall -Wextra -Werror -o examples-msb-exec $(srcdir)/examples/msb-exec.c \
+	  $$(pkg-config --cflags --libs msb) -Wl,-rpath,$(DESTDIR)$(libdir) && \
+	./examples-msb-exec --help && ./examples-msb-exec no-such-box true; \
+	test $$? -eq 255 && rm -f examples-msb-exec
+
+# A new shared library is found by name only once the linker cache knows it.
+install-exec-hook:
+	if test -z "$(DESTDIR)" && test "$$(id -u)" = 0 && command -v ldconfig >/dev/null; then \
+	  ldconfig; fi
