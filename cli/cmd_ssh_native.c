@@ -47,14 +47,17 @@ join(int argc, char **argv)
 
 	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
-	char *s = calloc(1, len);
+	char *s = malloc(len), *p = s;
 	if (s == NULL)
 		fatal("out of memory");
 	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
 		if (i > 0)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+			*p++ = ' ';
+		memcpy(p, argv[i], n);
+		p += n;
 	}
+	*p = '\0';
 	return s;
 }
 
@@ -132,16 +135,15 @@ cmd_ssh_native(int argc, char **argv)
 	bool pty = tty == 1 || (tty == -1 && command == NULL && terminal);
 
 	msb_sandbox *sb;
-	if (msb_sandbox_open(name, &sb) != MSB_OK) {
-		error("%s", msb_sandbox_errmsg(sb));
-		msb_sandbox_close(sb);
-		return EXIT_CONNECT;
+	msb_ssh_client *c = NULL;
+	if (msb_sandbox_open(name, &sb) == MSB_OK) {
+		ensure_started(name);
+		msb_ssh_connect(sb, &co, &c);
 	}
-	ensure_started(name);
-	msb_ssh_client *c;
-	if (msb_ssh_connect(sb, &co, &c) != MSB_OK) {
+	if (c == NULL) {
 		error("%s", msb_sandbox_errmsg(sb));
 		msb_sandbox_close(sb);
+		free(command);
 		return EXIT_CONNECT;
 	}
 	msb_sandbox_close(sb);

@@ -111,7 +111,11 @@ msb_sftp_read(msb_sftp *s, const char *path, unsigned char **data, size_t *len)
 		return unlock(s, sftp_fail(s, "open", path));
 	size_t n = 0, cap = SFTP_CHUNK + 1;
 	unsigned char *buf = malloc(cap);
-	while (buf != NULL) {
+	if (buf == NULL) {
+		sftp_close(f);
+		return unlock(s, api_fail(&s->err, MSB_ERR_NOMEM, "read %s: out of memory", path));
+	}
+	for (;;) {
 		if (cap - n < SFTP_CHUNK + 1) {
 			unsigned char *b = cap < SFTP_READ_MAX ? realloc(buf, cap * 2) : NULL;
 			if (b == NULL) {
@@ -130,8 +134,6 @@ msb_sftp_read(msb_sftp *s, const char *path, unsigned char **data, size_t *len)
 			break;
 		n += (size_t)r;
 	}
-	if (buf == NULL)
-		st = api_fail(&s->err, MSB_ERR_NOMEM, "read %s: out of memory", path);
 	sftp_close(f);
 	if (st != MSB_OK) {
 		free(buf);
