@@ -98,12 +98,10 @@ authorized_keys(msb_ssh_server *srv, const msb_ssh_server_opts *o, struct api_er
 		return have > 0 ? MSB_OK : api_fail(e, MSB_ERR_KEYS, "no usable key in %s",
 		    srv->authkeys_path);
 
-	size_t len = 0;
 	for (size_t i = 0; i < o->n_authorized_keys; i++) {
 		const char *k = o->authorized_keys[i];
 		if (k == NULL || strchr(k, '\n') != NULL)
 			return api_fail(e, MSB_ERR_INVALID, "authorized key %zu: one line expected", i);
-		len += strlen(k) + 1;
 	}
 	char *text = NULL;
 	size_t tlen = 0;
