@@ -5,6 +5,7 @@
  *   api-test serve-stdio NAME PUBKEYFILE  server endpoint on stdin/stdout
  *   api-test serve-tcp NAME PUBKEYFILE PORT N  N connections, one by one
  *   api-test latency NAME RUNS          median exec("true") on one client
+ *   api-test attach NAME                attach_with (xterm-256color, ctrl-x,y)
  */
 #include "config.h"
 
@@ -426,6 +427,18 @@ main(int argc, char **argv)
 	}
 	if (argc == 6 && strcmp(argv[1], "serve-tcp") == 0)
 		return serve_tcp(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	if (argc == 3 && strcmp(argv[1], "attach") == 0) {
+		msb_ssh_client *c = connect_or_die(argv[2], NULL);
+		msb_ssh_attach_opts ao;
+		int code = -1;
+		msb_ssh_attach_opts_init(&ao);
+		ao.term = "xterm-256color";
+		ao.detach_keys = "ctrl-x,y";
+		msb_status st = msb_ssh_client_attach_with(c, &ao, &code);
+		printf("attach: %s exit %d\n", msb_status_name(st), code);
+		msb_ssh_client_close(c);
+		return 0;
+	}
 	if (argc == 4 && strcmp(argv[1], "latency") == 0)
 		return latency(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: see the comment at the top of %s\n", __FILE__);

@@ -93,6 +93,19 @@ check "prompt again" wait_pane '^#'
 tmux -S "$sock" send-keys 'exit 7' Enter
 check "the shell's exit status is msb's (7)" wait_pane '^EXITED-7$'
 tmux -S "$sock" kill-server
+# The C API's attach: its term option, its exit code, its detach keys.
+sock="$TMP/tmux3.sock"
+at_exit "tmux -S '$sock' kill-server 2>/dev/null"
+tmux -S "$sock" new-session -d -x 80 -y 24 \
+	"env MSB_HOME='$MSB_HOME' MSB_LIBEXECDIR='$MSB_LIBEXECDIR' '$API' attach dev; env MSB_HOME='$MSB_HOME' MSB_LIBEXECDIR='$MSB_LIBEXECDIR' '$API' attach dev; sleep 600"
+check "C attach: prompt" wait_pane '^#'
+tmux -S "$sock" send-keys 'echo "T=$TERM"; exit 5' Enter
+check "C attach: the term option is the shell's TERM" wait_pane '^T=xterm-256color$'
+check "C attach: returns the shell's exit code" wait_pane '^attach: MSB_OK exit 5$'
+for _ in $(seq 100); do [ "$(pane | grep -c '^#')" -ge 2 ] && break; sleep 0.1; done
+tmux -S "$sock" send-keys C-x y
+check "C attach: ctrl-x,y gives MSB_DETACHED" wait_pane '^attach: MSB_DETACHED exit -1$'
+tmux -S "$sock" kill-server
 
 # --- the C API ----------------------------------------------------------------
 timeout 300 "$API" check dev stopped </dev/null >"$TMP/api.log" 2>&1
