@@ -157,12 +157,12 @@ cmd_ssh_native(int argc, char **argv)
 			.wake_fd = -1,
 		};
 		const char *keys = detach != NULL ? detach : MSB_DEFAULT_DETACH_KEYS;
-		if ((r.detach_len = api_detach_parse(keys, r.detach, sizeof(r.detach))) < 0)
+		if (api_detach_parse(keys, &r.detach) != 0)
 			fatal("invalid --detach-keys '%s' (e.g. ctrl-p,ctrl-q or ctrl-x,y)", keys);
 		st = api_attach(c, &r);
 		status = r.exit_status;
 		sig = r.exit_signal;
-		detached = r.detached;
+		detached = r.detach.done;
 	} else {
 		msb_ssh_exec_opts eo = { .tty = pty };
 		st = msb_ssh_client_run(c, command, &eo, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,

@@ -81,6 +81,23 @@ struct msb_sftp {
 	sftp_session sftp;
 };
 
+/* The detach key sequence and how much of it was just typed. */
+struct api_detach {
+	unsigned char seq[16];
+	int len;                     /* 0: detaching is off */
+	int matched;
+	bool done;
+};
+
+/* Docker's notation ("ctrl-p,ctrl-q", "ctrl-x,y", "" for none) into d; 0 or -1. */
+int api_detach_parse(const char *spec, struct api_detach *d);
+/*
+ * Copies input to out (room for n + sizeof(d->seq) bytes), holding back a
+ * prefix of the sequence until it completes (d->done; nothing after it is
+ * copied) or breaks (the held keys go out after all). Returns out's length.
+ */
+size_t api_detach_filter(struct api_detach *d, const char *in, size_t n, char *out);
+
 /* Where a run's output goes: a descriptor, or a growing buffer. */
 struct api_sink {
 	int fd;
@@ -95,15 +112,13 @@ struct api_run {
 	int in_fd;                   /* -1: no input (EOF at once) */
 	struct api_sink out, err;
 	/* Attach: the PTY takes in_fd's window size; wake_fd (else -1) carries
-	 * signal numbers from handlers; typing detach[] ends the run. */
+	 * signal numbers from handlers; typing the detach keys ends the run. */
 	bool tty_size;
 	int wake_fd;
-	unsigned char detach[16];
-	int detach_len;
+	struct api_detach detach;
 	/* results */
 	int exit_status;             /* 128+N for signal N */
 	int exit_signal;
-	bool detached;
 	int stop_signal;             /* a terminating signal that ended the run, or 0 */
 };
 
@@ -111,8 +126,5 @@ struct api_run {
 msb_status api_run(msb_ssh_client *c, struct api_run *r);
 /* Attach: runs r on the local terminal in raw mode, with signals relayed. */
 msb_status api_attach(msb_ssh_client *c, struct api_run *r);
-
-/* Detach keys in Docker's notation into seq; its length, or -1. */
-int api_detach_parse(const char *spec, unsigned char *seq, size_t size);
 
 #endif

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -41,38 +40,6 @@ msb_ssh_attach_opts_init(msb_ssh_attach_opts *opts)
 {
 	if (opts != NULL)
 		*opts = (msb_ssh_attach_opts){ .term = NULL, .detach_keys = NULL, .command = NULL };
-}
-
-int
-api_detach_parse(const char *spec, unsigned char *seq, size_t size)
-{
-	size_t n = 0;
-	const char *p = spec;
-
-	while (*p != '\0') {
-		size_t len = strcspn(p, ",");
-		unsigned char key;
-		if (len == 1) {
-			key = (unsigned char)p[0];
-		} else if (len == 6 && strncmp(p, "ctrl-", 5) == 0) {
-			unsigned char k = (unsigned char)tolower((unsigned char)p[5]);
-			if (k >= 'a' && k <= 'z')
-				key = (unsigned char)(k - 'a' + 1);
-			else if (k == '@' || k == '[' || k == '\\' || k == ']' || k == '^' || k == '_')
-				key = (unsigned char)(k & 0x1f);
-			else
-				return -1;
-		} else {
-			return -1;
-		}
-		if (n == size)
-			return -1;
-		seq[n++] = key;
-		p += len;
-		if (*p == ',' && *++p == '\0')
-			return -1;
-	}
-	return (int)n;
 }
 
 msb_status
@@ -118,7 +85,7 @@ api_attach(msb_ssh_client *c, struct api_run *r)
 		r->wake_fd = wake[0];
 		st = api_run(c, r);
 		/* The shell's last output may leave the cursor mid-line. */
-		if (r->detached || r->stop_signal != 0)
+		if (r->detach.done || r->stop_signal != 0)
 			(void)!write(STDOUT_FILENO, "\r\n", 2);
 	}
 	/* Restore in reverse: terminal first, so a re-raised signal leaves it sane. */
@@ -155,14 +122,13 @@ msb_ssh_client_attach_with(msb_ssh_client *c, const msb_ssh_attach_opts *opts, i
 		.out = { .fd = -1 }, .err = { .fd = -1 }, .wake_fd = -1,
 	};
 	const char *keys = o.detach_keys != NULL ? o.detach_keys : MSB_DEFAULT_DETACH_KEYS;
-	r.detach_len = api_detach_parse(keys, r.detach, sizeof(r.detach));
-	if (r.detach_len < 0)
+	if (api_detach_parse(keys, &r.detach) != 0)
 		return api_fail(&c->err, MSB_ERR_INVALID, "invalid detach keys '%s' (e.g. ctrl-p,ctrl-q "
 		    "or ctrl-x,y)", keys);
 	msb_status st = api_attach(c, &r);
 	if (st != MSB_OK)
 		return st;
-	if (r.detached)
+	if (r.detach.done)
 		return api_fail(&c->err, MSB_DETACHED, "detached; the remote shell was ended");
 	/* As the reference says: 128 for a shell killed by a signal. */
 	*exit_code = r.exit_signal != 0 ? 128 : r.exit_status;

@@ -9,6 +9,7 @@ API_SOURCES = \
 	lib/api/run.c \
 	lib/api/exec.c \
 	lib/api/attach.c \
+	lib/api/detach.c \
 	lib/api/sftp.c \
 	lib/api/server.c
 API_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor -I$(top_srcdir)/lib/api $(LIBSSH_CFLAGS) \

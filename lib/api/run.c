@@ -149,44 +149,13 @@ drain(msb_ssh_client *c, struct api_run *r, ssh_channel ch, char *buf)
 	return MSB_OK;
 }
 
-/*
- * Holds back a prefix of the detach keys until it is complete (the run
- * ends) or broken (the held keys go out after all). Returns how many bytes
- * of buf to send; buf has room for the held keys as well.
- */
-static size_t
-detach_filter(struct api_run *r, char *buf, size_t n, int *matched)
-{
-	char *in = buf + RUN_BUF;
-	size_t out = 0;
-
-	memcpy(in, buf, n);
-	for (size_t i = 0; i < n && !r->detached; i++) {
-		unsigned char b = (unsigned char)in[i];
-		if (b == r->detach[*matched]) {
-			if (++*matched == r->detach_len)
-				r->detached = true;
-			continue;
-		}
-		memcpy(buf + out, r->detach, (size_t)*matched);
-		out += (size_t)*matched;
-		*matched = 0;
-		if (b == r->detach[0])
-			*matched = 1;
-		else
-			buf[out++] = (char)b;
-	}
-	return out;
-}
-
 /* Forwards up to window bytes of input; under the lock. *in_open drops at EOF. */
 static msb_status
-forward_input(msb_ssh_client *c, struct api_run *r, ssh_channel ch, char *buf, bool *in_open,
-    int *matched)
+forward_input(msb_ssh_client *c, struct api_run *r, ssh_channel ch, char *buf, bool *in_open)
 {
 	uint32_t window = ssh_channel_window_size(ch);
-	/* Room for held-back detach keys stays free in buf. */
-	size_t cap = RUN_BUF - sizeof(r->detach);
+	/* Held-back detach keys may come out on top of what is read. */
+	size_t cap = RUN_BUF - sizeof(r->detach.seq);
 	size_t want = window < cap ? window : cap;
 	ssize_t n = want > 0 ? read(r->in_fd, buf, want) : 0;
 
@@ -202,8 +171,9 @@ forward_input(msb_ssh_client *c, struct api_run *r, ssh_channel ch, char *buf, b
 			return api_fail(&c->err, MSB_ERR_SSH, "send eof: %s", ssh_get_error(c->session));
 		return MSB_OK;
 	}
-	size_t len = r->detach_len > 0 ? detach_filter(r, buf, (size_t)n, matched) : (size_t)n;
-	if (len > 0 && ssh_channel_write(ch, buf, (uint32_t)len) != (int)len)
+	char *out = buf + RUN_BUF;
+	size_t len = api_detach_filter(&r->detach, buf, (size_t)n, out);
+	if (len > 0 && ssh_channel_write(ch, out, (uint32_t)len) != (int)len)
 		return api_fail(&c->err, MSB_ERR_SSH, "cannot send input: %s", ssh_get_error(c->session));
 	return MSB_OK;
 }
@@ -249,7 +219,7 @@ api_run(msb_ssh_client *c, struct api_run *r)
 	bool in_open = r->in_fd >= 0;
 	msb_status st;
 	char *buf = malloc(2 * RUN_BUF);
-	int matched = 0, cols = 80, rows = 24;
+	int cols = 80, rows = 24;
 
 	if (buf == NULL)
 		return api_fail(&c->err, MSB_ERR_NOMEM, "out of memory");
@@ -271,7 +241,7 @@ api_run(msb_ssh_client *c, struct api_run *r)
 	while (st == MSB_OK) {
 		if ((st = drain(c, r, ch, buf)) != MSB_OK)
 			break;
-		if (ssh_channel_is_closed(ch) || r->detached || r->stop_signal != 0 ||
+		if (ssh_channel_is_closed(ch) || r->detach.done || r->stop_signal != 0 ||
 		    (ssh_channel_is_eof(ch) && (state.got_status || state.got_signal)))
 			break;
 		if (!ssh_is_connected(c->session)) {
@@ -294,10 +264,10 @@ api_run(msb_ssh_client *c, struct api_run *r)
 		if (st == MSB_OK && n > 0 && (p[2].revents & POLLIN) != 0)
 			st = on_wake(c, r, ch);
 		if (st == MSB_OK && n > 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0)
-			st = forward_input(c, r, ch, buf, &in_open, &matched);
+			st = forward_input(c, r, ch, buf, &in_open);
 	}
 	c->busy--;
-	if (st == MSB_OK && !state.got_status && !state.got_signal && !r->detached &&
+	if (st == MSB_OK && !state.got_status && !state.got_signal && !r->detach.done &&
 	    r->stop_signal == 0)
 		st = api_fail(&c->err, MSB_ERR_CHANNEL, "the channel closed without an exit status");
 	ssh_remove_channel_callbacks(ch, &cb);

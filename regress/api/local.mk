@@ -2,3 +2,8 @@
 check_PROGRAMS += regress/api/api-test
 regress_api_api_test_SOURCES = regress/api/api_test.c
 regress_api_api_test_LDADD = lib/libmsb.la -lpthread
+
+check_PROGRAMS += regress/unit/test_detach_keys
+regress_unit_test_detach_keys_SOURCES = regress/unit/test_detach_keys.c regress/unit/unit.h \
+	lib/api/detach.c
+regress_unit_test_detach_keys_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib/api $(LIBSSH_CFLAGS)
