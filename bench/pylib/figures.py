@@ -24,6 +24,7 @@ class Row:
         self.note = ""
         self.hook = False   # a figure waiting for work not yet in this build
         self.limit = None   # an absolute ceiling for msb's value
+        self.compare = None  # the peers msb's ratio is shown against (None: all)
 
     def put(self, peer, value, raw=None):
         self.values[peer] = value
@@ -401,7 +402,8 @@ def concurrent(ctx, peers):
              "higher")
     retried = Row("concurrent_retries", f"{n} concurrent: refused before auth and retried",
                   "count", "lower")
-    for i, pid in enumerate(rotate(list(peers), 0)):
+    ok.compare = retried.compare = ()
+    for pid in peers:
         t, procs, again = _launch_until_up(peers[pid], n, f"echo up; sleep {secs}")
         good = 0
         for p in procs:
@@ -448,6 +450,7 @@ def boot(ctx, peers):
     from peers import GuestSshd, HostSshd, Msb
     n = ctx.n("boot")
     row = Row("boot", f"sandbox start to ready, median of {n}", "s", "lower")
+    row.compare = ("sshd-guest",)  # a host daemon has no VM to boot
     made = {}
     try:
         for pid in peers:

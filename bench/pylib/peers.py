@@ -177,7 +177,7 @@ class GuestSshd(Peer):
 
     def server_rss_kib(self):
         p = self.vm.sh("for d in /proc/[0-9]*; do [ \"$(cat $d/comm 2>/dev/null)\" = sshd ] && "
-                       "sed -n 's/^VmRSS: *\\([0-9]*\\).*/\\1/p' $d/status; done | "
+                       "awk '/^VmRSS:/ { print $2 }' $d/status; done | "
                        "awk '{ s += $1 } END { print s + 0 }'")
         return int(p.stdout.strip())
 

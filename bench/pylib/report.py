@@ -61,6 +61,8 @@ def fmt(v, unit):
 
 
 def ratio(row, peer):
+    if row.compare is not None and peer not in row.compare:
+        return None
     a, b = row.values.get("msb"), row.values.get(peer)
     if a is None or b is None or b == 0:
         return None

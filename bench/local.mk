@@ -1,0 +1,10 @@
+# The benchmarks: `make bench` runs bench/run (as root) against the build
+# tree; BENCH_ARGS passes options, e.g. make bench BENCH_ARGS=--smoke.
+dist_noinst_SCRIPTS += bench/run bench/sshd-rootfs.sh
+EXTRA_DIST += bench/pylib/figures.py bench/pylib/peers.py bench/pylib/report.py \
+	bench/pylib/util.py bench/results
+
+bench: $(bin_PROGRAMS) $(pkglibexec_PROGRAMS) $(pkglibexec_SCRIPTS)
+	MSB_BUILDDIR="$(abs_top_builddir)" MSB_SRCDIR="$(abs_top_srcdir)" \
+	  $(srcdir)/bench/run $(BENCH_ARGS)
+.PHONY: bench
