@@ -1,6 +1,12 @@
 # The benchmarks: `make bench` runs bench/run (as root) against the build
 # tree; BENCH_ARGS passes options, e.g. make bench BENCH_ARGS=--smoke.
 dist_noinst_SCRIPTS += bench/run bench/sshd-rootfs.sh
+
+# The C API figures: connect+exec+close and exec on an open client, timed
+# inside a program linked with libmsb as a user's program would be.
+noinst_PROGRAMS += bench/msb-bench-capi
+bench_msb_bench_capi_SOURCES = bench/capi_exec.c
+bench_msb_bench_capi_LDADD = lib/libmsb.la
 EXTRA_DIST += bench/pylib/figures.py bench/pylib/peers.py bench/pylib/report.py \
 	bench/pylib/util.py bench/results
 

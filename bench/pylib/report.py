@@ -69,16 +69,17 @@ def ratio(row, peer):
     return a / b
 
 
-def target(row):
-    """(target text, met text)."""
+def target(row, rfn=None):
+    """(target text, met text); rfn(row, peer) gives msb's ratio to a peer."""
+    ratio_of = rfn or ratio
     parts, met = [], []
     for peer, (op, x) in row.targets.items():
-        r = ratio(row, peer)
+        r = ratio_of(row, peer)
         parts.append(f"{'≤' if op == 'le' else '≥'}{x:g}x host")
         if r is not None:
             met.append(r <= x if op == "le" else r >= x)
-    if "sshd-guest" in row.values and row.id not in ("concurrent_ok", "concurrent_retries"):
-        r = ratio(row, "sshd-guest")
+    if ("sshd-guest" in row.values or row.hook) and ratio_of(row, "sshd-guest") is not None:
+        r = ratio_of(row, "sshd-guest")
         parts.append("beats guest")
         if r is not None:
             met.append(r < 1 if row.better == "lower" else r > 1)
@@ -113,9 +114,10 @@ def table(rows, peers, negotiated):
             for p in others:
                 x = ratio(r, p) if not r.hook else _hook_ratio(r, rows, p)
                 cells.append("" if x is None else f"{x:.2f}x")
-        t, m = target(r) if not r.hook or r.values.get("msb") is not None else ("", "")
         if r.hook and r.values.get("msb") is None:
             t, m = r.note, ""
+        else:
+            t, m = target(r, (lambda row, p: _hook_ratio(row, rows, p)) if r.hook else None)
         cells += [t, m]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
@@ -123,6 +125,8 @@ def table(rows, peers, negotiated):
 
 def _hook_ratio(row, rows, peer):
     """A native figure compares with the peers' connect+true median."""
+    if row.compare is not None and peer not in row.compare:
+        return None
     base = next((r for r in rows if r.id == "connect"), None)
     a = row.values.get("msb")
     b = base.values.get(peer) if base else None
