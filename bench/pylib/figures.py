@@ -382,6 +382,7 @@ def _launch_until_up(peer, count, cmd, max_tries=50):
                 continue
             sel.unregister(key.fileobj)
             rc = procs[i].wait()
+            procs[i].stdout.close()
             if rc != 255 or tries[i] >= max_tries:
                 raise BenchError(f"{peer.id}: connection {i} failed (exit {rc}, "
                                  f"try {tries[i]})")
