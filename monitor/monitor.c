@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "../preauth/mem_trim.h"
 #include "authkeys.h"
 #include "helpers.h"
 #include "hostkey.h"
@@ -273,7 +274,9 @@ authenticated(struct mon *m)
 	if (start_session(m) != 0) {
 		msb_audit("cannot start the session worker; closing the connection");
 		close_connection(m, 1);
+		return;
 	}
+	msb_mem_trim();
 }
 
 /* Decides one publickey request; returns the answer. */
