@@ -10,6 +10,8 @@ int cmd_image(int argc, char **argv);
 
 /* `msb ssh serve|authorize`: the SSH server and its authorized keys. */
 int cmd_ssh(int argc, char **argv);
+/* `msb ssh [connect] NAME [-- CMD]`: a native session (argv[0] is "ssh" or "connect"). */
+int cmd_ssh_native(int argc, char **argv);
 
 /* msb create | start | stop | rm | ls (argv[0] is the command). */
 int cmd_sandbox(int argc, char **argv);

@@ -84,6 +84,7 @@ cmd_create(int argc, char **argv)
 		{ "disk-size", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'n' },
 		{ "accel", required_argument, NULL, 'a' },
+		{ "forward", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sandbox_config cfg;
@@ -131,6 +132,14 @@ cmd_create(int argc, char **argv)
 			if (sandbox_accel_parse(optarg, &cfg.accel) != 0)
 				fatal("--accel takes auto, kvm or tcg, not '%s'", optarg);
 			break;
+		case 'f':
+			if (cfg.nforwards == SANDBOX_MAX_FORWARDS)
+				fatal("at most %d --forward options", SANDBOX_MAX_FORWARDS);
+			if (sandbox_forward_parse(optarg, &cfg.forwards[cfg.nforwards]) != 0)
+				fatal("--forward takes tcp:ADDR:HOSTPORT:GUESTPORT "
+				    "(e.g. tcp:127.0.0.1:2200:22), not '%s'", optarg);
+			cfg.nforwards++;
+			break;
 		default:
 			bad = true;
 			break;
@@ -138,9 +147,12 @@ cmd_create(int argc, char **argv)
 	}
 	if (bad || optind != argc - 1) {
 		error("usage: msb create NAME [--image IMG] [--memory MiB] [--cpus N] "
-		    "[--disk-size SIZE] [--net none|user] [--accel auto|kvm|tcg]");
+		    "[--disk-size SIZE] [--net none|user] [--accel auto|kvm|tcg] "
+		    "[--forward tcp:ADDR:HOSTPORT:GUESTPORT]...");
 		return 2;
 	}
+	if (cfg.nforwards > 0 && cfg.net != SANDBOX_NET_USER)
+		fatal("--forward needs --net user (QEMU's user network does the forwarding)");
 	const char *name = argv[optind];
 	check_name(name);
 	ensure_image(cfg.image, rootfs, sizeof(rootfs));

@@ -39,7 +39,8 @@ static int
 ssh_usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: msb ssh serve NAME [options]   serve SSH for sandbox NAME\n"
+	    "usage: msb ssh [connect] NAME [-- CMD]  a shell or command in NAME (see --help)\n"
+	    "       msb ssh serve NAME [options]     serve SSH for sandbox NAME\n"
 	    "       msb ssh authorize --file F | --key \"LINE\" | --stdin\n"
 	    "\n"
 	    "serve options:\n"
@@ -151,7 +152,7 @@ serve_stdio(const char *monitor, char *const argv[])
 		fatal("socketpair: %s", strerror(errno));
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR || sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
 		fatal("signals: %s", strerror(errno));
-	pid_t pid = msb_spawn(monitor, argv, &sp[1], 1, NULL, &mask);
+	pid_t pid = msb_spawn(monitor, argv, &sp[1], 1, NULL, &mask, 0);
 	if (pid < 0)
 		return 1;
 	close(sp[1]);
@@ -476,6 +477,7 @@ cmd_ssh(int argc, char **argv)
 		return cmd_authorize(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
 		return ssh_usage(stdout, 0);
-	error("unknown command 'msb ssh %s'", argv[1]);
-	return ssh_usage(stderr, 2);
+	if (strcmp(argv[1], "connect") == 0)
+		return cmd_ssh_native(argc - 1, argv + 1);
+	return cmd_ssh_native(argc, argv);
 }

@@ -24,6 +24,7 @@ usage(FILE *fp, int status)
 	    "  ls                      list sandboxes: state, pid, accelerator, uptime\n"
 	    "  agent     talk to a guest agent directly (see 'msb agent --help')\n"
 	    "  image build|ls|rm       guest images (see 'msb image help')\n"
+	    "  ssh NAME [-- CMD]       a shell or command in a sandbox, over SSH\n"
 	    "  ssh serve|authorize     SSH access to a sandbox (see 'msb ssh help')\n"
 	    "  version   print the version\n");
 	return status;

@@ -9,5 +9,5 @@ msb_agent_SOURCES = \
 	guest/guest_user.c guest/guest_user.h
 msb_agent_LDADD = guest/sftp/libmsbsftp.a guest/init/libmsbinit.a lib/libmsbcore.a
 if STATIC_AGENT
-msb_agent_LDFLAGS = -static $(AM_LDFLAGS)
+msb_agent_LDFLAGS = -all-static $(AM_LDFLAGS)
 endif

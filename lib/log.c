@@ -11,6 +11,17 @@
 
 static const char *log_progname = "msb";
 static enum msb_log_level log_level = MSB_LOG_INFO;
+static _Thread_local char *log_capture_buf;
+static _Thread_local size_t log_capture_len;
+
+void
+msb_log_capture(char *buf, size_t len)
+{
+	log_capture_buf = len > 0 ? buf : NULL;
+	log_capture_len = len;
+	if (log_capture_buf != NULL)
+		buf[0] = '\0';
+}
 
 void
 msb_log_init(const char *progname, enum msb_log_level level)
@@ -88,6 +99,14 @@ msb_log(enum msb_log_level level, const char *func, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_capture_buf != NULL) {
+		if (level == MSB_LOG_ERROR) {
+			va_start(ap, fmt);
+			(void)vsnprintf(log_capture_buf, log_capture_len, fmt, ap);
+			va_end(ap);
+		}
+		return;
+	}
 	if (level > log_level)
 		return;
 	va_start(ap, fmt);

@@ -7,6 +7,7 @@
 #define MSB_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum msb_log_level {
 	MSB_LOG_QUIET = 0,
@@ -24,6 +25,13 @@ enum msb_log_level msb_log_get_level(void);
 int msb_log_level_parse(const char *name, enum msb_log_level *out);
 /* For a --log-level option: sets the level, or exits naming the bad value. */
 void msb_log_level_option(const char *name);
+
+/*
+ * For library calls: while a buffer is set on this thread, nothing is
+ * written to stderr and the last error-level message is kept in buf (the
+ * caller hands it to its handle). NULL ends the capture.
+ */
+void msb_log_capture(char *buf, size_t len);
 
 void msb_log(enum msb_log_level level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -339,7 +339,6 @@ oom:
 int
 msb_authkeys_load(const char *path, struct msb_authkeys *out)
 {
-	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
 	out->keys = NULL;
@@ -348,34 +347,42 @@ msb_authkeys_load(const char *path, struct msb_authkeys *out)
 		error("cannot read authorized keys %s: %s", path, strerror(errno));
 		return -1;
 	}
+	int rc = msb_authkeys_load_fd(fd, path, out);
+	close(fd);
+	return rc;
+}
+
+int
+msb_authkeys_load_fd(int fd, const char *path, struct msb_authkeys *out)
+{
+	struct stat st;
+
+	out->keys = NULL;
+	out->n = 0;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MSB_AUTHKEYS_FILE_MAX) {
 		error("authorized keys %s: not a regular file of at most %u bytes", path,
 		    MSB_AUTHKEYS_FILE_MAX);
-		close(fd);
 		return -1;
 	}
 	char *text = malloc((size_t)st.st_size + 1);
 	size_t len = 0;
 	if (text == NULL) {
-		close(fd);
 		error_f("out of memory");
 		return -1;
 	}
 	for (;;) {
-		ssize_t r = read(fd, text + len, (size_t)st.st_size + 1 - len);
+		ssize_t r = pread(fd, text + len, (size_t)st.st_size + 1 - len, (off_t)len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			error("cannot read authorized keys %s: %s", path, strerror(errno));
 			free(text);
-			close(fd);
 			return -1;
 		}
 		len += (size_t)r;
 		if (r == 0 || len > (size_t)st.st_size)
 			break;
 	}
-	close(fd);
 	if (len > (size_t)st.st_size) {
 		error("authorized keys %s changed while being read", path);
 		free(text);

@@ -47,6 +47,8 @@ void msb_authkey_free(struct msb_authkey *k);
 int msb_authkeys_parse(const char *text, size_t len, const char *name, struct msb_authkeys *out);
 /* Reads and parses path; -1 (after logging why) when it cannot be read. */
 int msb_authkeys_load(const char *path, struct msb_authkeys *out);
+/* The same from an open file, read from offset 0; path names it in messages. */
+int msb_authkeys_load_fd(int fd, const char *path, struct msb_authkeys *out);
 void msb_authkeys_free(struct msb_authkeys *ks);
 /*
  * The first entry for key (same type and public key) whose from= admits

@@ -16,14 +16,23 @@
 long
 msb_hostkey_read(const char *path, char *buf, size_t len)
 {
-	struct stat st;
-	size_t n = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 
 	if (fd < 0) {
 		error("cannot read host key %s: %s", path, strerror(errno));
 		return -1;
 	}
+	long n = msb_hostkey_read_fd(fd, path, buf, len);
+	close(fd);
+	return n;
+}
+
+long
+msb_hostkey_read_fd(int fd, const char *path, char *buf, size_t len)
+{
+	struct stat st;
+	size_t n = 0;
+
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		error("host key %s is not a regular file", path);
 		goto bad;
@@ -35,7 +44,7 @@ msb_hostkey_read(const char *path, char *buf, size_t len)
 		goto bad;
 	}
 	for (;;) {
-		ssize_t r = read(fd, buf + n, len - 1 - n);
+		ssize_t r = pread(fd, buf + n, len - 1 - n, (off_t)n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -50,7 +59,6 @@ msb_hostkey_read(const char *path, char *buf, size_t len)
 			goto bad;
 		}
 	}
-	close(fd);
 	buf[n] = '\0';
 	ssh_key key = NULL;
 	if (ssh_pki_import_privkey_base64(buf, NULL, NULL, NULL, &key) != SSH_OK) {
@@ -61,7 +69,6 @@ msb_hostkey_read(const char *path, char *buf, size_t len)
 	ssh_key_free(key);
 	return (long)n;
 bad:
-	close(fd);
 	explicit_bzero(buf, len);
 	return -1;
 }

@@ -18,5 +18,7 @@ int msb_hostkey_ensure(const char *path);
  * why. The caller wipes buf.
  */
 long msb_hostkey_read(const char *path, char *buf, size_t len);
+/* The same from an open file (read from offset 0, so a shared memfd works); path names it. */
+long msb_hostkey_read_fd(int fd, const char *path, char *buf, size_t len);
 
 #endif

@@ -240,7 +240,7 @@ accept_one(struct listener *l, int lfd, int64_t *backoff_until)
 		return;
 	}
 	int fds[2] = { fd, p[1] };
-	pid_t pid = msb_spawn(l->monitor, l->argv, fds, 2, NULL, &l->mask);
+	pid_t pid = msb_spawn(l->monitor, l->argv, fds, 2, NULL, &l->mask, 0);
 	close(fd);
 	close(p[1]);
 	if (pid < 0) {

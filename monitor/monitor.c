@@ -133,7 +133,7 @@ start_preauth(struct mon *m, int mon_end, int mux_end)
 		argv[6] = gid;
 	}
 	int fds[3] = { m->client_fd, mon_end, mux_end };
-	m->pre_pid = msb_spawn(path, argv, fds, 3, NULL, &m->mask);
+	m->pre_pid = msb_spawn(path, argv, fds, 3, NULL, &m->mask, 0);
 	return m->pre_pid < 0 ? -1 : 0;
 }
 
@@ -141,7 +141,9 @@ static int
 send_start(struct mon *m)
 {
 	char key[MSB_HOSTKEY_MAX];
-	long n = msb_hostkey_read(m->o->host_key, key, sizeof(key));
+	long n = m->o->host_key_fd >= 0 ?
+	    msb_hostkey_read_fd(m->o->host_key_fd, m->o->host_key, key, sizeof(key)) :
+	    msb_hostkey_read(m->o->host_key, key, sizeof(key));
 
 	if (n < 0)
 		return -1;
@@ -218,7 +220,7 @@ start_session(struct mon *m)
 		return -1;
 	}
 	int fds[2] = { sp[1], m->mux_worker };
-	m->ses_pid = msb_spawn(path, argv, fds, 2, &creds, &m->mask);
+	m->ses_pid = msb_spawn(path, argv, fds, 2, &creds, &m->mask, 0);
 	close(sp[1]);
 	close(m->mux_worker);
 	m->mux_worker = -1;
@@ -494,7 +496,9 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	if (msb_audit_open(o->audit_log, o->sandbox, m.peer != NULL ? m.peer : "stdio") != 0)
 		return 1;
 	msb_audit("connection from %s", m.peer != NULL ? m.peer : "stdio (no network address)");
-	if (msb_authkeys_load(o->authorized_keys, &m.keys) != 0)
+	if ((o->authorized_keys_fd >= 0 ?
+	    msb_authkeys_load_fd(o->authorized_keys_fd, o->authorized_keys, &m.keys) :
+	    msb_authkeys_load(o->authorized_keys, &m.keys)) != 0)
 		return 1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monp) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)

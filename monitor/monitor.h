@@ -17,8 +17,10 @@
 
 struct monitor_opts {
 	const char *sandbox;
-	const char *host_key;
+	const char *host_key;          /* a path, or the name of host_key_fd in messages */
 	const char *authorized_keys;
+	int host_key_fd;               /* an inherited file to read instead of the path, or -1 */
+	int authorized_keys_fd;
 	const char *audit_log;
 	const char *user;          /* guest user for every request, or NULL: the login name */
 	const char *accept_env;    /* extra env names, comma-separated, or NULL */

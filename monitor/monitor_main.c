@@ -22,7 +22,8 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: msb-monitor --sandbox NAME --host-key PATH --authorized-keys PATH\n"
+	    "usage: msb-monitor --sandbox NAME --host-key PATH|--host-key-fd N\n"
+	    "                   --authorized-keys PATH|--authorized-keys-fd N\n"
 	    "                   --audit-log PATH [--user U] [--no-sftp] [--idle-timeout SECS]\n"
 	    "                   [--accept-env NAMES] [--log-level L] [--preauth-user U]\n"
 	    "                   [--chroot DIR]\n"
@@ -30,6 +31,8 @@ usage(void)
 	    "Serves one SSH connection: fd 3 is the client socket, fd 4 (optional) a pipe\n"
 	    "that gets \"auth-ok\\n\" once the client authenticated. Exit status 0 ok,\n"
 	    "1 error or protocol violation, 2 authentication failed.\n"
+	    "  --host-key-fd N, --authorized-keys-fd N  read the key (set) from inherited\n"
+	    "                    fd N, a regular file such as a memfd (native sessions)\n"
 	    "  --user U          guest user for every request (default: the login name)\n"
 	    "  --idle-timeout S  seconds without traffic before the session ends (0: never)\n"
 	    "  --accept-env L    environment names clients may set, besides LANG, LC_*, TERM\n"
@@ -52,6 +55,19 @@ parse_seconds(const char *what, const char *s)
 	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > 100u * 24 * 3600)
 		fatal("invalid %s '%s' (seconds)", what, s);
 	return (unsigned)v;
+}
+
+/* An inherited descriptor's number: 4 and up, since 3 is the client. */
+static int
+parse_fd(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+
+	if (errno != 0 || end == s || *end != '\0' || v < 4 || v > 64)
+		fatal("invalid descriptor '%s'", s);
+	return (int)v;
 }
 
 /* Moves an inherited descriptor out of the 3.. range the children use, close-on-exec. */
@@ -80,12 +96,15 @@ main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "preauth-user", required_argument, NULL, 'p' },
 		{ "chroot", required_argument, NULL, 'c' },
+		{ "host-key-fd", required_argument, NULL, 'K' },
+		{ "authorized-keys-fd", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct monitor_opts o = {
 		.preauth_user = msb_preauth_user_default(), .chroot_dir = MSB_PREAUTH_CHROOT,
 		.idle_timeout_s = 600, .grace_s = MONITOR_DEFAULT_GRACE_S,
 		.max_tries = MONITOR_DEFAULT_MAX_TRIES, .log_level = MSB_LOG_INFO,
+		.host_key_fd = -1, .authorized_keys_fd = -1,
 	};
 	int ch, type;
 	socklen_t len = sizeof(type);
@@ -108,6 +127,11 @@ main(int argc, char **argv)
 			break;
 		case 'p': o.preauth_user = optarg; break;
 		case 'c': o.chroot_dir = optarg; break;
+		case 'K': o.host_key_fd = parse_fd(optarg); o.host_key = "(in memory)"; break;
+		case 'A':
+			o.authorized_keys_fd = parse_fd(optarg);
+			o.authorized_keys = "(in memory)";
+			break;
 		default: usage();
 		}
 	}
@@ -119,6 +143,11 @@ main(int argc, char **argv)
 		o.grace_s = parse_seconds("MSB_LOGIN_GRACE_TIME", grace);
 	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM)
 		fatal("fd 3 must be the client's stream socket");
+	/* Key files first: one of them may sit on fd 4, where a status pipe is looked for. */
+	if (o.host_key_fd >= 0)
+		o.host_key_fd = adopt(o.host_key_fd);
+	if (o.authorized_keys_fd >= 0)
+		o.authorized_keys_fd = adopt(o.authorized_keys_fd);
 	int client = adopt(3);
 	int status = fstat(4, &st) == 0 && S_ISFIFO(st.st_mode) ? adopt(4) : -1;
 	return monitor_run(&o, client, status);

@@ -55,7 +55,7 @@ set_creds(const struct msb_spawn_creds *c, const char *path)
 
 pid_t
 msb_spawn(const char *path, char *const argv[], const int *fds, size_t nfds,
-    const struct msb_spawn_creds *creds, const sigset_t *mask)
+    const struct msb_spawn_creds *creds, const sigset_t *mask, unsigned flags)
 {
 	if (nfds > SPAWN_MAX_FDS) {
 		error_f("too many descriptors");
@@ -93,6 +93,8 @@ msb_spawn(const char *path, char *const argv[], const int *fds, size_t nfds,
 	}
 	if (sigprocmask(SIG_SETMASK, mask, NULL) != 0)
 		child_fail("sigprocmask", path);
+	if ((flags & MSB_SPAWN_SETSID) != 0 && setsid() < 0)
+		child_fail("setsid", path);
 	if (creds != NULL)
 		set_creds(creds, path);
 	execv(path, argv);

@@ -19,6 +19,9 @@ struct msb_spawn_creds {
 	bool no_caps;
 };
 
+/* Flags: the program leads a new session (no terminal signals from the caller's). */
+#define MSB_SPAWN_SETSID 1u
+
 /*
  * Runs path with argv; fds[i] becomes fd 3 + i. creds, when not NULL,
  * are taken (setgroups/setgid/setuid) before exec. mask is the signal
@@ -26,6 +29,5 @@ struct msb_spawn_creds {
  * signalfd). Returns the pid, or -1 after logging why.
  */
 pid_t msb_spawn(const char *path, char *const argv[], const int *fds, size_t nfds,
-    const struct msb_spawn_creds *creds, const sigset_t *mask);
-
+    const struct msb_spawn_creds *creds, const sigset_t *mask, unsigned flags);
 #endif

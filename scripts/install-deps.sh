@@ -10,7 +10,7 @@ apt-get update -qq
 # default image root (vmctl/image/mkrootfs-debian.sh copies these binaries)
 # tests: OpenSSH clients and server parts, socat, tmux, python3, iproute2
 apt-get install -y -qq --no-install-recommends \
-	build-essential autoconf automake pkg-config clang \
+	build-essential autoconf automake libtool pkg-config clang \
 	libssh-dev libseccomp-dev libcap-dev libbsd-dev linux-libc-dev \
 	qemu-system-x86 linux-image-cloud-amd64 e2fsprogs cpio kmod zstd xz-utils \
 	dash bash coreutils grep sed mawk findutils tar gzip procps util-linux login \

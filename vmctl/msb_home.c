@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -36,20 +37,33 @@ msb_mkdirs(const char *path, mode_t mode)
 	}
 }
 
+static const char *msb_home_find(char *home, size_t size);
+
 const char *
 msb_home(void)
 {
+	/* Computed once; the lock makes the first use safe from library callers' threads. */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static char home[PATH_MAX];
+
+	if (pthread_mutex_lock(&lock) != 0)
+		return NULL;
+	const char *r = home[0] != '\0' ? home : msb_home_find(home, sizeof(home));
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+static const char *
+msb_home_find(char *home, size_t size)
+{
 	const char *env = getenv("MSB_HOME");
 
-	if (home[0] != '\0')
-		return home;
 	if (env != NULL && env[0] != '\0') {
 		if (env[0] != '/') {
 			error("MSB_HOME must be an absolute path, not '%s'", env);
 			return NULL;
 		}
-		if (snprintf(home, sizeof(home), "%s", env) >= (int)sizeof(home))
+		if (snprintf(home, size, "%s", env) >= (int)size)
 			goto toolong;
 	} else {
 		const char *h = getenv("HOME");
@@ -61,7 +75,7 @@ msb_home(void)
 			error("cannot find a home directory: set MSB_HOME");
 			return NULL;
 		}
-		if (snprintf(home, sizeof(home), "%s/.microsandbox", h) >= (int)sizeof(home))
+		if (snprintf(home, size, "%s/.microsandbox", h) >= (int)size)
 			goto toolong;
 	}
 	if (msb_mkdirs(home, 0700) != 0) {

@@ -110,8 +110,15 @@ qemu_argv_build(const struct qemu_launch *l)
 	add(&b, "-qmp");
 	add(&b, "unix:%s,server=on,wait=off", l->qmp_socket);
 	if (l->net == SANDBOX_NET_USER) {
+		/* One string: QEMU takes every hostfwd as a suboption of the netdev. */
+		char netdev[64 + SANDBOX_MAX_FORWARDS * 48];
+		size_t n = (size_t)snprintf(netdev, sizeof(netdev), "user,id=net0");
+		for (unsigned i = 0; i < l->nforwards && i < SANDBOX_MAX_FORWARDS; i++)
+			n += (size_t)snprintf(netdev + n, sizeof(netdev) - n, ",hostfwd=tcp:%s:%u-:%u",
+			    l->forwards[i].host_addr, l->forwards[i].host_port,
+			    l->forwards[i].guest_port);
 		add(&b, "-netdev");
-		add(&b, "user,id=net0");
+		add(&b, "%s", netdev);
 		add(&b, "-device");
 		add(&b, "virtio-net-device,netdev=net0");
 	}

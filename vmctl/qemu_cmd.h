@@ -22,6 +22,8 @@ struct qemu_launch {
 	unsigned memory_mib;
 	unsigned cpus;
 	enum sandbox_net net;
+	const struct sandbox_forward *forwards;  /* with net user */
+	unsigned nforwards;
 	unsigned long tsc_khz;     /* TCG: the host TSC rate, 0 if unknown */
 };
 

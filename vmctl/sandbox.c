@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,33 @@ parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 	return 0;
 }
 
+int
+sandbox_forward_parse(const char *s, struct sandbox_forward *out)
+{
+	char text[64], *addr, *hport, *gport;
+	struct in_addr in;
+	unsigned long long h, g;
+
+	if (strncmp(s, "tcp:", 4) != 0 || strlen(s + 4) >= sizeof(text))
+		return -1;
+	strcpy(text, s + 4);
+	addr = text;
+	if ((hport = strchr(addr, ':')) == NULL)
+		return -1;
+	*hport++ = '\0';
+	if ((gport = strchr(hport, ':')) == NULL)
+		return -1;
+	*gport++ = '\0';
+	if (strlen(addr) >= sizeof(out->host_addr) || inet_pton(AF_INET, addr, &in) != 1 ||
+	    parse_uint(hport, UINT16_MAX, &h) != 0 || h == 0 ||
+	    parse_uint(gport, UINT16_MAX, &g) != 0 || g == 0)
+		return -1;
+	strcpy(out->host_addr, addr);
+	out->host_port = (uint16_t)h;
+	out->guest_port = (uint16_t)g;
+	return 0;
+}
+
 /*
  * Reads key=value lines, calling fn for each; fn returns -1 for a bad
  * key or value. Returns 0, or -1 after logging the file and line.
@@ -184,6 +212,11 @@ config_kv(const char *k, const char *v, void *arg)
 		return sandbox_net_parse(v, &c->net);
 	} else if (strcmp(k, "accel") == 0) {
 		return sandbox_accel_parse(v, &c->accel);
+	} else if (strcmp(k, "forward") == 0) {
+		if (c->nforwards == SANDBOX_MAX_FORWARDS ||
+		    sandbox_forward_parse(v, &c->forwards[c->nforwards]) != 0)
+			return -1;
+		c->nforwards++;
 	} else {
 		return -1;
 	}
@@ -230,12 +263,20 @@ write_atomic(const char *path, const char *text)
 int
 sandbox_config_write(const char *path, const struct sandbox_config *c)
 {
-	char text[512];
+	char text[1024];
+	size_t n;
 
-	snprintf(text, sizeof(text),
+	n = (size_t)snprintf(text, sizeof(text),
 	    "image=%s\nmemory_mib=%u\ncpus=%u\ndisk_bytes=%" PRIu64 "\nnet=%s\naccel=%s\n",
 	    c->image, c->memory_mib, c->cpus, c->disk_bytes,
 	    sandbox_net_name(c->net), sandbox_accel_name(c->accel));
+	for (unsigned i = 0; i < c->nforwards && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "forward=tcp:%s:%u:%u\n",
+		    c->forwards[i].host_addr, c->forwards[i].host_port, c->forwards[i].guest_port);
+	if (n >= sizeof(text)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return write_atomic(path, text);
 }
 

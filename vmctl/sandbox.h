@@ -26,6 +26,14 @@ enum sandbox_accel { SANDBOX_ACCEL_AUTO, SANDBOX_ACCEL_KVM, SANDBOX_ACCEL_TCG };
 #define SANDBOX_MAX_MEMORY        (64u * 1024u)
 #define SANDBOX_MAX_CPUS          64u
 #define SANDBOX_MAX_DISK          (1ull << 40)
+#define SANDBOX_MAX_FORWARDS      8
+
+/* A host TCP port QEMU's user network forwards to a guest port (hostfwd). */
+struct sandbox_forward {
+	char host_addr[16];     /* dotted IPv4 */
+	uint16_t host_port;
+	uint16_t guest_port;
+};
 
 struct sandbox_config {
 	char image[MSB_NAME_MAX + 1];
@@ -34,6 +42,8 @@ struct sandbox_config {
 	uint64_t disk_bytes;
 	enum sandbox_net net;
 	enum sandbox_accel accel;
+	struct sandbox_forward forwards[SANDBOX_MAX_FORWARDS];  /* needs net user */
+	unsigned nforwards;
 };
 
 enum sandbox_state {
@@ -63,6 +73,8 @@ const char *sandbox_net_name(enum sandbox_net n);
 const char *sandbox_accel_name(enum sandbox_accel a);
 int sandbox_net_parse(const char *s, enum sandbox_net *out);
 int sandbox_accel_parse(const char *s, enum sandbox_accel *out);
+/* "tcp:ADDR:HOSTPORT:GUESTPORT", ADDR an IPv4 address; 0 or -1. */
+int sandbox_forward_parse(const char *s, struct sandbox_forward *out);
 const char *sandbox_state_name(enum sandbox_state s);
 
 /* MSB_HOME/sandboxes/<name>[/<file>] into buf; 0 or -1. */

@@ -108,7 +108,8 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 		.console_log = v->console_log, .qmp_socket = v->qmp_socket,
 		.vhost_user_socket = v->vhost_socket, .hostname = v->name,
 		.kvm = kvm, .memory_mib = v->cfg.memory_mib, .cpus = v->cfg.cpus,
-		.net = v->cfg.net, .tsc_khz = kvm ? 0 : qemu_host_tsc_khz(),
+		.net = v->cfg.net, .forwards = v->cfg.forwards, .nforwards = v->cfg.nforwards,
+		.tsc_khz = kvm ? 0 : qemu_host_tsc_khz(),
 	};
 	int status[2];
 

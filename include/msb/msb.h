@@ -142,7 +142,8 @@ typedef struct msb_ssh_output {
  * Runs command through the sandbox shell (sh -c) with no PTY and no stdin,
  * and collects its output in memory. out is filled on MSB_OK only; free it
  * with msb_ssh_output_free(). A command that fails is still MSB_OK: look at
- * out->status.
+ * out->status. Errors: MSB_ERR_INVALID, MSB_ERR_CHANNEL (the server refused
+ * the channel or command), MSB_ERR_SSH (connection lost), MSB_ERR_NOMEM.
  */
 MSB_API msb_status msb_ssh_client_exec(msb_ssh_client *c, const char *command,
     msb_ssh_output *out);
@@ -155,8 +156,9 @@ MSB_API void msb_ssh_output_free(msb_ssh_output *out);
 /*
  * Runs command (NULL: a shell) with stdin read from in_fd (-1: none) and
  * stdout and stderr streamed to out_fd and err_fd as they arrive, as
- * `ssh host CMD` does. *status gets the exit status, 128+N for a death by
- * signal N, and *signal (may be NULL) gets N or 0.
+ * `ssh host CMD` does; the descriptors stay the caller's. *status gets the
+ * exit status, 128+N for a death by signal N, and *signal (may be NULL)
+ * gets N or 0. Errors as for exec, plus MSB_ERR_IO when a descriptor fails.
  */
 MSB_API msb_status msb_ssh_client_run(msb_ssh_client *c, const char *command,
     const msb_ssh_exec_opts *opts, int in_fd, int out_fd, int err_fd, int *status, int *signal);
@@ -204,7 +206,15 @@ typedef struct msb_sftp_entry {
 	msb_sftp_attrs attrs;
 } msb_sftp_entry;
 
-/* Opens the sftp subsystem; MSB_ERR_SFTP_UNAVAILABLE when the server refuses it. */
+/*
+ * Opens the sftp subsystem; MSB_ERR_SFTP_UNAVAILABLE when the server
+ * refuses it. Every SFTP call below returns MSB_OK, MSB_ERR_INVALID (a NULL
+ * argument), MSB_ERR_NOT_FOUND, MSB_ERR_PERMISSION, MSB_ERR_EXISTS,
+ * MSB_ERR_SFTP (any other failure the server reported; the message names
+ * the operation and path), MSB_ERR_NOMEM, or MSB_ERR_SSH when the
+ * connection is lost. Paths are the guest's, relative ones to the guest
+ * user's home. An SFTP session shares its client's connection and lock.
+ */
 MSB_API msb_status msb_ssh_client_sftp(msb_ssh_client *c, msb_sftp **out);
 MSB_API const char *msb_sftp_errmsg(const msb_sftp *s);
 /* The whole file into *data (msb_free), NUL-terminated past *len. */
@@ -238,8 +248,9 @@ typedef struct msb_ssh_server msb_ssh_server;
 typedef struct msb_ssh_server_opts {
 	const char *host_key_path;    /* NULL: MSB_HOME/ssh/host_ed25519_key, created if missing */
 	const char *host_key;         /* an OpenSSH private key in memory; wins over the path */
-	const char *authorized_keys_path;       /* read on every connection */
-	const char *const *authorized_keys;     /* public key lines in memory */
+	const char *authorized_keys_path;       /* read on every connection... */
+	const char *const *authorized_keys;     /* ...unless key lines are also given here:
+	                                           then the file is read once, now */
 	size_t n_authorized_keys;
 	const char *user;             /* guest user for every request; NULL: the login name */
 	int sftp;                     /* default 1 */
@@ -250,9 +261,12 @@ MSB_API void msb_ssh_server_opts_init(msb_ssh_server_opts *opts);
 /*
  * Prepares a reusable endpoint for sb. With neither authorized_keys_path
  * nor in-memory keys, MSB_HOME/ssh/authorized_keys is used; a set without
- * one usable key is MSB_ERR_KEYS. The endpoint copies what it needs from
- * opts. It may serve any number of connections, one after another or at
- * the same time from several threads.
+ * one usable key is MSB_ERR_KEYS, as is an unreadable host key. Errors are
+ * kept in sb: MSB_ERR_INVALID, MSB_ERR_KEYS, MSB_ERR_SETUP, MSB_ERR_NOMEM.
+ * The endpoint copies what it needs from opts (the in-memory host key goes
+ * into a 0600 memfd, never to disk). It may serve any number of
+ * connections, one after another or at the same time from several threads;
+ * free it with msb_ssh_server_close().
  */
 MSB_API msb_status msb_ssh_server_new(msb_sandbox *sb, const msb_ssh_server_opts *opts,
     msb_ssh_server **out);
@@ -263,7 +277,10 @@ MSB_API const char *msb_ssh_server_errmsg(const msb_ssh_server *srv);
  * the client never authenticated, MSB_ERR_SSH on a protocol error.
  */
 MSB_API msb_status msb_ssh_server_serve_fd(msb_ssh_server *srv, int fd);
-/* The same over this process's stdin and stdout (a ProxyCommand). */
+/*
+ * The same over this process's stdin and stdout (a ProxyCommand). SIGPIPE
+ * is ignored while it relays and restored after.
+ */
 MSB_API msb_status msb_ssh_server_serve_stdio(msb_ssh_server *srv);
 MSB_API void msb_ssh_server_close(msb_ssh_server *srv);
 

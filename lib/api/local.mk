@@ -1,0 +1,54 @@
+# libmsb: the public C API of include/msb/msb.h, installed as a shared
+# library with msb.pc. Only the msb_* calls of the header are exported.
+API_SOURCES = \
+	lib/api/api.h \
+	lib/api/status.c \
+	lib/api/sandbox.c \
+	lib/api/spawn_monitor.c \
+	lib/api/client.c \
+	lib/api/run.c \
+	lib/api/exec.c \
+	lib/api/attach.c \
+	lib/api/detach.c \
+	lib/api/sftp.c \
+	lib/api/server.c
+API_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor -I$(top_srcdir)/lib/api $(LIBSSH_CFLAGS) \
+	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
+
+lib_LTLIBRARIES = lib/libmsb.la
+lib_libmsb_la_SOURCES = $(API_SOURCES) \
+	lib/log.c lib/relay.c lib/agent_io.c lib/buf.c lib/frame.c lib/agent_proto.c \
+	vmctl/msb_home.c vmctl/helpers.c vmctl/sandbox.c vmctl/disk.c \
+	monitor/authkeys.c monitor/from_match.c monitor/hostkey.c monitor/preauth_env.c \
+	monitor/spawn.c
+lib_libmsb_la_CPPFLAGS = $(API_CPPFLAGS)
+lib_libmsb_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+# current:revision:age of the library interface (libtool's rules, not the package version).
+lib_libmsb_la_LDFLAGS = -version-info 0:0:0 $(NO_UNDEFINED) $(AM_LDFLAGS)
+lib_libmsb_la_LIBADD = $(LIBSSH_LIBS) -lpthread
+
+msbincludedir = $(includedir)/msb
+msbinclude_HEADERS = include/msb/msb.h
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = lib/api/msb.pc
+EXTRA_DIST += lib/api/msb.pc.in
+
+# The same calls for the msb command, linked statically into it.
+noinst_LIBRARIES += lib/api/libmsbapi.a
+lib_api_libmsbapi_a_SOURCES = $(API_SOURCES)
+lib_api_libmsbapi_a_CPPFLAGS = $(API_CPPFLAGS)
+
+# The example builds against the installed library as a user would build
+# it (make installcheck, and so make distcheck).
+EXTRA_DIST += examples/msb-exec.c
+installcheck-local:
+	PKG_CONFIG_PATH="$(DESTDIR)$(libdir)/pkgconfig" && export PKG_CONFIG_PATH && \
+	$(CC) -Wall -Wextra -Werror -o examples-msb-exec $(srcdir)/examples/msb-exec.c \
+	  $$(pkg-config --cflags --libs msb) -Wl,-rpath,$(DESTDIR)$(libdir) && \
+	./examples-msb-exec --help && ./examples-msb-exec no-such-box true; \
+	test $$? -eq 255 && rm -f examples-msb-exec
+
+# A new shared library is found by name only once the linker cache knows it.
+install-exec-hook:
+	if test -z "$(DESTDIR)" && test "$$(id -u)" = 0 && command -v ldconfig >/dev/null; then \
+	  ldconfig; fi
