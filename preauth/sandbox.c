@@ -86,7 +86,7 @@ preauth_seccomp_install(void)
 	/* Pages may be given back, with no other advice (the sanitizer runtime
 	 * gets madvise whole, above). */
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
-	    SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED));
+	    SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED, 0));
 	if (rc != 0)
 		goto fail;
 #endif
