@@ -278,6 +278,8 @@ authenticated(struct mon *m)
 		close_connection(m, 1);
 		return;
 	}
+	/* From here on the monitor only relays audit records: the pages that
+	 * key parsing touched in libssh and OpenSSL are not needed again. */
 	msb_mem_trim();
 }
 
