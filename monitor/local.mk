@@ -17,4 +17,4 @@ msb_monitor_SOURCES = \
 	monitor/mon_io.c monitor/mon_io.h \
 	monitor/audit.c monitor/audit.h
 msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
-msb_monitor_LDADD = monitor/libmsbmonitor.a preauth/libmsbpreauth.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS)
+msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "../preauth/mem_trim.h"
+#include "mem_trim.h"
 #include "authkeys.h"
 #include "helpers.h"
 #include "hostkey.h"

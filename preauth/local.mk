@@ -1,7 +1,6 @@
 # msb-preauth: the network child (libssh server side, sandboxed).
 noinst_LIBRARIES += preauth/libmsbpreauth.a
-preauth_libmsbpreauth_a_SOURCES = preauth/sandbox.c preauth/sandbox.h \
-	preauth/mem_trim.c preauth/mem_trim.h
+preauth_libmsbpreauth_a_SOURCES = preauth/sandbox.c preauth/sandbox.h
 preauth_libmsbpreauth_a_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS) $(LIBCAP_CFLAGS)
 
 pkglibexec_PROGRAMS += msb-preauth

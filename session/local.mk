@@ -9,4 +9,4 @@ msb_session_SOURCES = \
 	session/chan_agent.c \
 	session/chan_relay.c \
 	session/policy.c
-msb_session_LDADD = preauth/libmsbpreauth.a lib/libmsbcore.a
+msb_session_LDADD = lib/libmsbcore.a

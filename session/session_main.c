@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "agent_io.h"
-#include "../preauth/mem_trim.h"
+#include "mem_trim.h"
 #include "log.h"
 #include "monitor_proto.h"
 #include "session.h"
