@@ -11,4 +11,5 @@ lib_libmsbcore_a_SOURCES = \
 	lib/agent_io.c lib/agent_io.h \
 	lib/relay.c lib/relay.h \
 	lib/signals.c lib/signals.h \
+	lib/mem_trim.c lib/mem_trim.h \
 	lib/agent_client.c lib/agent_client.h

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "mem_trim.h"
 #include "authkeys.h"
 #include "helpers.h"
 #include "hostkey.h"
@@ -275,7 +276,11 @@ authenticated(struct mon *m)
 	if (start_session(m) != 0) {
 		msb_audit("cannot start the session worker; closing the connection");
 		close_connection(m, 1);
+		return;
 	}
+	/* From here on the monitor only relays audit records: the pages that
+	 * key parsing touched in libssh and OpenSSL are not needed again. */
+	msb_mem_trim();
 }
 
 /* Decides one publickey request; returns the answer. */

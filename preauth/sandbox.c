@@ -30,6 +30,8 @@
  *   poll         the one event loop (fds 3, 4, 5)
  *   close        libssh closing the client socket at disconnect
  *   brk, mmap, munmap, mremap  malloc; mmap never with PROT_EXEC
+ *   madvise      MADV_DONTNEED only: malloc_trim and the quiet trim of
+ *                read-only mappings (mem_trim.h)
  *   futex        glibc and OpenSSL locks
  *   getpid       OpenSSL's fork check before each use of its RNG
  *   getrandom    OpenSSL reseeding its DRBG during long connections
@@ -80,6 +82,14 @@ preauth_seccomp_install(void)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	if (rc != 0)
 		goto fail;
+#ifndef MSB_SANITIZERS
+	/* Pages may be given back, with no other advice (the sanitizer runtime
+	 * gets madvise whole, above). */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
+	    SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED, 0));
+	if (rc != 0)
+		goto fail;
+#endif
 	rc = seccomp_load(ctx);
 	if (rc != 0)
 		goto fail;

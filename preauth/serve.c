@@ -10,7 +10,15 @@
 #include "auth.h"
 #include "channels.h"
 #include "log.h"
+#include "mem_trim.h"
 #include "serve.h"
+
+/*
+ * After this long without traffic, the connection gives back the heap and
+ * code pages it touched while busy (kex, authentication, channel setup);
+ * the idle loop needs few of them, and a busy one faults them back in.
+ */
+#define QUIET_TRIM_MS 2000u
 
 enum phase { PHASE_KEX, PHASE_AUTH, PHASE_RELAY };
 
@@ -133,6 +141,7 @@ preauth_serve(const struct serve_params *p)
 	uint64_t last_activity = now_ms();
 	uint64_t idle_ms = (uint64_t)p->idle_timeout_s * 1000u;
 	int status = 1;
+	bool trimmed = false;
 
 	chan_relay_init(&c.relay, p->session, p->mux_fd);
 	/* The first step sends our banner and gives the session the poll
@@ -152,10 +161,14 @@ preauth_serve(const struct serve_params *p)
 
 		if (c.wake) {
 			timeout = 0;
-		} else if (c.phase == PHASE_RELAY && idle_ms > 0) {
+		} else if (c.phase == PHASE_RELAY) {
 			uint64_t idle = now_ms() - last_activity;
+			uint64_t next = trimmed ? idle_ms : QUIET_TRIM_MS;
 
-			timeout = idle >= idle_ms ? 0 : (int)(idle_ms - idle);
+			if (!trimmed && idle_ms > 0 && idle_ms < next)
+				next = idle_ms;
+			if (next > 0)
+				timeout = idle >= next ? 0 : (int)(next - idle);
 		}
 		c.wake = false;
 		if (ssh_event_dopoll(c.event, timeout) == SSH_ERROR && !connected(&c))
@@ -178,10 +191,14 @@ preauth_serve(const struct serve_params *p)
 			if (c.relay.activity) {
 				c.relay.activity = false;
 				last_activity = now_ms();
+				trimmed = false;
 			} else if (idle_ms > 0 && now_ms() - last_activity >= idle_ms) {
 				info("idle for %u s: closing the connection", p->idle_timeout_s);
 				status = 0;
 				break;
+			} else if (!trimmed && now_ms() - last_activity >= QUIET_TRIM_MS) {
+				msb_mem_trim();
+				trimmed = true;
 			}
 			if (watch_mux(&c, mux_link_want_write(&c.relay.mux) ?
 			    POLLIN | POLLOUT : POLLIN) != 0)

@@ -118,6 +118,7 @@ struct session {
 	struct chan *chans[SESSION_MAX_CHANS];
 	size_t nchans;
 	int64_t last_activity;
+	int64_t trimmed_after;  /* the last_activity of the latest quiet trim */
 	uint8_t scratch[MSB_MUX_MAX_DATA];
 };
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent_io.h"
+#include "mem_trim.h"
 #include "log.h"
 #include "monitor_proto.h"
 #include "session.h"
@@ -26,6 +27,8 @@
 #define MUX_FD 4
 /* SESSION follows the exec at once; waiting longer means the monitor is gone. */
 #define SESSION_WAIT_MS 30000
+/* Quiet this long, the worker gives back the pages its busy moments touched. */
+#define QUIET_TRIM_MS 2000
 
 static _Noreturn void
 usage(void)
@@ -199,6 +202,15 @@ run_timers(struct session *s)
 		}
 		if (next < 0 || t < next)
 			next = t;
+	}
+	if (s->trimmed_after != s->last_activity) {
+		int64_t t = s->last_activity + QUIET_TRIM_MS;
+		if (now >= t) {
+			msb_mem_trim();
+			s->trimmed_after = s->last_activity;
+		} else if (next < 0 || t < next) {
+			next = t;
+		}
 	}
 	if (next < 0)
 		return -1;

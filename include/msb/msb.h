@@ -118,7 +118,11 @@ MSB_API void msb_ssh_client_opts_init(msb_ssh_client_opts *opts);
 MSB_API msb_status msb_ssh_connect(msb_sandbox *sb, const msb_ssh_client_opts *opts,
     msb_ssh_client **out);
 MSB_API const char *msb_ssh_client_errmsg(const msb_ssh_client *c);
-/* Disconnects, waits for the internal server to end and frees c (NULL is fine). */
+/*
+ * Disconnects, waits for the internal server to end and frees c (NULL is
+ * fine). No other call may be running on c or on its SFTP sessions, which
+ * must be closed first.
+ */
 MSB_API msb_status msb_ssh_client_close(msb_ssh_client *c);
 
 /* ---- exec ----------------------------------------------------------- */
