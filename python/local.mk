@@ -36,6 +36,6 @@ installcheck-python:
 
 # Python writes bytecode next to an imported package; it is not ours to
 # leave behind.
-uninstall-local:
+uninstall-hook:
 	rm -rf "$(DESTDIR)$(msbpkgdir)/__pycache__"
 	rmdir "$(DESTDIR)$(msbpkgdir)" 2>/dev/null || :
