@@ -1,6 +1,7 @@
 # The Python binding (python/msb) on one booted sandbox: exec and its
 # streams, statuses and signals, concurrent exec under asyncio.gather with
-# the event loop still running, every SFTP call and its errors, the error
+# the event loop still running, attach on a pty (exit code, size, detach),
+# every SFTP call and its errors, the error
 # classes (unknown and stopped sandboxes, SFTP disabled), and the server
 # endpoint with real OpenSSH clients (serve() on a socket, serve_stdio() as
 # a ProxyCommand). The checks are regress/python/test_sdk.py.

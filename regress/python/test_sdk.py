@@ -6,9 +6,14 @@ files; only the first is authorized), plus what msb itself needs
 (MSB_HOME, MSB_LIBEXECDIR, MSB_LIBMSB, PYTHONPATH).
 """
 import asyncio
+import fcntl
 import os
+import select
 import socket
+import struct
+import subprocess
 import sys
+import termios
 import time
 import unittest
 
@@ -45,6 +50,50 @@ def children():
         if ppid == me:
             kids.append(int(pid))
     return sorted(kids)
+
+
+ATTACH_CHILD = """
+import asyncio, sys, msb
+async def main():
+    async with await msb.Sandbox(sys.argv[1]).ssh().connect() as c:
+        code = await c.attach(detach_keys=sys.argv[2])
+    print("ATTACH-RESULT=%d" % code)
+asyncio.run(main())
+"""
+
+
+def attach_on_pty(detach_keys, steps, deadline_s=60):
+    """Runs client.attach() in a child on a new 30x100 pty. steps: pairs of
+    (bytes to wait for, bytes to type then). Returns everything the pty
+    showed, up to the child's exit."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    p = subprocess.Popen([sys.executable, "-c", ATTACH_CHILD, SANDBOX, detach_keys],
+                         stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + deadline_s
+    steps = list(steps)
+    try:
+        while time.monotonic() < deadline:
+            if steps and steps[0][0] in seen:
+                os.write(master, steps.pop(0)[1])
+            r, _, _ = select.select([master], [], [], 0.2)
+            if not r:
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child and the pty are gone
+                break
+            if not chunk:
+                break
+            seen += chunk
+        p.wait(10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    return seen.decode("utf-8", "replace")
 
 
 async def run(*argv, timeout=60):
@@ -160,6 +209,18 @@ class Exec(unittest.IsolatedAsyncioTestCase):
             await self.client.attach(detach_keys="ctrl-x,y")
         self.assertEqual(cm.exception.status, "MSB_ERR_NOT_A_TTY")
         self.assertTrue(str(cm.exception))
+
+
+class Attach(unittest.TestCase):
+    def test_exit_code(self):
+        shown = attach_on_pty("ctrl-x,y", [(b"# ", b"stty size\r"), (b"30 100", b"exit 7\r")])
+        self.assertIn("30 100", shown, "the PTY has the terminal's size")
+        self.assertIn("ATTACH-RESULT=7", shown)
+
+    def test_detach(self):
+        shown = attach_on_pty("ctrl-x,y", [(b"# ", b"\x18y")])
+        self.assertIn("ATTACH-RESULT=%d" % msb.DETACHED, shown)
+        self.assertEqual(msb.DETACHED, -1)
 
 
 class Sftp(unittest.IsolatedAsyncioTestCase):
