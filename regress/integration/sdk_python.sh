@@ -1,10 +1,10 @@
 # The Python binding (python/msb) on one booted sandbox: exec and its
 # streams, statuses and signals, concurrent exec under asyncio.gather with
 # the event loop still running, attach on a pty (exit code, size, detach),
-# every SFTP call and its errors, the error
-# classes (unknown and stopped sandboxes, SFTP disabled), and the server
-# endpoint with real OpenSSH clients (serve() on a socket, serve_stdio() as
-# a ProxyCommand). The checks are regress/python/test_sdk.py.
+# every SFTP call and its errors, the error classes (unknown and stopped
+# sandboxes, SFTP disabled), and the server endpoint with real OpenSSH
+# clients (serve() on a socket, serve_stdio() as a ProxyCommand). The
+# checks are regress/python/test_sdk.py.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 python3 ssh sftp ssh-keygen
