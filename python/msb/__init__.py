@@ -34,11 +34,14 @@ External clients: serve the sandbox to OpenSSH, here as a ProxyCommand
     srv.close()
 
 Every call that talks to the sandbox is a coroutine whose C call runs in a
-worker thread, so the event loop keeps running. Failures raise MsbError
-subclasses named after libmsb's statuses (NoSandboxError, NotRunningError,
-SftpUnavailableError, NotFoundError, ...; see msb.errors); ``err.status``
-is the status name and ``str(err)`` carries libmsb's message. close() on
-any object is safe to call twice; objects also close when collected.
+worker thread, so the event loop keeps running. Cancelling the awaiting
+task does not stop a call already running: it ends in its thread and what
+it returned is freed (an exec's command still runs to its end). Failures
+raise MsbError subclasses named after libmsb's statuses (NoSandboxError,
+NotRunningError, SftpUnavailableError, NotFoundError, ...; see
+msb.errors); ``err.status`` is the status name and ``str(err)`` carries
+libmsb's message. close() on any object waits for its calls in flight and
+is safe to call twice; objects also close when collected.
 
 libmsb is loaded from $MSB_LIBMSB if set, else from where ``make install``
 put it, else by the dynamic linker's search for libmsb.so.0.

@@ -62,7 +62,8 @@ def raise_for(code, errmsg):
 class Handle:
     """A C handle shared by calls in several threads.
 
-    borrow() hands out the pointer for one call; close() stops new calls
+    acquire() (or ``with Borrow(h) as ptr``) hands out the pointer for one
+    call, release() ends it; close() stops new calls
     and frees the handle once the last call in flight has returned, so a
     close never frees memory a running call still uses. Closing twice is
     harmless.
