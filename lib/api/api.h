@@ -77,6 +77,7 @@ struct msb_ssh_client {
 
 struct msb_sftp {
 	struct api_err err;
+	pthread_mutex_t lock;        /* one operation at a time on this session */
 	msb_ssh_client *client;
 	sftp_session sftp;
 };

@@ -1,11 +1,14 @@
 /*
  * client.sftp(): libssh's SFTP client over the same connection, with the
  * reference's whole-file read/write and path operations. Each call holds
- * the client's lock for its round trips.
+ * the session's own lock for the whole operation and the client's lock
+ * for each round trip, so a long transfer lets other channels of the same
+ * client (an exec in another thread) get a turn between its chunks.
  */
 #include "config.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +53,10 @@ msb_ssh_client_sftp(msb_ssh_client *c, msb_sftp **out)
 	if (s == NULL)
 		return api_fail(&c->err, MSB_ERR_NOMEM, "out of memory");
 	s->client = c;
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return api_fail(&c->err, MSB_ERR_NOMEM, "pthread_mutex_init failed");
+	}
 	pthread_mutex_lock(&c->lock);
 	s->sftp = sftp_new(c->session);
 	msb_status st = MSB_OK;
@@ -65,6 +72,7 @@ msb_ssh_client_sftp(msb_ssh_client *c, msb_sftp **out)
 		sftp_free(s->sftp);
 	pthread_mutex_unlock(&c->lock);
 	if (st != MSB_OK) {
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return st;
 	}
@@ -78,7 +86,7 @@ msb_sftp_errmsg(const msb_sftp *s)
 	return s != NULL ? s->err.msg : "no SFTP session";
 }
 
-/* Takes the client's lock for one operation on path; nothing is locked on failure. */
+/* Takes both locks for one operation on path; nothing is locked on failure. */
 static msb_status
 lock(msb_sftp *s, const char *path)
 {
@@ -86,14 +94,25 @@ lock(msb_sftp *s, const char *path)
 		return MSB_ERR_INVALID;
 	if (path == NULL)
 		return api_fail(&s->err, MSB_ERR_INVALID, "no path given");
+	pthread_mutex_lock(&s->lock);
 	pthread_mutex_lock(&s->client->lock);
 	return MSB_OK;
+}
+
+/* Between two chunks of a transfer: the client's other users may go first. */
+static void
+take_turns(msb_sftp *s)
+{
+	pthread_mutex_unlock(&s->client->lock);
+	sched_yield();
+	pthread_mutex_lock(&s->client->lock);
 }
 
 static msb_status
 unlock(msb_sftp *s, msb_status st)
 {
 	pthread_mutex_unlock(&s->client->lock);
+	pthread_mutex_unlock(&s->lock);
 	return st == MSB_OK ? api_ok(&s->err) : st;
 }
 
@@ -125,6 +144,7 @@ msb_sftp_read(msb_sftp *s, const char *path, unsigned char **data, size_t *len)
 			buf = b;
 			cap *= 2;
 		}
+		take_turns(s);
 		ssize_t r = sftp_read(f, buf + n, SFTP_CHUNK);
 		if (r < 0) {
 			st = sftp_fail(s, "read", path);
@@ -159,6 +179,7 @@ msb_sftp_write(msb_sftp *s, const char *path, const void *data, size_t len)
 		return unlock(s, sftp_fail(s, "open", path));
 	for (size_t off = 0; off < len;) {
 		size_t n = len - off < SFTP_CHUNK ? len - off : SFTP_CHUNK;
+		take_turns(s);
 		ssize_t w = sftp_write(f, (const char *)data + off, n);
 		if (w <= 0) {
 			st = sftp_fail(s, "write", path);
@@ -375,6 +396,7 @@ msb_sftp_close(msb_sftp *s)
 	pthread_mutex_lock(&s->client->lock);
 	sftp_free(s->sftp);
 	pthread_mutex_unlock(&s->client->lock);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 	return MSB_OK;
 }
