@@ -165,15 +165,23 @@ def _stream_in(peer, size):
 
 
 def _throughput(ctx, peers, rows_fn):
-    """Runs each measuring function of rows_fn for every peer, ctx.repeat times."""
+    """Runs each measuring function of rows_fn for every peer, ctx.repeat times.
+    A run that fails leaves that peer's value out and says why in the row's
+    note, so that one peer's fault does not cost the whole bench."""
     out = []
     for row, fn in rows_fn:
         vals = {pid: [] for pid in peers}
+        failed = []
         for i in range(ctx.repeat):
             for pid in rotate(list(peers), i):
-                vals[pid].append(fn(peers[pid]))
+                try:
+                    vals[pid].append(fn(peers[pid]))
+                except BenchError as e:
+                    log(f"{row.id}: {pid} failed: {e}")
+                    failed.append(f"{peers[pid].label} failed: {e}")
         for pid in peers:
-            row.put(pid, median(vals[pid]), vals[pid])
+            row.put(pid, median(vals[pid]), vals[pid] or "failed")
+        row.note = "; ".join(failed)
         out.append(row)
     return out
 
@@ -296,8 +304,11 @@ def small_files(ctx, peers):
 
 # -- ssh -L -----------------------------------------------------------------------
 
-def _through_sink(port, size, timeout):
-    """Sends size bytes to 127.0.0.1:port, half-closes, returns the sink's count."""
+def _through_sink(port, size, timeout, reply_timeout=60):
+    """Sends size bytes to 127.0.0.1:port, half-closes, returns the sink's
+    count. Once everything is sent, only what the forwarding path buffers
+    is still on its way: a count that does not come back within
+    reply_timeout means the EOF never reached the sink."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         chunk = bytes(MiB)
         left = size
@@ -306,12 +317,17 @@ def _through_sink(port, size, timeout):
             s.sendall(chunk[:k])
             left -= k
         s.shutdown(socket.SHUT_WR)
+        s.settimeout(reply_timeout)
         reply = b""
-        while True:
-            b = s.recv(64)
-            if not b:
-                break
-            reply += b
+        try:
+            while True:
+                b = s.recv(64)
+                if not b:
+                    break
+                reply += b
+        except socket.timeout as e:
+            raise BenchError(f"all {size} bytes sent and EOF, but no count from the sink "
+                             f"within {reply_timeout} s") from e
     return int(reply.strip()) if reply.strip().isdigit() else -1
 
 
