@@ -60,6 +60,8 @@ def connect(ctx, peers):
     for pid in peers:
         med.put(pid, median(times[pid]), times[pid])
         top.put(pid, p95(times[pid]))
+    if "msb" not in peers:
+        return [med, top]
     nat = Row("connect_native", f"native `msb ssh NAME -- true`, median of {n}", "ms", "lower",
               host)
     cyc = Row("connect_capi", f"C API connect+exec `true`+close, median of {n}", "ms", "lower",
@@ -163,15 +165,23 @@ def _stream_in(peer, size):
 
 
 def _throughput(ctx, peers, rows_fn):
-    """Runs each measuring function of rows_fn for every peer, ctx.repeat times."""
+    """Runs each measuring function of rows_fn for every peer, ctx.repeat times.
+    A run that fails leaves that peer's value out and says why in the row's
+    note, so that one peer's fault does not cost the whole bench."""
     out = []
     for row, fn in rows_fn:
         vals = {pid: [] for pid in peers}
+        failed = []
         for i in range(ctx.repeat):
             for pid in rotate(list(peers), i):
-                vals[pid].append(fn(peers[pid]))
+                try:
+                    vals[pid].append(fn(peers[pid]))
+                except BenchError as e:
+                    log(f"{row.id}: {pid} failed: {e}")
+                    failed.append(f"{peers[pid].label} failed: {e}")
         for pid in peers:
-            row.put(pid, median(vals[pid]), vals[pid])
+            row.put(pid, median(vals[pid]), vals[pid] or "failed")
+        row.note = "; ".join(failed)
         out.append(row)
     return out
 
@@ -294,8 +304,11 @@ def small_files(ctx, peers):
 
 # -- ssh -L -----------------------------------------------------------------------
 
-def _through_sink(port, size, timeout):
-    """Sends size bytes to 127.0.0.1:port, half-closes, returns the sink's count."""
+def _through_sink(port, size, timeout, reply_timeout=60):
+    """Sends size bytes to 127.0.0.1:port, half-closes, returns the sink's
+    count. Once everything is sent, only what the forwarding path buffers
+    is still on its way: a count that does not come back within
+    reply_timeout means the EOF never reached the sink."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         chunk = bytes(MiB)
         left = size
@@ -304,12 +317,17 @@ def _through_sink(port, size, timeout):
             s.sendall(chunk[:k])
             left -= k
         s.shutdown(socket.SHUT_WR)
+        s.settimeout(reply_timeout)
         reply = b""
-        while True:
-            b = s.recv(64)
-            if not b:
-                break
-            reply += b
+        try:
+            while True:
+                b = s.recv(64)
+                if not b:
+                    break
+                reply += b
+        except socket.timeout as e:
+            raise BenchError(f"all {size} bytes sent and EOF, but no count from the sink "
+                             f"within {reply_timeout} s") from e
     return int(reply.strip()) if reply.strip().isdigit() else -1
 
 
@@ -445,7 +463,8 @@ def boot(ctx, peers):
     """Boot to ready on separate sandboxes of the same images and sizes:
     msb until its agent answers (msb start), sshd in a guest until its banner
     arrives through the forwarded port (sshd started by the agent at once);
-    for the host sshd, the start of the daemon to its banner."""
+    for the host sshd, the start of the daemon to its banner. msb-host boots
+    nothing of its own (its sandbox is msb's) and is left out."""
     from peers import GuestSshd, HostSshd, Msb
     n = ctx.n("boot")
     row = Row("boot", f"sandbox start to ready, median of {n}", "s", "lower")
@@ -457,7 +476,7 @@ def boot(ctx, peers):
                 made[pid] = Msb(ctx, "boot-msb")
             elif pid == "sshd-guest":
                 made[pid] = GuestSshd(ctx, "boot-sshd")
-            else:
+            elif pid == "sshd-host":
                 made[pid] = HostSshd(ctx, "sshd-host-boot")
         times = {pid: [] for pid in made}
         for i in range(n):

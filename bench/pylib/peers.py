@@ -1,10 +1,13 @@
-"""The three peers the bench compares, each started by the bench on 127.0.0.1.
+"""The peers the bench compares, each started by the bench on 127.0.0.1.
 
 * sshd-host: OpenSSH's sshd on this host, running the commands on the host.
 * sshd-guest: OpenSSH's sshd inside a microVM booted from the same kind of
   image as msb's (the default root plus sshd), reached through QEMU's
   user-mode port forwarding (msb create --forward).
 * msb: msb ssh serve in front of a sandbox of the default image.
+* msb-host: the same msb ssh serve, but its session workers reach a guest
+  agent running on the host (MSB_SESSION_VSOCK=unix:...), so the commands
+  run on the host as with sshd-host: msb's own server cost without a VM.
 
 Every peer is reached with the same ssh client, the same Ed25519 key and
 the algorithms each side negotiates by default.
@@ -101,14 +104,38 @@ class Peer:
         pass
 
 
-class HostSshd(Peer):
-    id, label, host_side = "sshd-host", "sshd (host)", True
+class HostSide(Peer):
+    """A peer whose commands, files and ssh -L sink are on this host; its
+    remote files go to its own directory in the bench's work directory."""
+    host_side = True
+
+    def __init__(self, ctx, name):
+        super().__init__(ctx)
+        self.dir = os.path.join(ctx.work, name)
+        os.makedirs(self.dir)
+        self.remote_dir = os.path.join(self.dir, "remote")
+        self.sink = None
+
+    def sh(self, cmd, timeout=120, check=True):
+        return run(["sh", "-c", cmd], timeout=timeout, check=check)
+
+    def start_sink(self):
+        self.sink_port = free_port()
+        self.sink = subprocess.Popen(["socat", f"TCP-LISTEN:{self.sink_port},bind=127.0.0.1,"
+                                      "reuseaddr,fork", "SYSTEM:wc -c"],
+                                     stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def close(self):
+        stop_process(self.sink)
+        self.sink = None
+
+
+class HostSshd(HostSide):
+    id, label = "sshd-host", "sshd (host)"
 
     def __init__(self, ctx, name="sshd-host"):
-        super().__init__(ctx)
-        d = os.path.join(ctx.work, name)
-        os.makedirs(d)
-        self.remote_dir = os.path.join(d, "remote")
+        super().__init__(ctx, name)
+        d = self.dir
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", f"{d}/host_ed25519_key"])
         self.config = f"{d}/sshd_config"
         with open(self.config, "w") as f:
@@ -120,7 +147,6 @@ class HostSshd(Peer):
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
         self.log = f"{d}/sshd.log"
         self.proc = None
-        self.sink = None
 
     def start(self):
         """Starts sshd; returns the seconds until it sent its banner."""
@@ -135,21 +161,12 @@ class HostSshd(Peer):
         stop_process(self.proc)
         self.proc = None
 
-    def sh(self, cmd, timeout=120, check=True):
-        return run(["sh", "-c", cmd], timeout=timeout, check=check)
-
     def server_rss_kib(self):
         return rss_kib(tree(self.proc.pid))
 
-    def start_sink(self):
-        self.sink_port = free_port()
-        self.sink = subprocess.Popen(["socat", f"TCP-LISTEN:{self.sink_port},bind=127.0.0.1,"
-                                      "reuseaddr,fork", "SYSTEM:wc -c"],
-                                     stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
     def close(self):
         self.stop()
-        stop_process(self.sink)
+        super().close()
 
 
 class GuestSshd(Peer):
@@ -185,6 +202,24 @@ class GuestSshd(Peer):
         self.stop()
 
 
+def start_serve(ctx, sandbox, logpath, env=None):
+    """Starts msb ssh serve SANDBOX --port 0; returns (Popen, its port)."""
+    with open(logpath, "w") as errf:
+        serve = subprocess.Popen([ctx.msb, "ssh", "serve", sandbox, "--port", "0"],
+                                 stderr=errf, env=env)
+    end = now() + 30
+    while now() < end:
+        with open(logpath) as f:
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", f.read())
+        if m:
+            return serve, int(m.group(1))
+        if serve.poll() is not None:
+            break
+        time.sleep(0.05)
+    stop_process(serve)
+    raise BenchError("msb ssh serve did not listen; see " + logpath)
+
+
 class Msb(Peer):
     id, label = "msb", "msb"
 
@@ -196,21 +231,7 @@ class Msb(Peer):
 
     def start(self):
         t, accel = self.vm.start()
-        with open(self.log, "w") as errf:
-            self.serve = subprocess.Popen([self.ctx.msb, "ssh", "serve", self.vm.name,
-                                           "--port", "0"], stderr=errf)
-        end = now() + 30
-        while now() < end and self.port is None:
-            with open(self.log) as f:
-                m = re.search(r"listening on 127\.0\.0\.1:(\d+)", f.read())
-            if m:
-                self.port = int(m.group(1))
-            elif self.serve.poll() is not None:
-                break
-            else:
-                time.sleep(0.05)
-        if self.port is None:
-            raise BenchError("msb ssh serve did not listen; see " + self.log)
+        self.serve, self.port = start_serve(self.ctx, self.vm.name, self.log)
         return t, accel
 
     def sh(self, cmd, timeout=120, check=True):
@@ -238,10 +259,73 @@ class Msb(Peer):
         self.vm.stop()
 
 
-def build_images(ctx):
-    """The default image, and the same root plus sshd for the guest peer."""
-    log("building the guest images (default, and default + sshd)")
+class MsbHost(HostSide):
+    """msb ssh serve, the very same listener, monitor, network child and
+    session worker as the msb peer, in front of a guest agent that runs on
+    this host (msb-agent --listen unix:SOCK, as root) instead of in the
+    sandbox: MSB_SESSION_VSOCK=unix:SOCK points the session workers at it.
+    Commands, files and the ssh -L sink are then on the host as for
+    sshd-host, so msb's server is measured alone, without the TCG guest.
+
+    msb ssh serve wants its sandbox to exist and be running: this peer
+    reuses the msb peer's sandbox when the msb peer is in the run (set it
+    up first), else it creates and starts a sandbox of its own, which then
+    idles while this peer is measured."""
+    id, label = "msb-host", "msb (agent on host)"
+
+    def __init__(self, ctx, name="msb-host"):
+        super().__init__(ctx, name)
+        msb = ctx.peers.get("msb")
+        self.vm = msb.vm if msb is not None else Sandbox(ctx, "msb-host-vm", "default")
+        self.own_vm = msb is None
+        self.sock = os.path.join(self.dir, "agent.sock")
+        self.log = os.path.join(self.dir, "serve.log")
+        self.agent = self.serve = None
+
+    def start(self):
+        """Starts the host agent, the sandbox if it is this peer's own, and
+        msb ssh serve; returns the seconds until serve listened."""
+        agent_log = open(os.path.join(self.dir, "agent.log"), "w")
+        with agent_log:
+            self.agent = subprocess.Popen([os.path.join(self.ctx.builddir, "msb-agent"),
+                                           "--listen", "unix:" + self.sock],
+                                          stdin=subprocess.DEVNULL, stderr=agent_log)
+        end = now() + 30
+        while run([self.ctx.msb, "agent", "--socket", self.sock, "ping"], check=False,
+                  timeout=30).returncode != 0:
+            if now() > end or self.agent.poll() is not None:
+                raise BenchError(f"msb-agent on {self.sock} did not answer; see {self.dir}")
+            time.sleep(0.05)
+        if self.own_vm:
+            _, self.ctx.accel_seen = self.vm.start()
+        t0 = now()
+        self.serve, self.port = start_serve(self.ctx, self.vm.name, self.log,
+                                            dict(os.environ,
+                                                 MSB_SESSION_VSOCK="unix:" + self.sock))
+        return now() - t0
+
+    def server_rss_kib(self):
+        """msb ssh serve's process tree: the listener and its per-connection
+        monitors, network children and session workers (no vmm, which this
+        peer does not use; the agent, like msb's guest agent, is not counted)."""
+        return rss_kib(tree(self.serve.pid))
+
+    def close(self):
+        if self.serve is not None:
+            stop_process(self.serve, 15)
+        stop_process(self.agent)
+        super().close()
+        if self.own_vm:
+            self.vm.stop()
+
+
+def build_images(ctx, ids):
+    """The default image (msb, msb-host), and the same root plus sshd for
+    the guest peer."""
+    log("building the guest images")
     run([ctx.msb, "image", "build"], timeout=300)
+    if "sshd-guest" not in ids:
+        return
     stage = os.path.join(ctx.work, "sshd-root")
     run([os.path.join(ctx.srcdir, "vmctl/image/mkrootfs-debian.sh"), stage], timeout=300)
     run([os.path.join(ctx.srcdir, "bench/sshd-rootfs.sh"), stage, ctx.key + ".pub"])
@@ -253,13 +337,15 @@ def setup(ctx, ids):
     """Creates and starts the peers named in ids; returns {id: Peer} (started
     ones are also in ctx.peers, for cleanup even if a later one fails)."""
     run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ctx.key])
-    if "msb" in ids or "sshd-guest" in ids:
-        build_images(ctx)
-    for pid in ids:
-        peer = {"sshd-host": HostSshd, "sshd-guest": GuestSshd, "msb": Msb}[pid](ctx)
+    if set(ids) & {"msb", "msb-host", "sshd-guest"}:
+        build_images(ctx, ids)
+    if "msb" in ids or "msb-host" in ids:
+        run([ctx.msb, "ssh", "authorize", "--file", ctx.key + ".pub"])
+    kinds = {"msb": Msb, "sshd-host": HostSshd, "sshd-guest": GuestSshd, "msb-host": MsbHost}
+    # msb before msb-host, which reuses its sandbox.
+    for pid in sorted(ids, key=list(kinds).index):
+        peer = kinds[pid](ctx)
         ctx.peers[pid] = peer
-        if pid == "msb":
-            run([ctx.msb, "ssh", "authorize", "--file", ctx.key + ".pub"])
         started = peer.start()
         if isinstance(started, tuple):
             ctx.accel_seen = started[1]

@@ -7,8 +7,10 @@ import re
 
 from util import run
 
-PEER_ORDER = ["msb", "sshd-host", "sshd-guest"]
-LABELS = {"msb": "msb", "sshd-host": "sshd (host)", "sshd-guest": "sshd (guest)"}
+# msb-host last keeps the first three columns where bench_smoke reads them.
+PEER_ORDER = ["msb", "sshd-host", "sshd-guest", "msb-host"]
+LABELS = {"msb": "msb", "sshd-host": "sshd (host)", "sshd-guest": "sshd (guest)",
+          "msb-host": "msb (agent on host)"}
 
 # What bounds each figure on a machine like the one these runs come from
 # (no usable KVM, so every guest runs under TCG).
@@ -17,31 +19,41 @@ LIMITS = {
                "a sandboxed network child and a session worker per connection, then starts "
                "`true` in the guest over vsock (TCG); host sshd forks and re-execs itself and "
                "runs `true` natively; the guest sshd does all of its work, kex included, "
-               "under TCG.",
+               "under TCG. msb (agent on host) has msb's processes with `true` started "
+               "natively by the host agent over a Unix socket.",
     "echo": "One round trip through the whole path: for msb the ssh client, network child, "
             "channel mux, session worker, vsock backend and the guest's PTY and `cat`, whose "
             "wake-ups are slow under TCG; for the guest sshd, QEMU's user network and sshd in "
-            "TCG.",
+            "TCG; msb (agent on host) has the same hops with the agent and `cat` on the "
+            "host.",
     "stream": "msb: the guest's side (`head`/`cat` and the agent under TCG, the virtio-vsock "
               "ring) and the copies host-side (network child -> mux -> session worker -> "
               "vsock backend); the SSH cipher runs natively on the host. Host sshd: "
               "chacha20-poly1305 on one core, shared with the ssh client. Guest sshd: the "
-              "cipher itself runs under TCG, plus QEMU's user-mode network (slirp).",
+              "cipher itself runs under TCG, plus QEMU's user-mode network (slirp). msb "
+              "(agent on host): the same host-side copies and cipher as msb, the agent and "
+              "`head`/`cat` native on the host behind a Unix socket; the 2 cores are shared "
+              "by the ssh client, msb's network child and session worker, the agent and the "
+              "command.",
     "sftp": "As the stream, plus the SFTP request pipeline (the client keeps 64 requests of "
             "up to `limits@openssh.com` bytes in flight) and the guest's ext4 on virtio-blk "
-            "under TCG; the host peer writes to the host's own disk.",
+            "under TCG; the host peers (sshd, msb with the agent on the host) write to the host's "
+            "own disk.",
     "small": "Per-file round trips: open/write/close (sftp) or rsync's per-file work; each "
              "request crosses into the guest and back, so the guest's file system under TCG "
-             "and the round-trip latency dominate.",
+             "and the round-trip latency dominate; with the agent on the host, the round "
+             "trips through msb's processes.",
     "forward": "msb opens the TCP connection from inside the guest (agent under TCG, the "
                "guest's loopback, socat and `wc` in the guest); the guest sshd adds TCG "
-               "crypto and slirp; host sshd is bound by the cipher and socat+wc on the host.",
+               "crypto and slirp; host sshd, and msb with the agent on the host, are bound by the cipher and "
+               "socat+wc on the host.",
     "concurrent": "Server-side per-connection start-up cost times the number of cores, and "
                   "MaxStartups: msb (10:30:30, fixed) and sshd (10:30:100 by default) turn "
                   "away some unauthenticated connections at random while many are pending; "
                   "the bench starts those again, and counts them.",
     "idle": "Resident memory of the per-connection processes (msb: monitor, network child "
-            "with libssh, session worker; sshd: its privileged and unprivileged children), "
+            "with libssh, session worker; plus the vmm for msb in its sandbox; sshd: its "
+            "privileged and unprivileged children, and the session's command), "
             "shared library pages counted once per process.",
     "boot": "Under TCG: the kernel's boot and the agent's start; for the guest sshd also "
             "starting sshd and QEMU's forwarded port. Host sshd: starting the daemon.",
@@ -60,26 +72,31 @@ def fmt(v, unit):
     return f"{v:.1f}"
 
 
-def ratio(row, peer):
+def ratio(row, peer, num="msb"):
+    """num's value over peer's, or None where the row does not compare them."""
     if row.compare is not None and peer not in row.compare:
         return None
-    a, b = row.values.get("msb"), row.values.get(peer)
+    a, b = row.values.get(num), row.values.get(peer)
     if a is None or b is None or b == 0:
         return None
     return a / b
 
 
 def target(row, rfn=None):
-    """(target text, met text); rfn(row, peer) gives msb's ratio to a peer."""
+    """(target text, met text); rfn(row, peer, num) gives num's ratio to a
+    peer. The targets against host sshd are judged on msb-host where the row
+    has its value (marked †), the others on msb."""
     ratio_of = rfn or ratio
+    host_num = "msb-host" if row.values.get("msb-host") is not None else "msb"
+    mark = "†" if host_num == "msb-host" else ""
     parts, met = [], []
     for peer, (op, x) in row.targets.items():
-        r = ratio_of(row, peer)
-        parts.append(f"{'≤' if op == 'le' else '≥'}{x:g}x host")
+        r = ratio_of(row, peer, host_num)
+        parts.append(f"{'≤' if op == 'le' else '≥'}{x:g}x host{mark}")
         if r is not None:
             met.append(r <= x if op == "le" else r >= x)
-    if ("sshd-guest" in row.values or row.hook) and ratio_of(row, "sshd-guest") is not None:
-        r = ratio_of(row, "sshd-guest")
+    if ("sshd-guest" in row.values or row.hook) and ratio_of(row, "sshd-guest", "msb") is not None:
+        r = ratio_of(row, "sshd-guest", "msb")
         parts.append("beats guest")
         if r is not None:
             met.append(r < 1 if row.better == "lower" else r > 1)
@@ -97,11 +114,38 @@ def target(row, rfn=None):
     return "; ".join(parts), "yes" if all(met) else "**no**"
 
 
+def ratio_columns(cols):
+    """[(numerator, peer)]: msb against every other server, and msb-host
+    against host sshd."""
+    out = [("msb", p) for p in cols if p not in ("msb", "msb-host")] if "msb" in cols else []
+    if "msb-host" in cols and "sshd-host" in cols:
+        out.append(("msb-host", "sshd-host"))
+    return out
+
+
+def legend(cols):
+    lines = []
+    if "msb-host" in cols:
+        lines.append(
+            f"{LABELS['msb-host']}: the same `msb ssh serve` (listener, monitor, network "
+            "child, session worker) with the guest agent running on the host instead of in "
+            "the sandbox; its commands, files and `ssh -L` sink are on the host, as for "
+            "sshd (host). Its row measures msb's server alone (libssh's crypto, the network "
+            "child → session worker channel mux, the agent protocol) against host sshd, "
+            "apples to apples; the msb row adds the TCG guest (the agent, the commands and "
+            "the guest's file system under emulation, the virtio-vsock ring).")
+        lines.append(
+            f"Target/met: targets marked † (against host sshd) are judged on "
+            f"{LABELS['msb-host']} ÷ sshd (host); \"beats guest\", the RSS ceiling and the "
+            "msb-only figures (native session, C API) on msb in its sandbox.")
+    return lines
+
+
 def table(rows, peers, negotiated):
     cols = [p for p in PEER_ORDER if p in peers]
-    others = [p for p in cols if p != "msb"]
+    pairs = ratio_columns(cols)
     head = ["figure", "unit"] + [LABELS[p] for p in cols] + \
-        ([f"msb ÷ {LABELS[p]}" for p in others] if "msb" in cols else []) + ["target", "met"]
+        [f"{LABELS[n]} ÷ {LABELS[p]}" for n, p in pairs] + ["target", "met"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     line = ["negotiated kex / cipher", ""] + [" / ".join(negotiated.get(p, ("?", "?")))
                                                for p in cols]
@@ -110,25 +154,26 @@ def table(rows, peers, negotiated):
     for r in rows:
         cells = [r.label, r.unit] + [fmt(r.values.get(p), r.unit) if not (r.hook and p != "msb")
                                      else "" for p in cols]
-        if "msb" in cols:
-            for p in others:
-                x = ratio(r, p) if not r.hook else _hook_ratio(r, rows, p)
-                cells.append("" if x is None else f"{x:.2f}x")
+        for n, p in pairs:
+            x = ratio(r, p, n) if not r.hook else _hook_ratio(r, rows, p, n)
+            cells.append("" if x is None else f"{x:.2f}x")
         if r.hook and r.values.get("msb") is None:
             t, m = r.note, ""
         else:
-            t, m = target(r, (lambda row, p: _hook_ratio(row, rows, p)) if r.hook else None)
+            t, m = target(r, (lambda row, p, n: _hook_ratio(row, rows, p, n)) if r.hook
+                          else None)
         cells += [t, m]
         out.append("| " + " | ".join(cells) + " |")
-    return "\n".join(out)
+    notes = legend(cols)
+    return "\n".join(out + ([""] + ["* " + x for x in notes] if notes else []))
 
 
-def _hook_ratio(row, rows, peer):
+def _hook_ratio(row, rows, peer, num="msb"):
     """A native figure compares with the peers' connect+true median."""
     if row.compare is not None and peer not in row.compare:
         return None
     base = next((r for r in rows if r.id == "connect"), None)
-    a = row.values.get("msb")
+    a = row.values.get(num)
     b = base.values.get(peer) if base else None
     return None if a is None or not b else a / b
 
