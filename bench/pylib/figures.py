@@ -447,7 +447,9 @@ def idle_rss(ctx, peers):
             for _ in range(k):
                 _, ps, _ = _launch_until_up(peer, 1, "echo up; exec sleep 3600")
                 procs += ps
-            time.sleep(1)
+            # Idle means quiet for a while: msb gives back what key exchange
+            # and channel setup used after 2 s without traffic (lib/mem_trim.c).
+            time.sleep(4)
             loaded = peer.server_rss_kib()
         finally:
             for p in procs:
