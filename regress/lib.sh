@@ -46,6 +46,13 @@ done_testing() {
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_cmd() { for c; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
+# What msb ssh serve runs per connection, and the account its network child uses.
+need_ssh_server() {
+	for b in msb-monitor msb-preauth msb-session; do
+		[ -x "$MSB_BUILDDIR/$b" ] || skip "$b not built"
+	done
+	id msb-preauth >/dev/null 2>&1 || skip "no msb-preauth user (scripts/install-deps.sh creates it)"
+}
 
 # Starts msb-agent on a Unix socket in $TMP; sets AGENT_SOCK and AGENT_PID.
 # Extra arguments are a command prefix (e.g. a network namespace).

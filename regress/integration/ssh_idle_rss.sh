@@ -9,10 +9,7 @@
 need_root
 need_cmd ssh ssh-keygen flock mkfifo
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-for b in msb-monitor msb-preauth msb-session; do
-	[ -x "$MSB_BUILDDIR/$b" ] || skip "$b not built"
-done
-id msb-preauth >/dev/null 2>&1 || skip "no msb-preauth user (scripts/install-deps.sh creates it)"
+need_ssh_server
 LIMIT_KIB=8192
 
 d="$MSB_HOME/sandboxes/box"

@@ -55,15 +55,22 @@ check_eq "--name reaches a sandbox called serve, starting it" "hi from serve" \
 "$MSB" stop serve >/dev/null 2>&1
 
 # --- the interactive shell under tmux ----------------------------------------
-sock="$TMP/tmux.sock"
-at_exit "tmux -S '$sock' kill-server 2>/dev/null"
+sock=
 pane() { tmux -S "$sock" capture-pane -p; }
 wait_pane() { # wait_pane PATTERN
 	for _ in $(seq 100); do pane | grep -q -- "$1" && return 0; sleep 0.1; done
 	pane; return 1
 }
-tmux -S "$sock" new-session -d -x 100 -y 30 \
-	"env MSB_HOME='$MSB_HOME' MSB_LIBEXECDIR='$MSB_LIBEXECDIR' '$MSB' ssh dev; echo EXITED-\$?; stty -a > '$TMP/stty.after'; sleep 600"
+# in_tmux N COLS ROWS SCRIPT: a tmux server of its own (socket N) with one
+# pane running SCRIPT, where $RUN stands for this test's environment.
+RUN="env MSB_HOME='$MSB_HOME' MSB_LIBEXECDIR='$MSB_LIBEXECDIR'"
+in_tmux() {
+	[ -n "$sock" ] && tmux -S "$sock" kill-server
+	sock="$TMP/tmux$1.sock"
+	at_exit "tmux -S '$sock' kill-server 2>/dev/null"
+	tmux -S "$sock" new-session -d -x "$2" -y "$3" "$4"
+}
+in_tmux 1 100 30 "$RUN '$MSB' ssh dev; echo EXITED-\$?; stty -a > '$TMP/stty.after'; sleep 600"
 check "the shell's prompt appears" wait_pane '^#'
 tmux -S "$sock" send-keys 'stty size' Enter
 check "stty size matches the pane (30 100)" wait_pane '^30 100$'
@@ -84,20 +91,12 @@ check "it says so" wait_pane 'detached from sandbox'
 for _ in $(seq 50); do [ -s "$TMP/stty.after" ] && break; sleep 0.1; done
 check "the terminal is sane again (icanon, echo)" sh -c \
 	"grep -qw icanon '$TMP/stty.after' && grep -qw echo '$TMP/stty.after' && ! grep -q -- '-icanon' '$TMP/stty.after'"
-tmux -S "$sock" kill-server
-sock="$TMP/tmux2.sock"
-at_exit "tmux -S '$sock' kill-server 2>/dev/null"
-tmux -S "$sock" new-session -d -x 80 -y 24 \
-	"env MSB_HOME='$MSB_HOME' MSB_LIBEXECDIR='$MSB_LIBEXECDIR' '$MSB' ssh --detach-keys ctrl-x,y dev; echo EXITED-\$?; sleep 600"
+in_tmux 2 80 24 "$RUN '$MSB' ssh --detach-keys ctrl-x,y dev; echo EXITED-\$?; sleep 600"
 check "prompt again" wait_pane '^#'
 tmux -S "$sock" send-keys 'exit 7' Enter
 check "the shell's exit status is msb's (7)" wait_pane '^EXITED-7$'
-tmux -S "$sock" kill-server
 # The C API's attach: its term option, its exit code, its detach keys.
-sock="$TMP/tmux3.sock"
-at_exit "tmux -S '$sock' kill-server 2>/dev/null"
-tmux -S "$sock" new-session -d -x 80 -y 24 \
-	"env MSB_HOME='$MSB_HOME' MSB_LIBEXECDIR='$MSB_LIBEXECDIR' '$API' attach dev; env MSB_HOME='$MSB_HOME' MSB_LIBEXECDIR='$MSB_LIBEXECDIR' '$API' attach dev; sleep 600"
+in_tmux 3 80 24 "$RUN '$API' attach dev; $RUN '$API' attach dev; sleep 600"
 check "C attach: prompt" wait_pane '^#'
 tmux -S "$sock" send-keys 'echo "T=$TERM"; exit 5' Enter
 check "C attach: the term option is the shell's TERM" wait_pane '^T=xterm-256color$'
