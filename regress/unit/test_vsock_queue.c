@@ -163,6 +163,33 @@ test_good_exchange(void)
 	tg_teardown(&g);
 }
 
+/*
+ * The Unix client's last bytes and its shutdown arrive together: epoll
+ * (edge-triggered) reports them once, the read of those bytes is short,
+ * and the EOF behind them must still reach the guest, with no event to come.
+ */
+static void
+test_eof_behind_short_read(void)
+{
+	struct tg g;
+	struct vsock_hdr h;
+	uint8_t payload[4096];
+
+	tg_setup(&g);
+	struct client c = open_client(&g);
+	CHECK_EQ(write(c.fd, "last", 4), 4);
+	CHECK_EQ(shutdown(c.fd, SHUT_WR), 0);
+	vsock_dev_conn_event(&g.dev, c.host_port, EPOLLIN | EPOLLRDHUP);
+	CHECK(receive(&g, &h, payload, sizeof(payload)) == 0);
+	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_RW);
+	CHECK_EQ(h.len, 4);
+	CHECK(receive(&g, &h, NULL, 0) == 0);
+	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_SHUTDOWN);
+	CHECK(h.flags & VIRTIO_VSOCK_SHUTDOWN_SEND);
+	close(c.fd);
+	tg_teardown(&g);
+}
+
 static void
 test_refused(void)
 {
@@ -387,6 +414,7 @@ main(void)
 {
 	msb_log_init("test_vsock_queue", MSB_LOG_QUIET);
 	test_good_exchange();
+	test_eof_behind_short_read();
 	test_refused();
 	for (int k = 0; k < BAD_COUNT; k++)
 		test_bad_ring((enum bad_ring)k);

@@ -76,6 +76,7 @@ struct vsock_conn {
 
 	bool readable, writable;      /* edge-triggered readiness not yet used up */
 	bool uds_eof, uds_hup, shut_wr_done;
+	bool uds_rdhup;                /* the client shut its side: reads end in EOF */
 	bool guest_no_send, guest_no_recv;
 
 	struct vsock_conn *hnext;

@@ -183,7 +183,9 @@ vsock_host_read(struct vsock_dev *d, struct vsock_conn *c,
 		r = recvmsg(c->fd, &msg, MSG_DONTWAIT);
 	} while (r < 0 && errno == EINTR);
 	if (r > 0) {
-		if ((size_t)r < want)
+		/* Edge-triggered: once the client has shut its side no edge
+		 * will come for the EOF behind a short read, so read on. */
+		if ((size_t)r < want && !c->uds_rdhup)
 			c->readable = false;
 		return r;
 	}
@@ -227,7 +229,7 @@ handshake(struct vsock_dev *d, struct vsock_conn *c)
 	}
 	const char *nl = memchr(line, '\n', (size_t)n);
 	if (nl == NULL) {
-		if ((size_t)n < sizeof(line) && !c->uds_hup) {
+		if ((size_t)n < sizeof(line) && !c->uds_rdhup) {
 			c->readable = false;
 			return;
 		}
@@ -279,6 +281,8 @@ vsock_dev_conn_event(struct vsock_dev *d, uint32_t host_port, uint32_t events)
 		c->writable = true;
 	if (events & EPOLLHUP)
 		c->uds_hup = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		c->uds_rdhup = true;
 	switch (c->state) {
 	case CONN_HANDSHAKE:
 		handshake(d, c);
