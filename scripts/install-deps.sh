@@ -19,5 +19,13 @@ apt-get install -y -qq --no-install-recommends \
 	openssh-sftp-server tmux python3 passwd >/dev/null
 # SSH client tests: Dropbear's client and curl (through ssh -D)
 apt-get install -y -qq --no-install-recommends dropbear-bin curl >/dev/null
+# bench/ and its smoke test: OpenSSH's sshd as the peer msb is measured
+# against, started by the bench with its own config. A host that had no SSH
+# server gets none from us: Debian's ssh service does not run while
+# sshd_not_to_be_run exists (its init script and systemd unit check it).
+if [ ! -x /usr/sbin/sshd ]; then
+	mkdir -p /etc/ssh && touch /etc/ssh/sshd_not_to_be_run
+	apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
+fi
 # the unprivileged account msb's preauth child runs as (see monitor/preauth_env.h)
 id msb-preauth >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /run/msb/empty --shell /usr/sbin/nologin msb-preauth

@@ -8,17 +8,18 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 jobs=$(nproc 2>/dev/null || echo 2)
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+failures=$(mktemp)
+trap 'rm -f "$results" "$failures"' EXIT
 
 phase() { # phase NAME COMMAND...: a build step counts as one test
 	name=$1; shift
 	echo "=== $name"
 	if "$@"; then echo "PASS $name"; echo "1 0 0" >> "$results"
-	else echo "FAIL $name"; echo "0 1 0" >> "$results"; fi
+	else echo "FAIL $name"; echo "0 1 0" >> "$results"; printf '%s\t\n' "$name" >> "$failures"; fi
 }
 
 suite() { # suite BUILDDIR KIND: regress/run, counted test by test
-	MSB_RESULTS_FILE="$results" MSB_BUILDDIR="$top/$1" MSB_SRCDIR="$top" \
+	MSB_RESULTS_FILE="$results" MSB_FAILURES_FILE="$failures" MSB_BUILDDIR="$top/$1" MSB_SRCDIR="$top" \
 		"$top/regress/run" "$2"
 }
 
@@ -50,5 +51,11 @@ for t in "$top"/regress/fuzz/fuzz_*.c; do
 done
 phase "make distcheck" make -s -C build distcheck MSB_TESTS=unit
 
+# CI shows the end of this transcript: say there what failed and why.
+tab=$(printf '\t')
+while IFS=$tab read -r name log; do
+	echo "=== failed: $name${log:+ ($log)}"
+	[ -n "$log" ] && [ -f "$log" ] && tail -n 15 "$log" | sed 's/^/    | /'
+done < "$failures"
 echo "=== finished in $(( $(date +%s) - started )) s"
 awk '{ p += $1; f += $2; s += $3 } END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' "$results"
