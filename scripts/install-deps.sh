@@ -5,12 +5,13 @@ set -eu
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get install)" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# build: the toolchain and the four libraries configure checks for
+# build: the toolchain, clang with its ASan/UBSan/libFuzzer runtimes, and
+# the four libraries configure checks for
 # sandboxes: QEMU, the guest kernel, and the tools that build images
 # default image root (vmctl/image/mkrootfs-debian.sh copies these binaries)
 # tests: OpenSSH clients and server parts, socat, tmux, python3, iproute2
 apt-get install -y -qq --no-install-recommends \
-	build-essential autoconf automake libtool pkg-config clang \
+	build-essential autoconf automake libtool pkg-config clang libclang-rt-14-dev \
 	libssh-dev libseccomp-dev libcap-dev libbsd-dev linux-libc-dev \
 	qemu-system-x86 linux-image-cloud-amd64 e2fsprogs cpio kmod zstd xz-utils \
 	dash bash coreutils grep sed mawk findutils tar gzip procps util-linux login \

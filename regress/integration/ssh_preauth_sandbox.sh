@@ -352,7 +352,8 @@ timeout 60 sftp $SSHO -P "$P" -i "$TMP/id" -b "$TMP/batch" root@127.0.0.1 >/dev/
 check "sftp put/get round trip" cmp -s "$TMP/blob" "$TMP/blob.down"
 
 mkdir "$TMP/www" && echo page >"$TMP/www/index.html"
-python3 -m http.server 0 --bind 127.0.0.1 --directory "$TMP/www" >"$TMP/http.log" 2>&1 &
+# -u: the line naming its port reaches the log at once, not at exit.
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$TMP/www" >"$TMP/http.log" 2>&1 &
 at_exit "kill $! 2>/dev/null"
 for _ in $(seq 100); do
 	HP=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$TMP/http.log" | head -n 1)
