@@ -349,9 +349,10 @@ auth_request(struct mon *m, const struct msb_mon *req)
 	if (result == MSB_MON_AUTH_DENY && counted)
 		m->failures++;
 	if (result == MSB_MON_AUTH_DENY && m->failures >= m->o->max_tries) {
-		answer(m, result);
+		/* Logged before the answer: the client may see its cut-off no sooner. */
 		msb_audit("too many authentication failures for %s (%u); closing the connection",
 		    m->user_log, m->failures);
+		answer(m, result);
 		close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
 		return;
 	}
