@@ -208,6 +208,10 @@ sandbox_start(const char *name, bool quiet)
 	    sandbox_path(logpath, sizeof(logpath), name, "vmm.log") != 0 ||
 	    sandbox_path(console, sizeof(console), name, "console.log") != 0)
 		fatal("path too long");
+	/* Said here: once detached, the vmm's exec failure reaches only its log. */
+	if (access(vmm, X_OK) != 0)
+		fatal("cannot start '%s': cannot run %s: %s (not installed? MSB_LIBEXECDIR names "
+		    "another helper directory)", name, vmm, strerror(errno));
 	if (pipe2(p, O_CLOEXEC) != 0)
 		fatal("pipe: %s", strerror(errno));
 	pid_t pid = fork();

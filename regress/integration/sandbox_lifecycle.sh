@@ -42,6 +42,10 @@ check_eq "--name for a name that is also a command" 0 $rc
 check_eq "rm --name" 0 $rc
 "$MSB" start nosuch 2>"$TMP/err"; rc=$?
 check "start of an unknown sandbox fails clearly" [ $rc -ne 0 ] && grep -q "no sandbox named 'nosuch'" "$TMP/err"
+MSB_LIBEXECDIR=$TMP/nohelpers "$MSB" start box 2>"$TMP/err"; rc=$?
+check "start without its helpers fails clearly (exit $rc)" [ $rc -ne 0 ] &&
+	grep -q "cannot start 'box': cannot run $TMP/nohelpers/msb-vmm: No such file" "$TMP/err"
+check_eq "... and leaves it stopped" stopped "$(ls_state box)"
 
 # --accel auto: where KVM opens but hangs (as on this CI host), the start
 # still ends in a running sandbox under TCG.
