@@ -193,7 +193,7 @@ int
 sandbox_start(const char *name, bool quiet)
 {
 	struct sandbox_status st;
-	char vmm[PATH_MAX], logpath[PATH_MAX], console[PATH_MAX];
+	char vmm[PATH_MAX], logpath[PATH_MAX], console[PATH_MAX], cant[PATH_MAX + 64];
 	int p[2];
 
 	need_sandbox(name);
@@ -204,14 +204,12 @@ sandbox_start(const char *name, bool quiet)
 			info("sandbox '%s' is already %s", name, sandbox_state_name(st.state));
 		return 0;
 	}
-	if (msb_helper_path(vmm, sizeof(vmm), "msb-vmm") != 0 ||
-	    sandbox_path(logpath, sizeof(logpath), name, "vmm.log") != 0 ||
+	/* Said here: once detached, the vmm's exec failure reaches only its log. */
+	if (msb_helper_find(vmm, sizeof(vmm), "msb-vmm", cant, sizeof(cant)) != 0)
+		fatal("cannot start '%s': %s", name, cant);
+	if (sandbox_path(logpath, sizeof(logpath), name, "vmm.log") != 0 ||
 	    sandbox_path(console, sizeof(console), name, "console.log") != 0)
 		fatal("path too long");
-	/* Said here: once detached, the vmm's exec failure reaches only its log. */
-	if (access(vmm, X_OK) != 0)
-		fatal("cannot start '%s': cannot run %s: %s (not installed? MSB_LIBEXECDIR names "
-		    "another helper directory)", name, vmm, strerror(errno));
 	if (pipe2(p, O_CLOEXEC) != 0)
 		fatal("pipe: %s", strerror(errno));
 	pid_t pid = fork();

@@ -189,7 +189,7 @@ cmd_serve(int argc, char **argv)
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
 	    *level = "info";
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
-	char monitor[PATH_MAX], idle[16];
+	char monitor[PATH_MAX], cant[PATH_MAX + 64], idle[16];
 	bool stdio = false, no_sftp = false;
 	unsigned idle_s = 600;
 	int ch;
@@ -230,8 +230,7 @@ cmd_serve(int argc, char **argv)
 	ssh_dir(dir, sizeof(dir));
 	if ((host_key[0] == '\0' && msb_home_path(host_key, sizeof(host_key), "ssh/host_ed25519_key") != 0) ||
 	    (auth_keys[0] == '\0' && msb_home_path(auth_keys, sizeof(auth_keys), "ssh/authorized_keys") != 0) ||
-	    msb_home_path(audit, sizeof(audit), "ssh/audit.log") != 0 ||
-	    msb_helper_path(monitor, sizeof(monitor), "msb-monitor") != 0)
+	    msb_home_path(audit, sizeof(audit), "ssh/audit.log") != 0)
 		fatal("path too long");
 	if (msb_hostkey_ensure(host_key) != 0)
 		fatal("cannot use the host key %s", host_key);
@@ -246,8 +245,8 @@ cmd_serve(int argc, char **argv)
 		info("not running as root: the preauth child is confined by seccomp and rlimits "
 		    "only (no chroot, no separate user)");
 	}
-	if (access(monitor, X_OK) != 0)
-		fatal("cannot run %s: %s", monitor, strerror(errno));
+	if (msb_helper_find(monitor, sizeof(monitor), "msb-monitor", cant, sizeof(cant)) != 0)
+		fatal("%s", cant);
 	ensure_running(name);
 
 	snprintf(idle, sizeof(idle), "%u", idle_s);

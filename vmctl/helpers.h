@@ -10,4 +10,10 @@
 /* Formats the helper's path into buf; 0, or -1 if it does not fit. */
 int msb_helper_path(char *buf, size_t len, const char *name);
 
+/*
+ * msb_helper_path, then checks that the helper can be run: 0, or -1 with
+ * the reason in why ("cannot run PATH: REASON (is msb installed?)").
+ */
+int msb_helper_find(char *buf, size_t len, const char *name, char *why, size_t whylen);
+
 #endif

@@ -30,11 +30,10 @@ api_server_check(struct api_err *e)
 	uid_t uid;
 	gid_t gid;
 
-	if (msb_helper_path(path, sizeof(path), "msb-monitor") != 0)
-		return api_fail(e, MSB_ERR_SETUP, "helper path too long");
-	if (access(path, X_OK) != 0)
-		return api_fail(e, MSB_ERR_SETUP, "cannot run %s: %s (is msb installed?)", path,
-		    strerror(errno));
+	char why[PATH_MAX + 64];
+
+	if (msb_helper_find(path, sizeof(path), "msb-monitor", why, sizeof(why)) != 0)
+		return api_fail(e, MSB_ERR_SETUP, "%s", why);
 	api_capture_begin(&cap);
 	int rc = msb_home_path(path, sizeof(path), "ssh") != 0 || msb_mkdirs(path, 0700) != 0 ? -1 : 0;
 	if (rc != 0 && cap.msg[0] == '\0')

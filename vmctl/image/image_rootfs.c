@@ -18,14 +18,10 @@
 int
 image_rootfs_default(const char *staging)
 {
-	char helper[PATH_MAX];
+	char helper[PATH_MAX], why[PATH_MAX + 64];
 
-	if (msb_helper_path(helper, sizeof(helper), MKROOTFS_HELPER) != 0) {
-		error("path of %s too long: check MSB_LIBEXECDIR", MKROOTFS_HELPER);
-		return -1;
-	}
-	if (access(helper, X_OK) != 0) {
-		error("cannot run %s: %s (is msb installed?)", helper, strerror(errno));
+	if (msb_helper_find(helper, sizeof(helper), MKROOTFS_HELPER, why, sizeof(why)) != 0) {
+		error("%s", why);
 		return -1;
 	}
 	char *argv[] = { helper, (char *)staging, NULL };
