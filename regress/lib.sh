@@ -26,7 +26,7 @@ trap 'exit 1' INT TERM
 at_exit() { CLEANUP_CMDS="$1; $CLEANUP_CMDS"; }
 
 skip() { echo "skip: $*"; exit 77; }
-die() { echo "FATAL: $*"; exit 1; }
+die() { echo "FATAL: $*"; show_logs; exit 1; }
 ok() { echo "ok: $*"; }
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 
@@ -39,9 +39,30 @@ check_eq() { # check_eq DESCRIPTION EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }
 
+# A failing test shows the end of the logs it kept in $TMP (a server's
+# stderr, say), which go with $TMP when it exits.
+show_logs() {
+	for f in "$TMP"/*.log; do
+		[ -f "$f" ] || continue
+		echo "--- end of $(basename "$f"):"
+		tail -n 30 "$f"
+	done
+}
+
 done_testing() {
 	[ $FAILS -eq 0 ] && { echo "all checks passed"; exit 0; }
+	show_logs
 	echo "$FAILS checks failed"; exit 1
+}
+
+# Waits up to 30 s for a TCP listener on the host's PORT: fixed sleeps
+# before a forward is used fail on a loaded machine.
+wait_listen() { # wait_listen PORT
+	for _ in $(seq 300); do
+		[ -n "$(ss -Hltn "sport = :$1")" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
@@ -87,7 +108,6 @@ serve_bg() {
 		kill -0 "$SERVE_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	cat "$TMP/serve.log"
 	die "serve did not start"
 }
 # Ends the server serve_bg started; returns its exit status.

@@ -55,7 +55,11 @@ phase "make distcheck" make -s -C build distcheck MSB_TESTS=unit
 tab=$(printf '\t')
 while IFS=$tab read -r name log; do
 	echo "=== failed: $name${log:+ ($log)}"
-	[ -n "$log" ] && [ -f "$log" ] && tail -n 15 "$log" | sed 's/^/    | /'
+	[ -n "$log" ] && [ -f "$log" ] || continue
+	# The failed checks and sanitizer reports first: a long log's tail
+	# may not reach them.
+	grep -E -B 2 '^(FAIL|FATAL)|Sanitizer|runtime error' "$log" | tail -n 20 | sed 's/^/    ! /'
+	tail -n 15 "$log" | sed 's/^/    | /'
 done < "$failures"
 echo "=== finished in $(( $(date +%s) - started )) s"
 awk '{ p += $1; f += $2; s += $3 } END { printf "%d passed, %d failed, %d skipped\n", p, f, s; exit (f > 0) }' "$results"

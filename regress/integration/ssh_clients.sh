@@ -15,7 +15,7 @@ PORT=$((20000 + $$ % 20000))
 "$MSB" ssh serve dev --port "$PORT" 2>"$TMP/serve.log" & SERVE=$!
 at_exit "kill $SERVE 2>/dev/null; wait $SERVE 2>/dev/null"
 for _ in $(seq 600); do grep -q "listening on" "$TMP/serve.log" && break; kill -0 $SERVE 2>/dev/null || break; sleep 0.1; done
-grep -q "listening on 127.0.0.1:$PORT" "$TMP/serve.log" || { cat "$TMP/serve.log"; die "server did not listen"; }
+grep -q "listening on 127.0.0.1:$PORT" "$TMP/serve.log" || die "server did not listen"
 
 # ssh keeps the first value of each option: LogLevel is added last, per use.
 BASE="-p $PORT -i $TMP/id -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
@@ -54,10 +54,10 @@ check_eq "a variable off the allow-list does not" "FOO=unset" "$out"
 sock="$TMP/tmux.sock"
 at_exit "tmux -S '$sock' kill-server 2>/dev/null"
 tmux -S "$sock" new-session -d -x 90 -y 30 \
-	"ssh -tt $OPTS root@127.0.0.1 'stty size; trap \"stty size; exit 0\" WINCH; while :; do sleep 0.2; done' > '$TMP/size' 2>&1"
-for _ in $(seq 100); do grep -q . "$TMP/size" 2>/dev/null && break; sleep 0.1; done
+	"ssh -tt $OPTS root@127.0.0.1 'trap \"stty size; exit 0\" WINCH; stty size; while :; do sleep 0.2; done' > '$TMP/size' 2>&1"
+for _ in $(seq 300); do grep -q . "$TMP/size" 2>/dev/null && break; sleep 0.1; done
 tmux -S "$sock" resize-window -x 120 -y 40
-for _ in $(seq 100); do [ "$(wc -l < "$TMP/size")" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(wc -l < "$TMP/size")" -ge 2 ] && break; sleep 0.1; done
 check_eq "PTY size follows the client's window" "30 90,40 120" "$(tr -d '\r' < "$TMP/size" | paste -sd,)"
 
 # ControlMaster: 10 commands at once over one connection
@@ -109,16 +109,17 @@ check "rsync again transfers nothing" sh -c "! grep -Eq '^(a|empty|sub/b|link)' 
 check_eq "rsync kept the symlink and the empty file" "a 0" "$(s 'readlink /root/tree/link; stat -c %s /root/tree/empty' | paste -sd' ')"
 
 # forwarding: a TCP service inside the guest
-s 'nohup socat TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo hello-from-guest" >/dev/null 2>&1 &'
-sleep 1
+s 'nohup socat TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo hello-from-guest" >/dev/null 2>&1 &
+	for i in $(seq 300); do socat -u OPEN:/dev/null TCP:127.0.0.1:8080 2>/dev/null && exit 0; sleep 0.1; done; exit 1'
+check_eq "a service listens inside the guest" 0 $?
 LP=$((PORT + 1))
 timeout 60 ssh $OPTS -N -L "$LP:127.0.0.1:8080" root@127.0.0.1 & FWD=$!
-sleep 2
+wait_listen "$LP"
 check_eq "ssh -L reaches a service inside the guest" hello-from-guest "$(timeout 10 socat - TCP:127.0.0.1:$LP </dev/null)"
 kill $FWD 2>/dev/null
 DP=$((PORT + 2))
 timeout 60 ssh $OPTS -N -D "$DP" root@127.0.0.1 & DYN=$!
-sleep 2
+wait_listen "$DP"
 check_eq "ssh -D with curl --socks5-hostname" hello-from-guest \
 	"$(timeout 20 curl -s --http0.9 --socks5-hostname 127.0.0.1:$DP http://localhost:8080/ 2>/dev/null | head -n 1 | tr -d '\r')"
 kill $DYN 2>/dev/null
@@ -153,7 +154,7 @@ out=$(timeout 60 dbclient -y -y -i "$TMP/id.db" -p "$PORT" root@127.0.0.1 'echo 
 check_eq "dbclient exec" from-dropbear "$out"
 LP2=$((PORT + 3))
 timeout 60 dbclient -y -y -i "$TMP/id.db" -p "$PORT" -N -L "$LP2:127.0.0.1:8080" root@127.0.0.1 2>/dev/null & DBF=$!
-sleep 3
+wait_listen "$LP2"
 check_eq "dbclient -L" hello-from-guest "$(timeout 10 socat - TCP:127.0.0.1:$LP2 </dev/null)"
 kill $DBF 2>/dev/null
 
