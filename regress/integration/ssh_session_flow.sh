@@ -6,6 +6,8 @@ DRIVER="$MSB_BUILDDIR/regress/mux-driver"
 [ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
 start_agent
 drv() { timeout 30 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "unix:$AGENT_SOCK" "$@"; }
+# The worker writes its pid once it runs: a loaded machine may take a while.
+pid_of() { for _ in $(seq 200); do [ -s "$1" ] && break; sleep 0.05; done; cat "$1"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # The agent's per-connection children serve the streams.
 agent_children_max_kib() {
@@ -23,7 +25,7 @@ drv --pidfile "$TMP/pid" exec 'cat /dev/zero' </dev/null 2>/dev/null \
 	| { sleep 2; head -c 536870912 | wc -c > "$TMP/count"; } &
 bg=$!
 sleep 1
-w=$(cat "$TMP/pid")
+w=$(pid_of "$TMP/pid")
 r1=$(rss_kib "$w"); sleep 0.8; r2=$(rss_kib "$w")
 a=$(agent_children_max_kib)
 echo "stalled: worker RSS ${r1} -> ${r2} kB, agent child peak ${a} kB"
@@ -41,7 +43,7 @@ head -c 268435456 /dev/zero | drv --pidfile "$TMP/pid2" --rss exec 'sleep 2; wc 
 	>"$TMP/count2" 2>"$TMP/err" &
 bg=$!
 sleep 1.2
-w=$(cat "$TMP/pid2")
+w=$(pid_of "$TMP/pid2")
 r1=$(rss_kib "$w"); sleep 0.5; r2=$(rss_kib "$w")
 check "command not reading stdin: worker RSS bounded (${r1} -> ${r2} kB)" \
 	[ "$r2" -lt "$LIMIT_KIB" ] && [ "$((r2 - r1))" -lt 1024 ]
