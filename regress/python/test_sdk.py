@@ -170,7 +170,8 @@ class Exec(unittest.IsolatedAsyncioTestCase):
         self.assertEqual([o.stdout_text for o in outs], ["%d\n" % i for i in range(5)])
         print("5 x 'sleep 1' under gather: %.2f s, %d ticks" % (elapsed, len(ticks)),
               file=sys.stderr)
-        self.assertLess(elapsed, 3.0, "the five commands ran one after another")
+        # One after another they take 5 s and more; the margin is for a loaded machine.
+        self.assertLess(elapsed, 4.0, "the five commands ran one after another")
         self.assertGreater(len(ticks), elapsed / 0.05 / 2, "the ticker starved")
         gaps = [b - a for a, b in zip(ticks, ticks[1:])]
         self.assertLess(max(gaps), 0.5, "the event loop was blocked")
