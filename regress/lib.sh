@@ -35,6 +35,12 @@ check() { # check DESCRIPTION COMMAND...
 	if "$@"; then ok "$d"; else fail "$d"; fi
 }
 
+# For conditions joined with && or ||, which the shell would otherwise
+# split off check's own command line.
+check_sh() { # check_sh DESCRIPTION 'SHELL CONDITION'
+	if eval "$2"; then ok "$1"; else fail "$1"; fi
+}
+
 check_eq() { # check_eq DESCRIPTION EXPECTED ACTUAL
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }

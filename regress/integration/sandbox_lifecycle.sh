@@ -26,7 +26,7 @@ for bad in ../x -x a/b .hidden "$(printf 'x%.0s' $(seq 65))"; do
 	check "... with a reason" grep -q "invalid sandbox name" "$TMP/err"
 done
 "$MSB" create --bogus box 2>"$TMP/err"; rc=$?
-check "an unknown option is refused with the usage (exit $rc)" [ $rc -eq 2 ] && grep -q "usage: msb create" "$TMP/err"
+check_sh "an unknown option is refused with the usage (exit $rc)" '[ $rc -eq 2 ] && grep -q "usage: msb create" "$TMP/err"'
 check "no sandbox directory was made" [ -z "$(ls -A "$MSB_HOME/sandboxes" 2>/dev/null)" ]
 
 # The default image is built on first use.
@@ -34,17 +34,17 @@ check "no sandbox directory was made" [ -z "$(ls -A "$MSB_HOME/sandboxes" 2>/dev
 cat "$TMP/out"
 check_eq "create box" 0 $rc
 "$MSB" create box 2>"$TMP/err"; rc=$?
-check "create of an existing name fails (exit $rc)" [ $rc -ne 0 ] && grep -q "already exists" "$TMP/err"
+check_sh "create of an existing name fails (exit $rc)" '[ $rc -ne 0 ] && grep -q "already exists" "$TMP/err"'
 check_eq "ls shows it stopped" stopped "$(ls_state box)"
 "$MSB" create --name serve --disk-size 128M >/dev/null 2>&1; rc=$?
 check_eq "--name for a name that is also a command" 0 $rc
 "$MSB" rm --name serve >/dev/null 2>&1; rc=$?
 check_eq "rm --name" 0 $rc
 "$MSB" start nosuch 2>"$TMP/err"; rc=$?
-check "start of an unknown sandbox fails clearly" [ $rc -ne 0 ] && grep -q "no sandbox named 'nosuch'" "$TMP/err"
+check_sh "start of an unknown sandbox fails clearly" '[ $rc -ne 0 ] && grep -q "no sandbox named '\''nosuch'\''" "$TMP/err"'
 MSB_LIBEXECDIR=$TMP/nohelpers "$MSB" start box 2>"$TMP/err"; rc=$?
-check "start without its helpers fails clearly (exit $rc)" [ $rc -ne 0 ] &&
-	grep -q "cannot start 'box': cannot run $TMP/nohelpers/msb-vmm: No such file" "$TMP/err"
+check_sh "start without its helpers fails clearly (exit $rc)" \
+	'[ $rc -ne 0 ] && grep -q "cannot start '\''box'\'': cannot run $TMP/nohelpers/msb-vmm: No such file" "$TMP/err"'
 check_eq "... and leaves it stopped" stopped "$(ls_state box)"
 
 # --accel auto: where KVM opens but hangs (as on this CI host), the start
@@ -63,7 +63,7 @@ in_box box 'echo kept-across-restarts > /root/persist && sync'
 "$MSB" start box > "$TMP/out" 2>&1
 check "a second start is a no-op" grep -q "already running" "$TMP/out"
 "$MSB" rm box 2>"$TMP/err"; rc=$?
-check "rm of a running sandbox is refused" [ $rc -ne 0 ] && grep -q "stop it first" "$TMP/err"
+check_sh "rm of a running sandbox is refused" '[ $rc -ne 0 ] && grep -q "stop it first" "$TMP/err"'
 
 "$MSB" stop box; rc=$?
 check_eq "stop box" 0 $rc

@@ -164,7 +164,7 @@ while s.recv(4096):
 rc=$?
 took=$(($(date +%s) - start))
 check_eq "the connection is closed by the server" 0 $rc
-check "after the grace time ($took s)" [ "$took" -ge 1 ] && [ "$took" -le 6 ]
+check_sh "after the grace time ($took s)" '[ "$took" -ge 1 ] && [ "$took" -le 6 ]'
 check "the grace time is logged" grep -q "login grace time (2 s) exceeded" "$AUDIT"
 stop_bg
 done_testing

@@ -125,7 +125,7 @@ check_eq "ssh -D with curl --socks5-hostname" hello-from-guest \
 kill $DYN 2>/dev/null
 check_eq "ssh -W" hello-from-guest "$(timeout 30 ssh $OPTS -W 127.0.0.1:8080 root@127.0.0.1 </dev/null 2>/dev/null)"
 timeout 30 ssh $OPTS -W 127.0.0.1:8081 root@127.0.0.1 </dev/null 2>"$TMP/w"; rc=$?
-check "ssh -W to a closed port fails with a reason (exit $rc)" [ $rc -ne 0 ] && grep -qi "refused\|failed" "$TMP/w"
+check_sh "ssh -W to a closed port fails with a reason (exit $rc)" '[ $rc -ne 0 ] && grep -qi "refused\|failed" "$TMP/w"'
 out=$(timeout 30 ssh $BASE -o LogLevel=INFO -R 8999:127.0.0.1:22 root@127.0.0.1 'echo session-up' 2>&1)
 check "ssh -R: remote port forwarding failed" sh -c "echo '$out' | grep -q 'remote port forwarding failed'"
 check "ssh -R: the session stays up" sh -c "echo '$out' | grep -q session-up"

@@ -81,5 +81,5 @@ start=$(date +%s%N)
 drv --idle 1 idle 2>"$TMP/err"; rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check_eq "idle worker exits cleanly" 0 "$rc"
-check "idle timeout closes the mux after about 1 s (${ms} ms)" [ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ]
+check_sh "idle timeout closes the mux after about 1 s (${ms} ms)" '[ "$ms" -ge 900 ] && [ "$ms" -lt 3000 ]'
 done_testing

@@ -29,8 +29,8 @@ w=$(pid_of "$TMP/pid")
 r1=$(rss_kib "$w"); sleep 0.8; r2=$(rss_kib "$w")
 a=$(agent_children_max_kib)
 echo "stalled: worker RSS ${r1} -> ${r2} kB, agent child peak ${a} kB"
-check "stalled reader: worker RSS flat and small (${r1} -> ${r2} kB)" \
-	[ "$r2" -lt "$LIMIT_KIB" ] && [ "$((r2 - r1))" -lt 1024 ]
+check_sh "stalled reader: worker RSS flat and small (${r1} -> ${r2} kB)" \
+	'[ "$r2" -lt "$LIMIT_KIB" ] && [ "$((r2 - r1))" -lt 1024 ]'
 check "stalled reader: agent child bounded (${a} kB)" [ "$a" -lt "$LIMIT_KIB" ]
 start=$(date +%s%N)
 wait $bg
@@ -45,8 +45,8 @@ bg=$!
 sleep 1.2
 w=$(pid_of "$TMP/pid2")
 r1=$(rss_kib "$w"); sleep 0.5; r2=$(rss_kib "$w")
-check "command not reading stdin: worker RSS bounded (${r1} -> ${r2} kB)" \
-	[ "$r2" -lt "$LIMIT_KIB" ] && [ "$((r2 - r1))" -lt 1024 ]
+check_sh "command not reading stdin: worker RSS bounded (${r1} -> ${r2} kB)" \
+	'[ "$r2" -lt "$LIMIT_KIB" ] && [ "$((r2 - r1))" -lt 1024 ]'
 wait $bg
 check_eq "256 MiB of stdin counted" 268435456 "$(tr -d ' ' < "$TMP/count2")"
 hwm=$(sed -n 's/.*worker VmHWM \([0-9]*\) kB.*/\1/p' "$TMP/err")
