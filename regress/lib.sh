@@ -61,15 +61,20 @@ done_testing() {
 	echo "$FAILS checks failed"; exit 1
 }
 
-# Waits up to 30 s for a TCP listener on the host's PORT: fixed sleeps
-# before a forward is used fail on a loaded machine.
-wait_listen() { # wait_listen PORT
-	for _ in $(seq 300); do
-		[ -n "$(ss -Hltn "sport = :$1")" ] && return 0
-		sleep 0.1
-	done
+# Runs COMMAND (a shell function too) every 0.1 s until it succeeds, for
+# up to SECONDS; fails if it never did. Fixed sleeps fail on a loaded machine.
+wait_for() { # wait_for SECONDS COMMAND...
+	tries=$(awk -v s="$1" 'BEGIN { print int(s * 10 + 0.5) }'); shift
+	for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
+
+listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+# Waits up to 30 s for a TCP listener on the host's PORT.
+wait_listen() { wait_for 30 listening "$1"; }
+
+# For a PTY size test: the file holds the sizes seen, one a line.
+has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; } # has_lines N FILE
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_cmd() { for c; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }

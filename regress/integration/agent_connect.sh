@@ -25,7 +25,7 @@ exec "$MSB_AGENT" --listen "unix:$TMP/agent.sock" --log-level verbose
 NS
 AGENT_SOCK="$TMP/agent.sock"
 unshare --net sh "$TMP/ns.sh" 2>"$TMP/agent.log" & AGENT_PID=$!
-for _ in $(seq 100); do agent ping >/dev/null 2>&1 && break; sleep 0.05; done
+wait_for 5 agent ping >/dev/null 2>&1
 check "agent up in its own network namespace" agent ping
 sleep 0.3
 

@@ -32,9 +32,9 @@ sock="$TMP/tmux.sock"
 at_exit "tmux -S '$sock' kill-server 2>/dev/null"
 tmux -S "$sock" new-session -d -x 80 -y 24 \
 	"'$MSB' agent --socket '$AGENT_SOCK' exec --tty -- 'stty size; trap \"stty size; exit 0\" WINCH; while :; do sleep 0.1; done' > '$TMP/size' 2>&1"
-for _ in $(seq 50); do grep -q . "$TMP/size" 2>/dev/null && break; sleep 0.1; done
+wait_for 5 has_lines 1 "$TMP/size"
 tmux -S "$sock" resize-window -x 100 -y 40
-for _ in $(seq 50); do [ "$(wc -l < "$TMP/size")" -ge 2 ] && break; sleep 0.1; done
+wait_for 5 has_lines 2 "$TMP/size"
 check_eq "size follows the pane before and after a resize" "24 80,40 100" \
 	"$(tr -d '\r' < "$TMP/size" | paste -sd,)"
 

@@ -96,7 +96,7 @@ fake() {
 	rm -f "$TMP/qmp.sock"
 	timeout 20 python3 "$TMP/fake.py" "$TMP/qmp.sock" "$mode" >"$TMP/fake.out" 2>"$TMP/fake.err" &
 	FAKE_PID=$!
-	for _ in $(seq 100); do grep -q ready "$TMP/fake.out" && break; sleep 0.05; done
+	wait_for 5 grep -q ready "$TMP/fake.out"
 	timeout 20 "$PROBE" -t "${T_MS:-2000}" "$TMP/qmp.sock" "$@" >"$TMP/out" 2>"$TMP/err"
 	RC=$?
 	kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null

@@ -55,7 +55,7 @@ fi
 start_qemu
 timeout 20 "$PROBE" -t 10000 "$SOCK" event:NEVER >"$TMP/out" 2>"$TMP/err" &
 PROBE_PID=$!
-for _ in $(seq 200); do grep -q '^connected' "$TMP/out" && break; sleep 0.05; done
+wait_for 10 grep -q '^connected' "$TMP/out"
 kill -9 "$QEMU_PID"; wait "$QEMU_PID" 2>/dev/null
 wait "$PROBE_PID"
 check_eq "QEMU killed: the probe fails (exit)" 1 "$?"

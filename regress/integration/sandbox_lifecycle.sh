@@ -91,7 +91,8 @@ check "--net none: the guest has no way out" sh -c "! echo '$out' | grep -q reac
 # kill -9 of QEMU: the sandbox reads as crashed, and starts again intact.
 qemu=$(field box qemu_pid)
 kill -9 "$qemu"
-for _ in $(seq 50); do [ "$(ls_state box)" = crashed ] && break; sleep 0.1; done
+in_state() { [ "$(ls_state "$1")" = "$2" ]; }
+wait_for 5 in_state box crashed
 check_eq "kill -9 of QEMU shows as crashed" crashed "$(ls_state box)"
 check "... with the reason" sh -c "'$MSB' ls | grep -q 'killed by signal 9'"
 check "... and the vmm cleaned up" no_leftovers box

@@ -134,14 +134,14 @@ check "MaxStartups: at least the first 10 were ($admitted)" [ "${admitted:-0}" -
 check "MaxStartups: the rest were closed at once ($refused)" [ "${refused:-0}" -ge 10 ]
 # Their monitors take a moment to exit (longer under ASan, which checks
 # for leaks at exit); until then the server may still shed new ones.
-for _ in $(seq 30); do out=$(s 127.0.0.1 good -- echo hi 2>/dev/null); [ "$out" = hi ] && break; sleep 0.5; done
-check_eq "service resumes once they are gone" hi "$out"
+served() { [ "$(s 127.0.0.1 good -- echo hi 2>/dev/null)" = hi ]; }
+check "service resumes once they are gone" wait_for 15 served
 
 # Penalty: three failed connections in a minute, and the source is turned away.
 for i in 1 2 3; do s 127.0.0.30 w1 -- true 2>/dev/null; done
 # As in OpenSSH, a failure counts when its monitor has exited, which can be
 # just after the client saw the connection close (later under ASan).
-for _ in $(seq 50); do grep -q "127.0.0.30 failed to authenticate" "$TMP/serve.log" && break; sleep 0.1; done
+wait_for 5 grep -q "127.0.0.30 failed to authenticate" "$TMP/serve.log"
 check "the penalty is logged" grep -q "127.0.0.30 failed to authenticate 3 times within 60 s" "$TMP/serve.log"
 start=$(date +%s)
 s 127.0.0.30 good -- echo hi >"$TMP/out" 2>"$TMP/err"

@@ -55,9 +55,9 @@ sock="$TMP/tmux.sock"
 at_exit "tmux -S '$sock' kill-server 2>/dev/null"
 tmux -S "$sock" new-session -d -x 90 -y 30 \
 	"ssh -tt $OPTS root@127.0.0.1 'trap \"stty size; exit 0\" WINCH; stty size; while :; do sleep 0.2; done' > '$TMP/size' 2>&1"
-for _ in $(seq 300); do grep -q . "$TMP/size" 2>/dev/null && break; sleep 0.1; done
+wait_for 30 has_lines 1 "$TMP/size"
 tmux -S "$sock" resize-window -x 120 -y 40
-for _ in $(seq 300); do [ "$(wc -l < "$TMP/size")" -ge 2 ] && break; sleep 0.1; done
+wait_for 30 has_lines 2 "$TMP/size"
 check_eq "PTY size follows the client's window" "30 90,40 120" "$(tr -d '\r' < "$TMP/size" | paste -sd,)"
 
 # ControlMaster: 10 commands at once over one connection

@@ -74,7 +74,7 @@ fi
 
 # Pages given back come back on use: the shell answers, the master opens a channel.
 echo 'echo typed-$((6 * 7))' >&3
-for _ in $(seq 100); do grep -q typed-42 "$TMP/shell.out" && break; sleep 0.1; done
+wait_for 10 grep -q typed-42 "$TMP/shell.out"
 check "the quiet shell still answers" grep -q typed-42 "$TMP/shell.out"
 check_eq "the quiet connection opens a new channel" back \
 	"$(timeout 30 ssh $CM $OPTS root@127.0.0.1 'echo back' </dev/null)"

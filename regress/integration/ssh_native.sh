@@ -59,8 +59,9 @@ check_eq "--name reaches a sandbox called serve, starting it" "hi from serve" \
 # --- the interactive shell under tmux ----------------------------------------
 sock=
 pane() { tmux -S "$sock" capture-pane -p; }
+pane_has() { pane | grep -q -- "$1"; }
 wait_pane() { # wait_pane PATTERN
-	for _ in $(seq 300); do pane | grep -q -- "$1" && return 0; sleep 0.1; done
+	wait_for 30 pane_has "$1" && return 0
 	pane; return 1
 }
 # in_tmux N COLS ROWS SCRIPT: a tmux server of its own (socket N) with one
@@ -92,7 +93,7 @@ tmux -S "$sock" send-keys C-d
 tmux -S "$sock" send-keys C-p C-q
 check "ctrl-p,ctrl-q detaches" wait_pane '^EXITED-0$'
 check "it says so" wait_pane 'detached from sandbox'
-for _ in $(seq 50); do [ -s "$TMP/stty.after" ] && break; sleep 0.1; done
+wait_for 5 test -s "$TMP/stty.after"
 check "the terminal is sane again (icanon, echo)" sh -c \
 	"grep -qw icanon '$TMP/stty.after' && grep -qw echo '$TMP/stty.after' && ! grep -q -- '-icanon' '$TMP/stty.after'"
 in_tmux 2 80 24 "$RUN '$MSB' ssh --detach-keys ctrl-x,y dev; echo EXITED-\$?; sleep 600"
@@ -105,7 +106,8 @@ check "C attach: prompt" wait_pane '^#'
 tmux -S "$sock" send-keys 'echo "T=$TERM"; exit 5' Enter
 check "C attach: the term option is the shell's TERM" wait_pane '^T=xterm-256color$'
 check "C attach: returns the shell's exit code" wait_pane '^attach: MSB_OK exit 5$'
-for _ in $(seq 100); do [ "$(pane | grep -c '^#')" -ge 2 ] && break; sleep 0.1; done
+two_prompts() { [ "$(pane | grep -c '^#')" -ge 2 ]; }
+wait_for 10 two_prompts
 tmux -S "$sock" send-keys C-x y
 check "C attach: ctrl-x,y gives MSB_DETACHED" wait_pane '^attach: MSB_DETACHED exit -1$'
 tmux -S "$sock" kill-server
@@ -125,7 +127,7 @@ PORT=$((20000 + $$ % 20000))
 "$API" serve-tcp dev "$TMP/id.pub" "$PORT" 2 >"$TMP/srv.log" 2>&1 &
 SRV=$!
 at_exit "kill $SRV 2>/dev/null"
-for _ in $(seq 100); do grep -q listening "$TMP/srv.log" && break; sleep 0.05; done
+wait_for 5 grep -q listening "$TMP/srv.log"
 check_eq "serve_fd: first connection" one "$(timeout 60 ssh $O -p "$PORT" root@127.0.0.1 echo one)"
 echo "put $TMP/id.pub /tmp/k" >"$TMP/batch"
 check "serve_fd: a second connection, sftp" timeout 60 sftp -b "$TMP/batch" $O -P "$PORT" root@127.0.0.1

@@ -289,7 +289,7 @@ start_harness() {
 		"$@" "$PYTHON" "$TMP/harness.py" "$BIN" "$TMP/hostkey" "$TMP/id.pub" \
 		"$TMP/$name.port" >"$TMP/$name.log" 2>&1 &
 	at_exit "kill $! 2>/dev/null"
-	for _ in $(seq 100); do [ -s "$TMP/$name.port" ] && return 0; sleep 0.05; done
+	wait_for 5 test -s "$TMP/$name.port" && return 0
 	cat "$TMP/$name.log"; die "harness $name did not start"
 }
 
@@ -301,7 +301,7 @@ hold_preauth() {
 		"$(cat "$TMP/$1.port")" &
 	HOLD_PID=$!
 	at_exit "kill $HOLD_PID 2>/dev/null"
-	for _ in $(seq 100); do [ -s "$TMP/$1.pid" ] && break; sleep 0.05; done
+	wait_for 5 test -s "$TMP/$1.pid"
 	CHILD=$(cat "$TMP/$1.pid")
 	# The sandbox is in place once seccomp is on; give the child that long.
 	for _ in $(seq 100); do

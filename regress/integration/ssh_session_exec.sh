@@ -74,7 +74,7 @@ check "10 concurrent channels run at once (${ms} ms)" [ "$ms" -lt 4000 ]
 # Closing the mux hangs up every command and ends the worker cleanly.
 drv --hangup 700 exec "trap 'echo hup > $TMP/hup; exit 1' HUP; sleep 10 & wait" </dev/null; rc=$?
 check_eq "worker exits cleanly when the mux closes" 254 "$rc"
-for _ in $(seq 50); do [ -s "$TMP/hup" ] && break; sleep 0.1; done
+wait_for 5 test -s "$TMP/hup"
 check "the command was hung up" [ -s "$TMP/hup" ]
 
 start=$(date +%s%N)

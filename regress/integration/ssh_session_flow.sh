@@ -7,7 +7,7 @@ DRIVER="$MSB_BUILDDIR/regress/mux-driver"
 start_agent
 drv() { timeout 30 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "unix:$AGENT_SOCK" "$@"; }
 # The worker writes its pid once it runs: a loaded machine may take a while.
-pid_of() { for _ in $(seq 200); do [ -s "$1" ] && break; sleep 0.05; done; cat "$1"; }
+pid_of() { wait_for 10 test -s "$1"; cat "$1"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # The agent's per-connection children serve the streams.
 agent_children_max_kib() {

@@ -42,7 +42,7 @@ while True:
 PY
 python3 "$TMP/backend.py" "$TMP/vsock.sock" "$AGENT_SOCK" 2>"$TMP/backend.log" & BPID=$!
 at_exit "kill $BPID 2>/dev/null"
-for _ in $(seq 50); do [ -S "$TMP/vsock.sock" ] && break; sleep 0.05; done
+wait_for 2.5 test -S "$TMP/vsock.sock"
 drv() { timeout 20 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "vsock:$TMP/vsock.sock" "$@"; }
 
 drv multi 5 'echo c%d' > "$TMP/multi"; rc=$?

@@ -61,7 +61,7 @@ SOCK="$TMP/vsock.sock"
 "$VSOCKD" --vhost-user "$VU" --uds "$SOCK" --cid 3 --log-level verbose 2> "$TMP/vsockd.log" &
 VSOCKD_PID=$!
 at_exit "kill $VSOCKD_PID 2>/dev/null; wait $VSOCKD_PID 2>/dev/null"
-for _ in $(seq 100); do [ -S "$VU" ] && break; sleep 0.05; done
+wait_for 5 test -S "$VU"
 [ -S "$VU" ] || { cat "$TMP/vsockd.log"; die "msb-vsockd did not start"; }
 
 # Under TCG the guest calibrates its TSC against the PIT, which fails on a
