@@ -193,7 +193,7 @@ int
 sandbox_start(const char *name, bool quiet)
 {
 	struct sandbox_status st;
-	char vmm[PATH_MAX], logpath[PATH_MAX], console[PATH_MAX], cant[PATH_MAX + 64];
+	char vmm[PATH_MAX], logpath[PATH_MAX], console[PATH_MAX], cant[MSB_HELPER_WHY_LEN];
 	int p[2];
 
 	need_sandbox(name);

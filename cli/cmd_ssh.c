@@ -189,7 +189,7 @@ cmd_serve(int argc, char **argv)
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
 	    *level = "info";
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
-	char monitor[PATH_MAX], cant[PATH_MAX + 64], idle[16];
+	char monitor[PATH_MAX], cant[MSB_HELPER_WHY_LEN], idle[16];
 	bool stdio = false, no_sftp = false;
 	unsigned idle_s = 600;
 	int ch;

@@ -5,7 +5,11 @@
 #ifndef MSB_HELPERS_H
 #define MSB_HELPERS_H
 
+#include <limits.h>
 #include <stddef.h>
+
+/* Room for msb_helper_find's reason: the path, strerror and the hint. */
+#define MSB_HELPER_WHY_LEN (PATH_MAX + 128)
 
 /* Formats the helper's path into buf; 0, or -1 if it does not fit. */
 int msb_helper_path(char *buf, size_t len, const char *name);

@@ -30,7 +30,7 @@ api_server_check(struct api_err *e)
 	uid_t uid;
 	gid_t gid;
 
-	char why[PATH_MAX + 64];
+	char why[MSB_HELPER_WHY_LEN];
 
 	if (msb_helper_find(path, sizeof(path), "msb-monitor", why, sizeof(why)) != 0)
 		return api_fail(e, MSB_ERR_SETUP, "%s", why);

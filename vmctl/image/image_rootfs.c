@@ -18,7 +18,7 @@
 int
 image_rootfs_default(const char *staging)
 {
-	char helper[PATH_MAX], why[PATH_MAX + 64];
+	char helper[PATH_MAX], why[MSB_HELPER_WHY_LEN];
 
 	if (msb_helper_find(helper, sizeof(helper), MKROOTFS_HELPER, why, sizeof(why)) != 0) {
 		error("%s", why);
