@@ -23,9 +23,8 @@
 #include "helpers.h"
 #include "log.h"
 #include "sandbox.h"
+#include "sandbox_start.h"
 
-/* Covers a KVM attempt that hangs plus a TCG boot on a slow host. */
-#define START_TIMEOUT_MS (240 * 1000)
 #define STOP_TIMEOUT_MS  (60 * 1000)
 
 static void
@@ -185,96 +184,24 @@ cmd_create(int argc, char **argv)
 	return 0;
 }
 
-/*
- * Starts the vmm detached (its own session, output to vmm.log) and waits
- * for its one-line verdict on the pipe: "ok MS ACCEL" or "error MESSAGE".
- */
+/* Starts a sandbox unless it runs already; exits with a message on failure. */
 int
 sandbox_start(const char *name, bool quiet)
 {
-	struct sandbox_status st;
-	char vmm[PATH_MAX], logpath[PATH_MAX], console[PATH_MAX], cant[MSB_HELPER_WHY_LEN];
-	int p[2];
+	struct sandbox_started st;
+	char err[PATH_MAX * 2 + 256];
 
 	need_sandbox(name);
-	if (sandbox_status_read(name, &st) != 0)
-		fatal("cannot read the state of '%s'", name);
-	if (st.state == SANDBOX_RUNNING || st.state == SANDBOX_STARTING) {
-		if (!quiet)
-			info("sandbox '%s' is already %s", name, sandbox_state_name(st.state));
+	if (sandbox_boot(name, &st, err, sizeof(err)) != 0)
+		fatal("%s", err);
+	if (quiet)
 		return 0;
-	}
-	/* Said here: once detached, the vmm's exec failure reaches only its log. */
-	if (msb_helper_find(vmm, sizeof(vmm), "msb-vmm", cant, sizeof(cant)) != 0)
-		fatal("cannot start '%s': %s", name, cant);
-	if (sandbox_path(logpath, sizeof(logpath), name, "vmm.log") != 0 ||
-	    sandbox_path(console, sizeof(console), name, "console.log") != 0)
-		fatal("path too long");
-	if (pipe2(p, O_CLOEXEC) != 0)
-		fatal("pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0)
-		fatal("fork: %s", strerror(errno));
-	if (pid == 0) {
-		/* Outlive this command: a session of its own, no terminal, and a
-		 * second fork so that init, not a long-lived caller, reaps it. */
-		int null = open("/dev/null", O_RDWR);
-		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (setsid() < 0 || null < 0 || log < 0 || dup2(null, 0) < 0 ||
-		    dup2(log, 1) < 0 || dup2(log, 2) < 0 || dup2(p[1], 3) < 0)
-			_exit(127);
-		pid_t vpid = fork();
-		if (vpid != 0)
-			_exit(vpid < 0 ? 127 : 0);
-		execl(vmm, "msb-vmm", "--name", name, "--ready-fd", "3", (char *)NULL);
-		dprintf(2, "msb: cannot run %s: %s\n", vmm, strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			fatal("waitpid: %s", strerror(errno));
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fatal("cannot start the vmm for '%s'; see %s", name, logpath);
-	char line[1024];
-	size_t n = 0;
-	int64_t deadline = msb_now_ms() + START_TIMEOUT_MS;
-	for (;;) {
-		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
-		int64_t left = deadline - msb_now_ms();
-		if (left <= 0) {
-			if (sandbox_status_read(name, &st) == 0 && st.vmm_pid > 0)
-				kill(st.vmm_pid, SIGTERM);
-			fatal("sandbox '%s' did not start within %d s; see %s and %s",
-			    name, START_TIMEOUT_MS / 1000, console, logpath);
-		}
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-			fatal("poll: %s", strerror(errno));
-		ssize_t r = read(p[0], line + n, sizeof(line) - 1 - n);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0 || (n += (size_t)r) == sizeof(line) - 1 || memchr(line, '\n', n))
-			break;
-	}
-	close(p[0]);
-	line[n] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-	long ms;
-	char accel[8];
-	if (sscanf(line, "ok %ld %7s", &ms, accel) == 2) {
-		if (!quiet) {
-			bool why = sandbox_status_read(name, &st) == 0 && st.reason[0] != '\0';
-			info("sandbox '%s' started in %.2f s (%s%s%s)", name, ms / 1000.0, accel,
-			    why ? ": " : "", why ? st.reason : "");
-		}
-		return 0;
-	}
-	if (strncmp(line, "error ", 6) == 0)
-		fatal("cannot start '%s': %s (see %s)", name, line + 6, console);
-	fatal("cannot start '%s': the vmm exited without a word; see %s and %s",
-	    name, logpath, console);
+	if (st.already)
+		info("sandbox '%s' is already running", name);
+	else
+		info("sandbox '%s' started in %.2f s (%s%s%s)", name, st.ms / 1000.0, st.accel,
+		    st.reason[0] != '\0' ? ": " : "", st.reason);
+	return 0;
 }
 
 static int
@@ -370,6 +297,9 @@ cmd_rm(int argc, char **argv)
 	if (st.vmm_pid > 0)
 		fatal("sandbox '%s' is %s: stop it first ('msb stop %s')", name,
 		    sandbox_state_name(st.state), name);
+	if (sandbox_served(name))
+		fatal("sandbox '%s' is served by a running 'msb ssh serve': stop that server first",
+		    name);
 	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 || remove_tree(dir) != 0)
 		fatal("cannot remove %s: %s", dir, strerror(errno));
 	info("removed sandbox '%s'", name);

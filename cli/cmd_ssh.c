@@ -247,6 +247,9 @@ cmd_serve(int argc, char **argv)
 	}
 	if (msb_helper_find(monitor, sizeof(monitor), "msb-monitor", cant, sizeof(cant)) != 0)
 		fatal("%s", cant);
+	/* Held until this process exits. */
+	if (sandbox_serve_hold(name) < 0)
+		fatal("cannot lock sandbox '%s' for serving: %s", name, strerror(errno));
 	ensure_running(name);
 
 	snprintf(idle, sizeof(idle), "%u", idle_s);
@@ -273,6 +276,8 @@ cmd_serve(int argc, char **argv)
 	int lfd = msb_listen(host, port);
 	if (lfd < 0)
 		return 1;
+	info("serving sandbox '%s'; connect with: ssh -p %s root@%s (Ctrl-C stops serving; "
+	    "the sandbox keeps running)", name, port, host);
 	const struct msb_listener_limits limits = MSB_LISTENER_LIMITS_DEFAULT;
 	return msb_listener_run(lfd, monitor, margv, &limits);
 }

@@ -25,6 +25,7 @@
 #include "monitor.h"
 #include "preauth_env.h"
 #include "sandbox.h"
+#include "sandbox_start.h"
 #include "signals.h"
 #include "spawn.h"
 
@@ -188,6 +189,28 @@ sandbox_owner(const char *name, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
+/*
+ * A server outlives its sandbox's runs: one stopped or crashed since the
+ * last connection boots again for this one (once, however many connections
+ * wait on it). A failure is logged here; the session worker then tells the
+ * client that the sandbox cannot be reached.
+ */
+static void
+boot_sandbox(const char *name)
+{
+	struct sandbox_started st;
+	char err[PATH_MAX * 2 + 256];
+
+	if (sandbox_boot(name, &st, err, sizeof(err)) != 0) {
+		error("%s", err);
+		msb_audit("sandbox not running and could not be started");
+		return;
+	}
+	if (!st.already)
+		info("sandbox '%s' was not running: started it in %.2f s (%s)", name,
+		    st.ms / 1000.0, st.accel);
+}
+
 /* Starts msb-session as the sandbox owner and tells it what to serve. */
 static int
 start_session(struct mon *m)
@@ -207,6 +230,7 @@ start_session(struct mon *m)
 	} else if (sandbox_path(sock, sizeof(sock), m->o->sandbox, "vsock.sock") != 0) {
 		return -1;
 	} else {
+		boot_sandbox(m->o->sandbox);
 		snprintf(vsock, sizeof(vsock), "vsock:%s", sock);
 	}
 	if (snprintf(env, sizeof(env), "%s%s%s", MONITOR_DEFAULT_ENV_ALLOW,
@@ -296,7 +320,7 @@ publickey(struct mon *m, const struct msb_mon *req)
 		fatal_f("out of memory");
 	if (msb_pubkey_parse(text, &key, &why) != 0) {
 		char esc[64];
-		msb_audit_escape(esc, sizeof(esc), text, strcspn(text, " "));
+		msb_log_escape(esc, sizeof(esc), text, strcspn(text, " "));
 		msb_audit("rejected publickey for %s: %s key (%s)", m->user_log, esc, why);
 		free(text);
 		return MSB_MON_AUTH_DENY;
@@ -331,7 +355,7 @@ auth_request(struct mon *m, const struct msb_mon *req)
 	if (m->user == NULL) {
 		if ((m->user = strndup(req->user, req->user_len)) == NULL)
 			fatal_f("out of memory");
-		msb_audit_escape(m->user_log, sizeof(m->user_log), req->user, req->user_len);
+		msb_log_escape(m->user_log, sizeof(m->user_log), req->user, req->user_len);
 	} else if (strlen(m->user) != req->user_len || memcmp(m->user, req->user, req->user_len) != 0) {
 		violation(m, "preauth child", "user changed during authentication");
 	}
@@ -367,7 +391,7 @@ audit_message(const struct msb_mon *msg)
 	char detail[1024];
 
 	if (msg->type == MSB_MON_AUDIT_OPEN) {
-		msb_audit_escape(detail, sizeof(detail), msg->detail, msg->detail_len);
+		msb_log_escape(detail, sizeof(detail), msg->detail, msg->detail_len);
 		msb_audit("channel %u open %s: %s", msg->chan,
 		    msg->kind == MSB_MON_KIND_SESSION ? "session" : "direct-tcpip", detail);
 	} else {

@@ -4,6 +4,7 @@ vmctl_libmsbvmctl_a_SOURCES = \
 	vmctl/msb_home.c vmctl/msb_home.h \
 	vmctl/helpers.c vmctl/helpers.h \
 	vmctl/sandbox.c vmctl/sandbox.h \
+	vmctl/sandbox_start.c vmctl/sandbox_start.h \
 	vmctl/disk.c vmctl/disk.h
 vmctl_libmsbvmctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 

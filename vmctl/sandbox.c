@@ -320,6 +320,43 @@ sandbox_lock(const char *name)
 }
 
 int
+sandbox_serve_hold(const char *name)
+{
+	char path[PATH_MAX];
+
+	if (sandbox_path(path, sizeof(path), name, "serve.lock") != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_SH) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+bool
+sandbox_served(const char *name)
+{
+	char path[PATH_MAX];
+	bool held = false;
+
+	if (sandbox_path(path, sizeof(path), name, "serve.lock") != 0)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+		close(fd);
+	}
+	return held;
+}
+
+int
 sandbox_state_write(const char *name, const struct sandbox_status *st)
 {
 	char path[PATH_MAX], text[1024];

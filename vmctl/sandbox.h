@@ -87,6 +87,14 @@ bool sandbox_exists(const char *name);
  * has it) and keeps the fd open for life. Returns the fd or -1.
  */
 int sandbox_lock(const char *name);
+/*
+ * A server's side: a shared flock on serve.lock for as long as it serves
+ * the sandbox, so that `msb rm` can refuse to pull the sandbox out from
+ * under it. Returns the fd or -1.
+ */
+int sandbox_serve_hold(const char *name);
+/* Whether some server holds serve.lock now. */
+bool sandbox_served(const char *name);
 /* Atomically replaces the state file (written by the vmm only). */
 int sandbox_state_write(const char *name, const struct sandbox_status *st);
 /* Everyone else: reads the state and checks the lock. 0 or -1. */
