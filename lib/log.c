@@ -124,3 +124,19 @@ msb_fatal(const char *func, const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+void
+msb_log_escape(char *buf, size_t len, const char *s, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (len > 0)
+		buf[o < len ? o : len - 1] = '\0';
+}

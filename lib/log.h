@@ -33,6 +33,9 @@ void msb_log_level_option(const char *name);
  */
 void msb_log_capture(char *buf, size_t len);
 
+/* Copies untrusted text for a log line: non-printable bytes as \xHH, cut at len-1. */
+void msb_log_escape(char *buf, size_t len, const char *s, size_t n);
+
 void msb_log(enum msb_log_level level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 _Noreturn void msb_fatal(const char *func, const char *fmt, ...)

@@ -43,22 +43,6 @@ msb_audit_open(const char *path, const char *sandbox, const char *peer)
 }
 
 void
-msb_audit_escape(char *buf, size_t len, const char *s, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-	}
-	if (len > 0)
-		buf[o < len ? o : len - 1] = '\0';
-}
-
-void
 msb_audit(const char *fmt, ...)
 {
 	char msg[AUDIT_LINE_MAX], line[AUDIT_LINE_MAX + 320], stamp[32];

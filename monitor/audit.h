@@ -11,7 +11,5 @@
 /* Opens (creating 0600) path for appending; 0, or -1 after logging why. */
 int msb_audit_open(const char *path, const char *sandbox, const char *peer);
 void msb_audit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Copies untrusted text for a log line: non-printable bytes as \xHH, cut at len-1. */
-void msb_audit_escape(char *buf, size_t len, const char *s, size_t n);
 
 #endif

@@ -465,16 +465,23 @@ chan_fail(struct session *s, struct chan *c, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	verbose_f("channel %u: %s", c->id, msg);
 	if (c->kind == CHAN_TCPIP && c->state != CH_RUNNING && c->state != CH_DONE) {
 		/* Not confirmed yet: the open itself fails, and nothing more
-		 * will be said about this channel. */
+		 * will be said about this channel. libssh 0.10 refuses an open
+		 * only as "administratively prohibited" with no text, so the
+		 * client never sees msg: the server's log is where it is read. */
+		char where[128], why[sizeof(msg)];
+		const char *d = c->detail != NULL ? c->detail : "?";
+		msb_log_escape(where, sizeof(where), d, strlen(d));
+		msb_log_escape(why, sizeof(why), msg, strlen(msg));
+		info("channel %u: forward to %s failed: %s", c->id, where, why);
 		open_failure(s, c->id, MSB_MUX_OPEN_CONNECT_FAIL, msg);
 		close_agent(c);
 		c->state = CH_DONE;
 		c->close_sent = c->close_rcvd = true;
 		return;
 	}
+	verbose_f("channel %u: %s", c->id, msg);
 	if (c->kind == CHAN_SESSION && !c->close_sent && !c->eof_sent) {
 		char line[640];
 		int n = snprintf(line, sizeof(line), "msb: %s%s", msg, c->pty ? "\r\n" : "\n");
