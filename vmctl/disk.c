@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "helpers.h"
 
 /* Copies the data extents of in to out; holes stay holes. */
 static int
@@ -37,7 +38,7 @@ copy_sparse(int in, int out, off_t size)
 	return 0;
 }
 
-/* Runs argv with stdout and stderr captured into err; 0 if it exited 0. */
+/* Runs argv[0] (a path) with stdout and stderr captured into err; 0 if it exited 0. */
 static int
 run(char *const argv[], char *err, size_t errlen)
 {
@@ -55,7 +56,7 @@ run(char *const argv[], char *err, size_t errlen)
 		int null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
 			_exit(127);
-		execvp(argv[0], argv);
+		execv(argv[0], argv);
 		dprintf(2, "%s: %s", argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -113,9 +114,16 @@ disk_create(const char *src, const char *dst, uint64_t size, char *err, size_t e
 	}
 	if (rc == 0 && size > (uint64_t)st.st_size) {
 		/* resize2fs insists on a freshly checked filesystem. */
-		char *const fsck[] = { "e2fsck", "-f", "-p", (char *)dst, NULL };
-		char *const grow[] = { "resize2fs", (char *)dst, NULL };
-		if (run(fsck, out, sizeof(out)) != 0 || run(grow, out, sizeof(out)) != 0) {
+		char e2fsck[PATH_MAX], resize2fs[PATH_MAX];
+		char *const fsck[] = { e2fsck, "-f", "-p", (char *)dst, NULL };
+		char *const grow[] = { resize2fs, (char *)dst, NULL };
+		if (msb_tool_find(e2fsck, sizeof(e2fsck), "e2fsck") != 0 ||
+		    msb_tool_find(resize2fs, sizeof(resize2fs), "resize2fs") != 0) {
+			snprintf(err, errlen, "growing the root filesystem of %s needs e2fsck and "
+			    "resize2fs, found in neither PATH, /usr/sbin nor /sbin "
+			    "(apt-get install e2fsprogs)", dst);
+			rc = -1;
+		} else if (run(fsck, out, sizeof(out)) != 0 || run(grow, out, sizeof(out)) != 0) {
 			snprintf(err, errlen, "growing the root filesystem of %s failed "
 			    "(is e2fsprogs installed?): %s", dst, out);
 			rc = -1;

@@ -32,3 +32,38 @@ msb_helper_find(char *buf, size_t len, const char *name, char *why, size_t whyle
 	}
 	return 0;
 }
+
+static int
+try_dir(char *buf, size_t len, const char *dir, size_t dirlen, const char *name)
+{
+	int n = snprintf(buf, len, "%.*s/%s", (int)dirlen, dir, name);
+
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return access(buf, X_OK);
+}
+
+int
+msb_tool_find(char *buf, size_t len, const char *name)
+{
+	const char *path = getenv("PATH");
+	const char *p;
+
+	if (path == NULL)
+		path = "/usr/bin:/bin";
+	for (p = path; ; ) {
+		const char *end = strchr(p, ':');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		/* Relative PATH entries depend on the cwd: skip them. */
+		if (n > 0 && p[0] == '/' && try_dir(buf, len, p, n, name) == 0)
+			return 0;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	if (try_dir(buf, len, "/usr/sbin", 9, name) == 0 ||
+	    try_dir(buf, len, "/sbin", 5, name) == 0)
+		return 0;
+	return -1;
+}

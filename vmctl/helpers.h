@@ -20,4 +20,10 @@ int msb_helper_path(char *buf, size_t len, const char *name);
  */
 int msb_helper_find(char *buf, size_t len, const char *name, char *why, size_t whylen);
 
+/*
+ * Finds a system program in PATH, then /usr/sbin and /sbin (e2fsprogs live
+ * there, off an ordinary user's PATH). 0, or -1 if there is none.
+ */
+int msb_tool_find(char *buf, size_t len, const char *name);
+
 #endif

@@ -80,7 +80,7 @@ check_inputs(const struct msb_image_spec *spec, struct build_inputs *in)
 		snprintf(in->source, sizeof(in->source), "default");
 	}
 	char tool[PATH_MAX];
-	if (image_find_tool(tool, sizeof(tool), "mke2fs") != 0) {
+	if (msb_tool_find(tool, sizeof(tool), "mke2fs") != 0) {
 		error("mke2fs not found (apt-get install e2fsprogs)");
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "image_int.h"
 #include "log.h"
 
@@ -25,7 +26,7 @@ image_ext4_make(const char *src, const char *out,
 	uint64_t bytes, entries;
 	int fd;
 
-	if (image_find_tool(mke2fs, sizeof(mke2fs), "mke2fs") != 0) {
+	if (msb_tool_find(mke2fs, sizeof(mke2fs), "mke2fs") != 0) {
 		error("mke2fs not found (apt-get install e2fsprogs)");
 		return -1;
 	}

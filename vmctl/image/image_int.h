@@ -16,11 +16,6 @@
 	"virtio_mmio virtio_blk virtio_net ext4 vsock vmw_vsock_virtio_transport"
 
 /* image_run.c */
-/*
- * Finds a program in PATH, then /usr/sbin and /sbin (mke2fs lives there
- * and is not on a user's PATH). 0, or -1 if there is none.
- */
-int image_find_tool(char *buf, size_t len, const char *name);
 /* Runs argv[0] (a path) and waits. 0 if it exited 0, else -1 (logged). */
 int image_run(char *const argv[]);
 /* The same with stdout and stderr on the given fds (-1: ours). */

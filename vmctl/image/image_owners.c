@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "image_int.h"
 #include "log.h"
 
@@ -93,7 +94,7 @@ image_ext4_owners(const char *img, const char *src,
 	char debugfs[PATH_MAX], script[PATH_MAX];
 	int fd, rc = -1;
 
-	if (image_find_tool(debugfs, sizeof(debugfs), "debugfs") != 0) {
+	if (msb_tool_find(debugfs, sizeof(debugfs), "debugfs") != 0) {
 		error("debugfs not found (apt-get install e2fsprogs)");
 		return -1;
 	}

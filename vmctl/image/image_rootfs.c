@@ -59,7 +59,7 @@ image_rootfs_from_tar(const char *tar, const char *staging)
 		return -1;
 	}
 	close(fd);
-	if (image_find_tool(tarprog, sizeof(tarprog), "tar") != 0) {
+	if (msb_tool_find(tarprog, sizeof(tarprog), "tar") != 0) {
 		error("tar not found (apt-get install tar)");
 		return -1;
 	}

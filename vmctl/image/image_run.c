@@ -10,41 +10,6 @@
 #include "image_int.h"
 #include "log.h"
 
-static int
-try_dir(char *buf, size_t len, const char *dir, size_t dirlen, const char *name)
-{
-	int n = snprintf(buf, len, "%.*s/%s", (int)dirlen, dir, name);
-
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	return access(buf, X_OK);
-}
-
-int
-image_find_tool(char *buf, size_t len, const char *name)
-{
-	const char *path = getenv("PATH");
-	const char *p;
-
-	if (path == NULL)
-		path = "/usr/bin:/bin";
-	for (p = path; ; ) {
-		const char *end = strchr(p, ':');
-		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
-
-		/* Relative PATH entries depend on the cwd: skip them. */
-		if (n > 0 && p[0] == '/' && try_dir(buf, len, p, n, name) == 0)
-			return 0;
-		if (end == NULL)
-			break;
-		p = end + 1;
-	}
-	if (try_dir(buf, len, "/usr/sbin", 9, name) == 0 ||
-	    try_dir(buf, len, "/sbin", 5, name) == 0)
-		return 0;
-	return -1;
-}
-
 int
 image_run_fds(char *const argv[], int out_fd, int err_fd)
 {
