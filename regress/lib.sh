@@ -130,3 +130,21 @@ stop_bg() {
 
 # Peak resident memory (VmHWM, KiB) of a process.
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# A sandbox that reads as running: its state says so and its lock is held,
+# as a live vmm would hold it. No VM is needed for what this test checks.
+fake_sandbox() {
+	d="$MSB_HOME/sandboxes/$1"
+	mkdir -p "$d"
+	: >"$d/config"
+	printf 'state=running\nvmm_pid=1\nqemu_pid=1\naccel=tcg\nstarted_at=1\nreason=\n' >"$d/state"
+	# --no-fork: the lock's holder is sleep itself, so the kill at exit
+	# leaves no orphan behind.
+	flock --no-fork -x "$d/vmm.lock" sleep 600 &
+	at_exit "kill $! 2>/dev/null"
+	for _ in $(seq 50); do
+		"$MSB" ls 2>/dev/null | grep -q "^$1 .*running" && return 0
+		sleep 0.1
+	done
+	die "fake sandbox $1 does not read as running"
+}

@@ -369,7 +369,7 @@ def forward(ctx, peers):
 
 # -- scale ----------------------------------------------------------------------------
 
-def _launch_until_up(peer, count, cmd, max_tries=50):
+def _launch_until_up(peer, count, cmd, max_tries=50, stdin=subprocess.DEVNULL):
     """Starts count ssh clients at once, each running cmd (which prints "up"
     first); a client the server turns away before authentication (exit 255,
     MaxStartups) is started again. Returns (seconds until every client was
@@ -379,7 +379,7 @@ def _launch_until_up(peer, count, cmd, max_tries=50):
 
     def launch(i):
         tries[i] += 1
-        p = subprocess.Popen(peer.ssh(cmd), stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        p = subprocess.Popen(peer.ssh(cmd), stdout=subprocess.PIPE, stdin=stdin,
                              stderr=subprocess.DEVNULL, bufsize=0)
         procs[i] = p
         sel.register(p.stdout, selectors.EVENT_READ, i)
@@ -445,7 +445,11 @@ def idle_rss(ctx, peers):
         procs = []
         try:
             for _ in range(k):
-                _, ps, _ = _launch_until_up(peer, 1, "echo up; exec sleep 3600")
+                # Held open by its stdin, not a timer: sshd leaves a command
+                # without a terminal running when its client goes, and cat
+                # ends at the EOF the client's end brings.
+                _, ps, _ = _launch_until_up(peer, 1, "echo up; exec cat >/dev/null",
+                                            stdin=subprocess.PIPE)
                 procs += ps
             # Idle means quiet for a while: msb gives back what key exchange
             # and channel setup used after 2 s without traffic (lib/mem_trim.c).
@@ -455,6 +459,7 @@ def idle_rss(ctx, peers):
             for p in procs:
                 stop_process(p)
                 p.stdout.close()
+                p.stdin.close()
         row.put(pid, (loaded - base) / k / 1024, {"base_kib": base, "with_kib": loaded})
     return [row]
 

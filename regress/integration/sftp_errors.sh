@@ -23,10 +23,13 @@ chmod 1777 "$work/remote"  # nobody may add files, not remove root's
 R="$work/remote"
 nogroup=$(id -gn nobody)
 
+# nobody runs a copy: the checkout may be where nobody cannot reach
+# (under /root, 0700 on Debian).
+cp "$server" "$work/msb-sftp-server" && chmod 755 "$work/msb-sftp-server" || exit 1
 # The wrapper records how the server ended: a crash must not pass unnoticed.
 cat > "$work/server" <<EOS
 #!/bin/sh
-"$server" "\$@"
+"$work/msb-sftp-server" "\$@"
 echo \$? > "$work/server.status"
 EOS
 chmod 755 "$work/server"

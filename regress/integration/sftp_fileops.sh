@@ -13,7 +13,7 @@ command -v sftp >/dev/null || { echo "SKIP: OpenSSH sftp client not installed"; 
 [ -x "$server" ] || { echo "FAIL: $server not built"; exit 1; }
 
 work=$(mktemp -d /tmp/msb-sftp-fileops.XXXXXX) || exit 1
-trap "" EXIT
+trap 'rm -rf "$work"' EXIT
 # The remote tree's parent is left alone, so ".." in listings stays unchanged.
 mkdir -p "$work/local" "$work/parent/remote"
 R="$work/parent/remote"

@@ -12,22 +12,6 @@ HK="$MSB_HOME/ssh/host_ed25519_key"
 mode() { stat -c %a "$1"; }
 lines() { grep -c . "$1" 2>/dev/null || echo 0; }
 
-# A sandbox that reads as running: its state says so and its lock is held,
-# as a live vmm would hold it. No VM is needed for what this test checks.
-fake_sandbox() {
-	d="$MSB_HOME/sandboxes/$1"
-	mkdir -p "$d"
-	: >"$d/config"
-	printf 'state=running\nvmm_pid=1\nqemu_pid=1\naccel=tcg\nstarted_at=1\nreason=\n' >"$d/state"
-	flock -x "$d/vmm.lock" sleep 600 &
-	at_exit "kill $! 2>/dev/null"
-	for _ in $(seq 50); do
-		"$MSB" ls 2>/dev/null | grep -q "^$1 .*running" && return 0
-		sleep 0.1
-	done
-	die "fake sandbox $1 does not read as running"
-}
-
 for k in a b c; do ssh-keygen -q -t ed25519 -N '' -C "key-$k" -f "$TMP/$k"; done
 ssh-keygen -q -t ecdsa -b 384 -N '' -f "$TMP/e"
 

@@ -126,6 +126,14 @@ kill $DYN 2>/dev/null
 check_eq "ssh -W" hello-from-guest "$(timeout 30 ssh $OPTS -W 127.0.0.1:8080 root@127.0.0.1 </dev/null 2>/dev/null)"
 timeout 30 ssh $OPTS -W 127.0.0.1:8081 root@127.0.0.1 </dev/null 2>"$TMP/w"; rc=$?
 check_sh "ssh -W to a closed port fails with a reason (exit $rc)" '[ $rc -ne 0 ] && grep -qi "refused\|failed" "$TMP/w"'
+# libssh 0.10 refuses a channel only as "administratively prohibited",
+# without text: the server's log has the reason.
+check "the server log says why -W to a closed port failed" \
+	grep -qi "forward to 127.0.0.1:8081 failed: .*refused" "$TMP/serve.log"
+timeout 60 ssh $OPTS -W no-such-host.invalid:80 root@127.0.0.1 </dev/null 2>/dev/null; rc=$?
+check_sh "ssh -W to a name that does not resolve fails (exit $rc)" '[ $rc -ne 0 ]'
+check "the server log says why -W to an unknown name failed" \
+	grep -q "forward to no-such-host.invalid:80 failed: ." "$TMP/serve.log"
 out=$(timeout 30 ssh $BASE -o LogLevel=INFO -R 8999:127.0.0.1:22 root@127.0.0.1 'echo session-up' 2>&1)
 check "ssh -R: remote port forwarding failed" sh -c "echo '$out' | grep -q 'remote port forwarding failed'"
 check "ssh -R: the session stays up" sh -c "echo '$out' | grep -q session-up"
@@ -157,5 +165,16 @@ timeout 60 dbclient -y -y -i "$TMP/id.db" -p "$PORT" -N -L "$LP2:127.0.0.1:8080"
 wait_listen "$LP2"
 check_eq "dbclient -L" hello-from-guest "$(timeout 10 socat - TCP:127.0.0.1:$LP2 </dev/null)"
 kill $DBF 2>/dev/null
+
+# A server outlives its sandbox's runs: after msb stop, the next clients
+# boot it again, once for all of them (three connect at the same time).
+"$MSB" stop dev >/dev/null 2>&1
+check "the sandbox is stopped under a running server" sh -c '"$1" ls | grep -q "^dev .*stopped"' _ "$MSB"
+pids=""
+for i in 1 2 3; do s "echo again-$i" >"$TMP/again.$i" 2>&1 & pids="$pids $!"; done
+for p in $pids; do wait "$p"; done
+for i in 1 2 3; do check_eq "connection $i after the stop reached a booted sandbox" "again-$i" "$(cat "$TMP/again.$i")"; done
+check_eq "the sandbox was booted once for the three" 1 "$(grep -c "was not running: started it" "$TMP/serve.log")"
+check "msb rm refuses a sandbox a server is serving" sh -c '"$1" stop dev >/dev/null 2>&1; ! "$1" rm dev 2>"$2" && grep -q "served by a running" "$2"' _ "$MSB" "$TMP/rm.err"
 
 done_testing
