@@ -4,6 +4,9 @@
 set -eu
 [ "$(id -u)" = 0 ] || { echo "install-deps: run as root (apt-get install)" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
+# Without apt-utils, debconf says "delaying package configuration" for every
+# package: harmless, and read as trouble.
+export DEBCONF_NOWARNINGS=yes
 apt-get update -qq
 # build: the toolchain, clang with its ASan/UBSan/libFuzzer runtimes, and
 # the four libraries configure checks for

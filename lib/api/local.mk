@@ -47,8 +47,3 @@ installcheck-local:
 	  $$(pkg-config --cflags --libs msb) -Wl,-rpath,$(DESTDIR)$(libdir) && \
 	./examples-msb-exec --help && ./examples-msb-exec no-such-box true; \
 	test $$? -eq 255 && rm -f examples-msb-exec
-
-# A new shared library is found by name only once the linker cache knows it.
-install-exec-hook:
-	if test -z "$(DESTDIR)" && test "$$(id -u)" = 0 && command -v ldconfig >/dev/null; then \
-	  ldconfig; fi
