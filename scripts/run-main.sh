@@ -8,10 +8,16 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-prefix=/usr/local
+# MSB_PREFIX: where to install (the suite's test of this script uses a
+# directory of its own).
+prefix=${MSB_PREFIX:-/usr/local}
 msb=$prefix/bin/msb
 sh scripts/install-deps.sh
-autoreconf -fi
+# autoreconf and make install list every file they write: shown only on failure.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+quietly() { "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }; }
+quietly autoreconf -fi
 # Out of the source tree, as run-tests.sh builds (build/, build-asan/): a
 # configured source tree would make their configure refuse to run. An older
 # run-main configured in place; undo that first.
@@ -20,12 +26,14 @@ mkdir -p build-main
 cd build-main
 ../configure -q --prefix="$prefix"
 make -s -j"$(nproc)"
-make -s install
+quietly make -s install
+echo "installed msb under $prefix"
 cd "$top"
 
 "$msb" ls | grep -q '^devbox ' || "$msb" create devbox --net user
 key=$HOME/.ssh/id_ed25519
 [ -f "$key" ] || { mkdir -p "$HOME/.ssh" && ssh-keygen -q -t ed25519 -N '' -f "$key"; }
 "$msb" ssh authorize --file "$key.pub"
+rm -f "$log"
 echo "Starting sandbox devbox and its SSH server; it prints 'serving' once clients can connect."
 exec "$msb" ssh serve devbox
