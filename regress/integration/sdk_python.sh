@@ -1,10 +1,10 @@
-# The Python binding (python/msb) on one booted sandbox: exec and its
+# The Python binding (sdk/python/msb) on one booted sandbox: exec and its
 # streams, statuses and signals, concurrent exec under asyncio.gather with
 # the event loop still running, attach on a pty (exit code, size, detach),
 # every SFTP call and its errors, the error classes (unknown and stopped
 # sandboxes, SFTP disabled), and the server endpoint with real OpenSSH
 # clients (serve() on a socket, serve_stdio() as a ProxyCommand). The
-# checks are regress/python/test_sdk.py.
+# checks are sdk/python/tests/test_sdk.py.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 python3 ssh sftp ssh-keygen
@@ -12,7 +12,7 @@ need_cmd qemu-system-x86_64 python3 ssh sftp ssh-keygen
 PY=$(command -v /usr/bin/python3 || command -v python3)
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 export MSB_LIBMSB="$MSB_BUILDDIR/lib/.libs/libmsb.so.0"
-export PYTHONPATH="$MSB_SRCDIR/python" PYTHONDONTWRITEBYTECODE=1
+export PYTHONPATH="$MSB_SRCDIR/sdk/python" PYTHONDONTWRITEBYTECODE=1
 [ -e "$MSB_LIBMSB" ] || die "no $MSB_LIBMSB (build first)"
 at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
 
@@ -23,8 +23,8 @@ ssh-keygen -q -t ed25519 -N '' -C sdk-python -f "$TMP/id" || die "ssh-keygen"
 ssh-keygen -q -t ed25519 -N '' -C sdk-python-other -f "$TMP/id2" || die "ssh-keygen"
 
 MSB_TEST_SANDBOX=dev MSB_TEST_STOPPED=stopped MSB_TEST_KEY="$TMP/id" MSB_TEST_KEY2="$TMP/id2" \
-	timeout 300 "$PY" "$MSB_SRCDIR/regress/python/test_sdk.py" -v </dev/null 2>&1
-check "the Python binding's tests (regress/python/test_sdk.py)" test $? -eq 0
+	timeout 300 "$PY" "$MSB_SRCDIR/sdk/python/tests/test_sdk.py" -v </dev/null 2>&1
+check "the Python binding's tests (sdk/python/tests/test_sdk.py)" test $? -eq 0
 check_eq "dev is still running" running \
 	"$("$MSB" ls 2>/dev/null | awk '$1 == "dev" { print $2 }')"
 done_testing

@@ -4,21 +4,21 @@
 # so `make prefix=...` and distcheck's prefix reach it.
 msbpkgdir = $(msbpythondir)/msb
 dist_msbpkg_DATA = \
-	python/msb/__init__.py \
-	python/msb/_handle.py \
-	python/msb/_lib.py \
-	python/msb/client.py \
-	python/msb/errors.py \
-	python/msb/sandbox.py \
-	python/msb/server.py \
-	python/msb/sftp.py
-nodist_msbpkg_DATA = python/msb/_libpath.py
-EXTRA_DIST += python/msb/_libpath.py.in regress/python
-CLEANFILES += python/msb/_libpath.py
+	sdk/python/msb/__init__.py \
+	sdk/python/msb/_handle.py \
+	sdk/python/msb/_lib.py \
+	sdk/python/msb/client.py \
+	sdk/python/msb/errors.py \
+	sdk/python/msb/sandbox.py \
+	sdk/python/msb/server.py \
+	sdk/python/msb/sftp.py
+nodist_msbpkg_DATA = sdk/python/msb/_libpath.py
+EXTRA_DIST += sdk/python/msb/_libpath.py.in sdk/python/tests
+CLEANFILES += sdk/python/msb/_libpath.py
 
-python/msb/_libpath.py: $(srcdir)/python/msb/_libpath.py.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) python/msb && \
-	sed -e 's|@libdir[@]|$(libdir)|g' $(srcdir)/python/msb/_libpath.py.in >$@.tmp && \
+sdk/python/msb/_libpath.py: $(srcdir)/sdk/python/msb/_libpath.py.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) sdk/python/msb && \
+	sed -e 's|@libdir[@]|$(libdir)|g' $(srcdir)/sdk/python/msb/_libpath.py.in >$@.tmp && \
 	mv $@.tmp $@
 
 # The installed package loads the installed library, imported by the
@@ -30,7 +30,7 @@ installcheck-python:
 	case "$(DESTDIR)$(prefix)" in /usr|/usr/local) pp= ;; *) pp="$(DESTDIR)$(msbpythondir)" ;; esac; \
 	home=$$(mktemp -d) && \
 	(cd / && env -u MSB_LIBMSB PYTHONPATH="$$pp" PYTHONDONTWRITEBYTECODE=1 MSB_HOME="$$home" \
-	  $(PYTHON3) "$(abs_srcdir)/regress/python/installcheck.py" \
+	  $(PYTHON3) "$(abs_srcdir)/sdk/python/tests/installcheck.py" \
 	  "$(DESTDIR)$(msbpythondir)/msb/" "$(libdir)"); rc=$$?; rm -rf "$$home"; exit $$rc
 .PHONY: installcheck-python
 
