@@ -23,6 +23,8 @@
 #include "guest_user.h"
 #include "log.h"
 
+/* sshd's _PATH_BSHELL: the shell when passwd names none that exists. */
+#define BSHELL "/bin/sh"
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* Output is read only while this much room is left for one more frame, so
  * the agent's memory stays bounded whatever the command writes. */
@@ -138,6 +140,29 @@ child_fail(int status_fd, uint32_t code)
 	_exit(127);
 }
 
+/*
+ * As sshd runs a session: the user's shell from passwd, as a login shell
+ * ("-bash") without a command, else "bash -c COMMAND" under its own name,
+ * so what users type behaves as it does over any SSH server. Returns only
+ * when the shell cannot be executed.
+ */
+static void
+exec_shell(const char *shell, const char *command, char **env)
+{
+	const char *base = strrchr(shell, '/');
+	char argv0[GUEST_USER_SHELL_MAX + 1];
+
+	snprintf(argv0, sizeof(argv0), "%s%s", command[0] == '\0' ? "-" : "",
+	    base != NULL ? base + 1 : shell);
+	char *const login[] = { argv0, NULL };
+	char *const cmd[] = { argv0, "-c", (char *)command, NULL };
+	execve(shell, command[0] == '\0' ? login : cmd, env);
+	/* A shell named in passwd but absent from the root (a trimmed or
+	 * foreign image) still leaves the user a working sandbox. */
+	if (errno == ENOENT && strcmp(shell, BSHELL) != 0)
+		exec_shell(BSHELL, command, env);
+}
+
 /* In the child: becomes the command. Never returns. */
 static _Noreturn void
 child_exec(const struct msb_agent_exec *req, const struct guest_user *u,
@@ -175,16 +200,8 @@ child_exec(const struct msb_agent_exec *req, const struct guest_user *u,
 		/* execvpe searches the PATH of the caller: use the command's. */
 		environ = env;
 		execvp(req->argv[0], req->argv);
-	} else if (req->command[0] == '\0') {
-		/* No command: the user's login shell, as sshd starts it. */
-		const char *base = strrchr(u->shell, '/');
-		char argv0[sizeof(u->shell) + 1];
-		snprintf(argv0, sizeof(argv0), "-%s", base ? base + 1 : u->shell);
-		char *const argv[] = { argv0, NULL };
-		execve(u->shell, argv, env);
 	} else {
-		char *const argv[] = { "sh", "-c", req->command, NULL };
-		execve("/bin/sh", argv, env);
+		exec_shell(u->shell, req->command, env);
 	}
 	child_fail(status_fd, MSB_AGENT_E_EXEC);
 }

@@ -91,7 +91,10 @@ enum msb_agent_err {
 
 /* EXEC flags */
 #define MSB_EXEC_PTY  0x1u  /* run on a pseudo-terminal; stderr merges into stdout */
-#define MSB_EXEC_ARGV 0x2u  /* argv given; otherwise command runs via /bin/sh -c */
+/* argv given; otherwise command runs as sshd runs it: "SHELL -c command"
+ * with the user's shell from passwd (/bin/sh when it names none that
+ * exists), or that shell as a login shell when command is "". */
+#define MSB_EXEC_ARGV 0x2u
 
 /* SHUTDOWN modes */
 #define MSB_SHUTDOWN_POWEROFF 0u

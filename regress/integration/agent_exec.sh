@@ -27,10 +27,22 @@ EOF-SEEN" "$out"
 out=$(agent exec -- 'cat; echo EOF-SEEN' </dev/null)
 check_eq "empty stdin is an immediate EOF" "EOF-SEEN" "$out"
 
-check_eq "runs as nobody" "65534:nobody" "$(agent exec --user nobody -- 'echo $(id -u):$(id -un)')"
-check_eq "nobody's groups are its own" "$(id -G nobody)" "$(agent exec --user nobody -- 'id -G')"
+# nobody's shell is nologin, which refuses commands as it does under sshd:
+# argv mode runs sh itself.
+check_eq "runs as nobody" "65534:nobody" "$(agent exec --user nobody --argv -- sh -c 'echo $(id -u):$(id -un)')"
+check_eq "nobody's groups are its own" "$(id -G nobody)" "$(agent exec --user nobody --argv -- id -G)"
 check_eq "login variables" "nobody nobody $(getent passwd nobody | cut -d: -f6)" \
-	"$(agent exec --user nobody -- 'echo $USER $LOGNAME $HOME')"
+	"$(agent exec --user nobody --argv -- sh -c 'echo $USER $LOGNAME $HOME')"
+out=$(agent exec --user nobody -- 'echo ran' 2>&1); rc=$?
+check_sh "a command under a nologin shell is refused, as by sshd (rc $rc: $out)" \
+	'[ $rc -ne 0 ] && [ "$out" != ran ]'
+
+# Commands run under the user's login shell (root's is bash), as sshd runs them.
+check_eq "the login shell runs the command, named as sshd names it" \
+	"$(basename "$(getent passwd root | cut -d: -f7)")" "$(agent exec -- 'echo $0')"
+check_eq "bash syntax: brace expansion" "1 2 3" "$(agent exec -- 'echo {1..3}')"
+check "bash syntax: the time keyword" agent exec -- 'time (true)' 2>/dev/null
+check_eq "argv mode is no shell" '$0' "$(agent exec --argv -- printf '%s' '$0')"
 agent exec --user no-such-user -- true 2>"$TMP/err"; rc=$?
 check_eq "unknown user exits 127" 127 $rc
 check "unknown user is a clear error" grep -q "unknown user 'no-such-user'" "$TMP/err"

@@ -56,7 +56,9 @@ check_eq "shell runs the login shell" "ok" "$(echo 'echo ok' | drv shell)"
 drv --guest-user no-such-user exec true 'echo second' </dev/null 2>"$TMP/err"; rc=$?
 check_eq "unknown user: 127 (and the connection served a second channel)" 127 "$rc"
 check "unknown user: message" grep -q "msb: unknown user 'no-such-user'" "$TMP/err"
-check_eq "guest user honoured" "nobody" "$(drv --guest-user nobody exec 'id -un' </dev/null)"
+# nobody's login shell is nologin, which answers every command so.
+check_eq "guest user honoured (through the user's shell, nologin)" \
+	"This account is currently not available." "$(drv --guest-user nobody exec 'id -un' </dev/null)"
 drv exec 'exec /nonexistent' </dev/null 2>/dev/null; rc=$?
 check_eq "command not found: 127" 127 "$rc"
 

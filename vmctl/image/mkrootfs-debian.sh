@@ -11,8 +11,10 @@
 # directory into an ext4 disk with mke2fs -d.
 #
 # What goes in, and why (Debian package: programs):
-#   dash: dash, as /bin/sh           the agent runs commands with /bin/sh -c
-#   bash: bash                       login shell of root and user
+#   dash: dash, as /bin/sh           scripts; the agent's shell when passwd
+#                                    names none that exists
+#   bash: bash                       shell of root and user: the agent runs
+#                                    commands with it (bash -c), as sshd does
 #   coreutils, grep, sed, findutils, tar, gzip: every program they ship
 #   mawk: mawk, as awk               the usual userland
 #   procps: every program            ps, top, kill, pgrep (read /proc)
