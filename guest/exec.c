@@ -583,8 +583,18 @@ relay_loop(struct relay *r)
 			if (queue_exit(r) != 0)
 				return -1;
 			exit_queued = true;
+			/* As sshd: input ends with the command, even when
+			 * something it left behind holds the pipe. */
+			if (!r->pty) {
+				r->credit_pending += (uint32_t)msb_buf_avail(&r->stdin_q);
+				msb_buf_reset(&r->stdin_q);
+				close_fd(&r->cf.in);
+			}
 		}
-		if (exit_queued && msb_buf_avail(&r->out) == 0)
+		/* A PTY session ends with its command, as sshd ends it. Pipes
+		 * go on until whatever the command left behind closes them. */
+		if (exit_queued && msb_buf_avail(&r->out) == 0 &&
+		    (r->pty || (r->cf.out < 0 && r->cf.err < 0)))
 			return 0;
 
 		struct pollfd pfd[5];
@@ -600,14 +610,14 @@ relay_loop(struct relay *r)
 			pfd[1] = (struct pollfd){ .fd = r->pidfd, .events = POLLIN };
 		if (r->cf.in >= 0 && msb_buf_avail(&r->stdin_q) > 0)
 			pfd[2] = (struct pollfd){ .fd = r->cf.in, .events = POLLOUT };
-		if (!exit_queued && out_has_room(r)) {
+		if ((!exit_queued || !r->pty) && out_has_room(r)) {
 			if (r->cf.out >= 0)
 				pfd[3] = (struct pollfd){ .fd = r->cf.out, .events = POLLIN };
 			if (r->cf.err >= 0)
 				pfd[4] = (struct pollfd){ .fd = r->cf.err, .events = POLLIN };
 		}
 		/* After exit, wake up to finish the PTY's quiet period. */
-		int timeout = r->exited ? PTY_SETTLE_MS / 4 : -1;
+		int timeout = r->exited && !exit_queued ? PTY_SETTLE_MS / 4 : -1;
 		if (poll(pfd, 5, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -620,8 +630,10 @@ relay_loop(struct relay *r)
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (read_conn(r) != 0)
 				return -1;
+			/* Once the exit is reported, a host that hangs up
+			 * just does not want the rest of the output. */
 			if (r->conn_eof)
-				return -1;
+				return exit_queued ? 0 : -1;
 		}
 		if (pfd[1].revents & POLLIN)
 			note_exit(r);
