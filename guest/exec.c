@@ -323,6 +323,9 @@ struct relay {
 	bool exited;
 	int wstatus;
 	int64_t exit_ms;
+	/* Without a PTY: bytes in the stdout and stderr pipes when the
+	 * process exited, all of which go out before EXIT. */
+	size_t backlog[2];
 };
 
 static int
@@ -483,9 +486,13 @@ pump_output(struct relay *r, int *fd, uint8_t type)
 {
 	if (*fd < 0 || !out_has_room(r))
 		return 0;
+	size_t *backlog = &r->backlog[type == MSB_AGENT_STDERR];
 	ssize_t n = read_output(r, *fd, type);
-	if (n > 0)
+	if (n > 0) {
+		*backlog -= (size_t)n < *backlog ? (size_t)n : *backlog;
 		return 0;
+	}
+	*backlog = 0;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n < 0)
@@ -499,24 +506,32 @@ pump_output(struct relay *r, int *fd, uint8_t type)
 	return 1;
 }
 
+static size_t
+pipe_bytes(int fd)
+{
+	int avail = 0;
+
+	if (fd < 0 || ioctl(fd, FIONREAD, &avail) != 0 || avail < 0)
+		return 0;
+	return (size_t)avail;
+}
+
 /*
- * After exit, everything the command wrote is already in the pipe: read
- * until the pipe is empty. A PTY hands output over asynchronously, so it
- * gets a short quiet period instead, unless it reports that its other side
- * is gone (EIO), which is definitive.
+ * Whether what the command wrote before it exited has all been read. A pipe
+ * is first in, first out: that is what was in it at the exit, whatever a
+ * background job writes after. A PTY hands output over asynchronously, so
+ * it gets a short quiet period instead, unless it reports that its other
+ * side is gone (EIO), which is definitive.
  */
 static bool
-output_drained(struct relay *r, int fd)
+output_drained(struct relay *r)
 {
-	if (fd < 0)
-		return true;
-	int avail = 0;
-	if (ioctl(fd, FIONREAD, &avail) != 0)
-		return true;
-	if (avail > 0)
-		return false;
 	if (!r->pty)
+		return r->backlog[0] == 0 && r->backlog[1] == 0;
+	if (r->cf.out < 0)
 		return true;
+	if (pipe_bytes(r->cf.out) > 0)
+		return false;
 	return msb_now_ms() - r->exit_ms >= PTY_SETTLE_MS;
 }
 
@@ -530,6 +545,10 @@ note_exit(struct relay *r)
 		return;
 	r->exited = true;
 	r->exit_ms = msb_now_ms();
+	if (!r->pty) {
+		r->backlog[0] = pipe_bytes(r->cf.out);
+		r->backlog[1] = pipe_bytes(r->cf.err);
+	}
 	r->wstatus = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 :
 	    (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
 	close_fd(&r->pidfd);
@@ -578,8 +597,7 @@ relay_loop(struct relay *r)
 		if (r->stdin_eof && msb_buf_avail(&r->stdin_q) == 0 && !r->pty)
 			close_fd(&r->cf.in);
 		if (r->exited && !exit_queued && msb_buf_room(&r->out) >= 64 &&
-		    output_drained(r, r->cf.out) &&
-		    (r->pty || output_drained(r, r->cf.err))) {
+		    output_drained(r)) {
 			if (queue_exit(r) != 0)
 				return -1;
 			exit_queued = true;
