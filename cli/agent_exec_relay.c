@@ -1,7 +1,8 @@
 /*
  * The client half of an EXEC: local stdin to the command (within the
  * agent's stdin window), its stdout/stderr to ours, local signals and
- * terminal size changes to the command, and its exit status back.
+ * terminal size changes to the command, and its exit status back. As ssh
+ * does, it stays for output written after the exit until the agent closes.
  */
 #include "config.h"
 
@@ -24,7 +25,8 @@ struct exec_client {
 	uint32_t credit;
 	bool stdin_done;
 	bool agent_gone;    /* the agent stopped reading: send nothing more */
-	bool exited;
+	bool exited;        /* EXIT seen: status is final, output may follow */
+	bool done;          /* the stream ended, or we stopped listening */
 	int status;
 };
 
@@ -45,7 +47,7 @@ take_frame(struct exec_client *x, uint8_t type, const uint8_t *body, size_t len)
 		if (msb_write_all(type == MSB_AGENT_STDOUT ? STDOUT_FILENO : STDERR_FILENO,
 		    body, len) != 0) {
 			if (errno == EPIPE) {
-				x->exited = true;
+				x->done = true;
 				x->status = 128 + SIGPIPE;
 				return 0;
 			}
@@ -54,9 +56,11 @@ take_frame(struct exec_client *x, uint8_t type, const uint8_t *body, size_t len)
 		}
 		return 0;
 	case MSB_AGENT_EXIT:
-		if (msb_agent_get_exit(body, len, &e) != 0)
+		if (x->exited || msb_agent_get_exit(body, len, &e) != 0)
 			return -1;
 		x->exited = true;
+		/* The command's stdin closed with it: read no more of ours. */
+		x->stdin_done = true;
 		if (e.kind == MSB_EXIT_CODE) {
 			x->status = (int)e.value;
 		} else {
@@ -83,11 +87,15 @@ read_agent(struct exec_client *x)
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	if (n == 0) {
+		if (x->exited) {
+			x->done = true;
+			return 0;
+		}
 		errno = ECONNRESET;
 		return -1;
 	}
 	msb_buf_commit(in, (size_t)n);
-	while (!x->exited) {
+	while (!x->done) {
 		uint8_t type;
 		const uint8_t *body;
 		size_t len;
@@ -104,7 +112,7 @@ read_agent(struct exec_client *x)
 }
 
 /*
- * Sends what is queued. The agent closes its end right after EXIT, so a
+ * Sends what is queued. The agent may close its end right after EXIT, so a
  * write can fail while the EXIT is still waiting to be read: stop sending
  * then, and let the reads decide how the command ended.
  */
@@ -152,6 +160,13 @@ forward_signal(struct exec_client *x, int sfd)
 
 	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		int rc;
+		if (x->exited && si.ssi_signo != SIGWINCH) {
+			/* The command is gone and cannot take it: the signal
+			 * is for us, waiting on what it left behind. */
+			x->done = true;
+			x->status = 128 + (int)si.ssi_signo;
+			return 0;
+		}
 		if (si.ssi_signo == SIGWINCH) {
 			struct winsize ws;
 			if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) != 0)
@@ -193,7 +208,7 @@ agent_exec_relay(struct msb_agent_client *c, int tty)
 			tty = 0;
 	}
 
-	while (!x.exited) {
+	while (!x.done) {
 		struct pollfd pfd[3] = {
 			{ .fd = c->fd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },

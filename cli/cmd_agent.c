@@ -30,7 +30,7 @@ usage(FILE *fp, int status)
 	    "requests:\n"
 	    "  ping                        check that the agent answers\n"
 	    "  info                        print the agent's version, uptime, hostname\n"
-	    "  exec [options] -- CMD...    run CMD (through /bin/sh -c unless --argv)\n"
+	    "  exec [options] -- CMD...    run CMD (through the user's shell -c unless --argv)\n"
 	    "       --user U               guest user (default root)\n"
 	    "       --cwd DIR              working directory (default: the user's home)\n"
 	    "       --env NAME=VALUE       add to the environment (repeatable)\n"

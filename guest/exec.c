@@ -23,6 +23,8 @@
 #include "guest_user.h"
 #include "log.h"
 
+/* sshd's _PATH_BSHELL: the shell when passwd names none that exists. */
+#define BSHELL "/bin/sh"
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* Output is read only while this much room is left for one more frame, so
  * the agent's memory stays bounded whatever the command writes. */
@@ -138,6 +140,29 @@ child_fail(int status_fd, uint32_t code)
 	_exit(127);
 }
 
+/*
+ * As sshd runs a session: the user's shell from passwd, as a login shell
+ * ("-bash") without a command, else "bash -c COMMAND" under its own name,
+ * so what users type behaves as it does over any SSH server. Returns only
+ * when the shell cannot be executed.
+ */
+static void
+exec_shell(const char *shell, const char *command, char **env)
+{
+	const char *base = strrchr(shell, '/');
+	char argv0[GUEST_USER_SHELL_MAX + 1];
+
+	snprintf(argv0, sizeof(argv0), "%s%s", command[0] == '\0' ? "-" : "",
+	    base != NULL ? base + 1 : shell);
+	char *const login[] = { argv0, NULL };
+	char *const cmd[] = { argv0, "-c", (char *)command, NULL };
+	execve(shell, command[0] == '\0' ? login : cmd, env);
+	/* A shell named in passwd but absent from the root (a trimmed or
+	 * foreign image) still leaves the user a working sandbox. */
+	if (errno == ENOENT && strcmp(shell, BSHELL) != 0)
+		exec_shell(BSHELL, command, env);
+}
+
 /* In the child: becomes the command. Never returns. */
 static _Noreturn void
 child_exec(const struct msb_agent_exec *req, const struct guest_user *u,
@@ -175,16 +200,8 @@ child_exec(const struct msb_agent_exec *req, const struct guest_user *u,
 		/* execvpe searches the PATH of the caller: use the command's. */
 		environ = env;
 		execvp(req->argv[0], req->argv);
-	} else if (req->command[0] == '\0') {
-		/* No command: the user's login shell, as sshd starts it. */
-		const char *base = strrchr(u->shell, '/');
-		char argv0[sizeof(u->shell) + 1];
-		snprintf(argv0, sizeof(argv0), "-%s", base ? base + 1 : u->shell);
-		char *const argv[] = { argv0, NULL };
-		execve(u->shell, argv, env);
 	} else {
-		char *const argv[] = { "sh", "-c", req->command, NULL };
-		execve("/bin/sh", argv, env);
+		exec_shell(u->shell, req->command, env);
 	}
 	child_fail(status_fd, MSB_AGENT_E_EXEC);
 }
@@ -306,6 +323,9 @@ struct relay {
 	bool exited;
 	int wstatus;
 	int64_t exit_ms;
+	/* Without a PTY: bytes in the stdout and stderr pipes when the
+	 * process exited, all of which go out before EXIT. */
+	size_t backlog[2];
 };
 
 static int
@@ -466,9 +486,13 @@ pump_output(struct relay *r, int *fd, uint8_t type)
 {
 	if (*fd < 0 || !out_has_room(r))
 		return 0;
+	size_t *backlog = &r->backlog[type == MSB_AGENT_STDERR];
 	ssize_t n = read_output(r, *fd, type);
-	if (n > 0)
+	if (n > 0) {
+		*backlog -= (size_t)n < *backlog ? (size_t)n : *backlog;
 		return 0;
+	}
+	*backlog = 0;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (n < 0)
@@ -482,24 +506,32 @@ pump_output(struct relay *r, int *fd, uint8_t type)
 	return 1;
 }
 
+static size_t
+pipe_bytes(int fd)
+{
+	int avail = 0;
+
+	if (fd < 0 || ioctl(fd, FIONREAD, &avail) != 0 || avail < 0)
+		return 0;
+	return (size_t)avail;
+}
+
 /*
- * After exit, everything the command wrote is already in the pipe: read
- * until the pipe is empty. A PTY hands output over asynchronously, so it
- * gets a short quiet period instead, unless it reports that its other side
- * is gone (EIO), which is definitive.
+ * Whether what the command wrote before it exited has all been read. A pipe
+ * is first in, first out: that is what was in it at the exit, whatever a
+ * background job writes after. A PTY hands output over asynchronously, so
+ * it gets a short quiet period instead, unless it reports that its other
+ * side is gone (EIO), which is definitive.
  */
 static bool
-output_drained(struct relay *r, int fd)
+output_drained(struct relay *r)
 {
-	if (fd < 0)
-		return true;
-	int avail = 0;
-	if (ioctl(fd, FIONREAD, &avail) != 0)
-		return true;
-	if (avail > 0)
-		return false;
 	if (!r->pty)
+		return r->backlog[0] == 0 && r->backlog[1] == 0;
+	if (r->cf.out < 0)
 		return true;
+	if (pipe_bytes(r->cf.out) > 0)
+		return false;
 	return msb_now_ms() - r->exit_ms >= PTY_SETTLE_MS;
 }
 
@@ -513,6 +545,10 @@ note_exit(struct relay *r)
 		return;
 	r->exited = true;
 	r->exit_ms = msb_now_ms();
+	if (!r->pty) {
+		r->backlog[0] = pipe_bytes(r->cf.out);
+		r->backlog[1] = pipe_bytes(r->cf.err);
+	}
 	r->wstatus = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 :
 	    (si.si_status & 0x7f) | (si.si_code == CLD_DUMPED ? 0x80 : 0);
 	close_fd(&r->pidfd);
@@ -561,13 +597,22 @@ relay_loop(struct relay *r)
 		if (r->stdin_eof && msb_buf_avail(&r->stdin_q) == 0 && !r->pty)
 			close_fd(&r->cf.in);
 		if (r->exited && !exit_queued && msb_buf_room(&r->out) >= 64 &&
-		    output_drained(r, r->cf.out) &&
-		    (r->pty || output_drained(r, r->cf.err))) {
+		    output_drained(r)) {
 			if (queue_exit(r) != 0)
 				return -1;
 			exit_queued = true;
+			/* As sshd: input ends with the command, even when
+			 * something it left behind holds the pipe. */
+			if (!r->pty) {
+				r->credit_pending += (uint32_t)msb_buf_avail(&r->stdin_q);
+				msb_buf_reset(&r->stdin_q);
+				close_fd(&r->cf.in);
+			}
 		}
-		if (exit_queued && msb_buf_avail(&r->out) == 0)
+		/* A PTY session ends with its command, as sshd ends it. Pipes
+		 * go on until whatever the command left behind closes them. */
+		if (exit_queued && msb_buf_avail(&r->out) == 0 &&
+		    (r->pty || (r->cf.out < 0 && r->cf.err < 0)))
 			return 0;
 
 		struct pollfd pfd[5];
@@ -583,14 +628,14 @@ relay_loop(struct relay *r)
 			pfd[1] = (struct pollfd){ .fd = r->pidfd, .events = POLLIN };
 		if (r->cf.in >= 0 && msb_buf_avail(&r->stdin_q) > 0)
 			pfd[2] = (struct pollfd){ .fd = r->cf.in, .events = POLLOUT };
-		if (!exit_queued && out_has_room(r)) {
+		if ((!exit_queued || !r->pty) && out_has_room(r)) {
 			if (r->cf.out >= 0)
 				pfd[3] = (struct pollfd){ .fd = r->cf.out, .events = POLLIN };
 			if (r->cf.err >= 0)
 				pfd[4] = (struct pollfd){ .fd = r->cf.err, .events = POLLIN };
 		}
 		/* After exit, wake up to finish the PTY's quiet period. */
-		int timeout = r->exited ? PTY_SETTLE_MS / 4 : -1;
+		int timeout = r->exited && !exit_queued ? PTY_SETTLE_MS / 4 : -1;
 		if (poll(pfd, 5, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -603,8 +648,10 @@ relay_loop(struct relay *r)
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (read_conn(r) != 0)
 				return -1;
+			/* Once the exit is reported, a host that hangs up
+			 * just does not want the rest of the output. */
 			if (r->conn_eof)
-				return -1;
+				return exit_queued ? 0 : -1;
 		}
 		if (pfd[1].revents & POLLIN)
 			note_exit(r);

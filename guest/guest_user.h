@@ -8,13 +8,14 @@
 #include <sys/types.h>
 
 #define GUEST_USER_MAX_GROUPS 64
+#define GUEST_USER_SHELL_MAX  4095
 
 struct guest_user {
 	char name[256];
 	uid_t uid;
 	gid_t gid;
 	char home[4096];
-	char shell[4096];
+	char shell[GUEST_USER_SHELL_MAX + 1];
 	gid_t groups[GUEST_USER_MAX_GROUPS];  /* supplementary, gid included */
 	int ngroups;
 };

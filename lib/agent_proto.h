@@ -16,7 +16,7 @@
  *   host  -> one request      EXEC | SFTP | CONNECT | INFO | SHUTDOWN
  *   agent -> OK | ERROR       (INFO is answered with INFO instead of OK)
  * After OK:
- *   EXEC     framed streams below until EXIT, then the agent closes.
+ *   EXEC     framed streams below; see "EXEC streams" for the end.
  *   SFTP     the stream carries raw SFTP packets (draft-ietf-secsh-filexfer-02).
  *   CONNECT  the stream carries raw TCP payload; shutdown(SHUT_WR) on either
  *            side is relayed as a half-close.
@@ -26,9 +26,24 @@
  * RESIZE) are never stuck behind stdin the command does not read. Output
  * needs no credit: the agent reads the command's pipes only while its own
  * bounded send buffer has room, so a slow reader stalls the command instead
- * of growing memory. Every byte of output the command wrote before it
- * exited is sent before EXIT; EXIT is sent when the process exits even if
- * something it left behind still holds its stdout open.
+ * of growing memory.
+ *
+ * How an EXEC ends, as sshd ends a session channel:
+ *   agent -> EXIT       when the process exits, after every byte of output
+ *                       it wrote before exiting; the command's stdin is
+ *                       closed then and later STDIN is discarded (the
+ *                       agent still grants WINDOW for it).
+ *   agent -> STDOUT/STDERR ...  without a PTY, output goes on after EXIT
+ *                       while anything the command left behind (a
+ *                       background job) holds its stdout or stderr open.
+ *   agent closes        once both pipes reach EOF (with a PTY: right
+ *                       after EXIT, as sshd closes a PTY session when
+ *                       its shell exits).
+ * The host reports the exit status on EXIT and ends the channel (EOF,
+ * close) when the agent closes; closing its own end first tells the agent
+ * to stop. An agent that closes right after EXIT (protocol 1 agents before
+ * this conversation) is therefore understood without a version change, and
+ * a host that stops reading at EXIT just closes early.
  */
 #ifndef MSB_AGENT_PROTO_H
 #define MSB_AGENT_PROTO_H
@@ -91,7 +106,10 @@ enum msb_agent_err {
 
 /* EXEC flags */
 #define MSB_EXEC_PTY  0x1u  /* run on a pseudo-terminal; stderr merges into stdout */
-#define MSB_EXEC_ARGV 0x2u  /* argv given; otherwise command runs via /bin/sh -c */
+/* argv given; otherwise command runs as sshd runs it: "SHELL -c command"
+ * with the user's shell from passwd (/bin/sh when it names none that
+ * exists), or that shell as a login shell when command is "". */
+#define MSB_EXEC_ARGV 0x2u
 
 /* SHUTDOWN modes */
 #define MSB_SHUTDOWN_POWEROFF 0u

@@ -53,6 +53,7 @@ struct mon {
 	const struct msb_authkey *key;  /* the accepted one */
 	int status;
 	int64_t grace_deadline, kill_deadline;
+	bool sent_term, sent_kill; /* a child that dies of these died of us */
 };
 
 static int64_t
@@ -65,8 +66,10 @@ now_ms(void)
 }
 
 static void
-kill_child(pid_t pid, int sig)
+kill_child(struct mon *m, pid_t pid, int sig)
 {
+	m->sent_term |= sig == SIGTERM;
+	m->sent_kill |= sig == SIGKILL;
 	if (pid > 0 && kill(pid, sig) != 0 && errno != ESRCH)
 		error_f("kill %ld: %s", (long)pid, strerror(errno));
 }
@@ -76,8 +79,8 @@ static _Noreturn void
 violation(struct mon *m, const char *who, const char *what)
 {
 	msb_audit("protocol violation by the %s: %s; closing the connection", who, what);
-	kill_child(m->pre_pid, SIGKILL);
-	kill_child(m->ses_pid, SIGKILL);
+	kill_child(m, m->pre_pid, SIGKILL);
+	kill_child(m, m->ses_pid, SIGKILL);
 	exit(1);
 }
 
@@ -88,8 +91,8 @@ close_connection(struct mon *m, int status)
 	m->status = status;
 	m->phase = PH_CLOSING;
 	mon_peer_close(&m->pre);
-	kill_child(m->pre_pid, SIGTERM);
-	kill_child(m->ses_pid, SIGTERM);
+	kill_child(m, m->pre_pid, SIGTERM);
+	kill_child(m, m->ses_pid, SIGTERM);
 	m->kill_deadline = now_ms() + CLOSE_GRACE_MS;
 }
 
@@ -430,6 +433,24 @@ service(struct mon *m, struct mon_peer *p, bool preauth)
 	}
 }
 
+/*
+ * Ending a connection signals the children: dying of that is the ordinary
+ * end and stays quiet; a death by any signal we did not send is a crash.
+ */
+static void
+child_ended(const struct mon *m, const char *who, int st)
+{
+	int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+
+	if (sig != 0 && !(sig == SIGTERM && m->sent_term) && !(sig == SIGKILL && m->sent_kill)) {
+		const char *name = sigabbrev_np(sig);
+		error("%s killed by signal %s%s", who, name != NULL ? name : "?",
+		    WCOREDUMP(st) ? " (core dumped)" : "");
+		return;
+	}
+	verbose_f("%s exited (%d)", who, sig != 0 ? 128 + sig : WEXITSTATUS(st));
+}
+
 static void
 reap(struct mon *m)
 {
@@ -437,11 +458,10 @@ reap(struct mon *m)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		if (pid == m->pre_pid) {
 			m->pre_pid = 0;
-			verbose_f("preauth child exited (%d)", code);
-			kill_child(m->ses_pid, SIGTERM);
+			child_ended(m, "preauth child", st);
+			kill_child(m, m->ses_pid, SIGTERM);
 			if (m->phase == PH_PREAUTH) {
 				msb_audit("connection closed before authentication (%u failed attempts)",
 				    m->failures);
@@ -449,8 +469,8 @@ reap(struct mon *m)
 			}
 		} else if (pid == m->ses_pid) {
 			m->ses_pid = 0;
-			verbose_f("session worker exited (%d)", code);
-			kill_child(m->pre_pid, SIGTERM);
+			child_ended(m, "session worker", st);
+			kill_child(m, m->pre_pid, SIGTERM);
 		}
 	}
 	if (pid < 0 && errno != ECHILD)
@@ -478,11 +498,11 @@ serve(struct mon *m, int sfd)
 		if (m->phase == PH_PREAUTH && now >= m->grace_deadline) {
 			msb_audit("login grace time (%u s) exceeded; closing the connection", m->o->grace_s);
 			close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
-			kill_child(m->pre_pid, SIGKILL);
+			kill_child(m, m->pre_pid, SIGKILL);
 		}
 		if (m->kill_deadline != 0 && now >= m->kill_deadline) {
-			kill_child(m->pre_pid, SIGKILL);
-			kill_child(m->ses_pid, SIGKILL);
+			kill_child(m, m->pre_pid, SIGKILL);
+			kill_child(m, m->ses_pid, SIGKILL);
 			m->kill_deadline = 0;
 		}
 		if (pfd[1].revents != 0 && m->pre.fd >= 0)
@@ -541,7 +561,7 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	m.phase = PH_PREAUTH;
 	if (send_start(&m) != 0) {
 		msb_audit("cannot hand the preauth child its host key and settings");
-		kill_child(m.pre_pid, SIGKILL);
+		kill_child(&m, m.pre_pid, SIGKILL);
 		return 1;
 	}
 	serve(&m, sfd);

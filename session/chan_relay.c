@@ -125,15 +125,20 @@ on_exit_frame(struct session *s, struct chan *c, const uint8_t *body, size_t len
 {
 	struct msb_agent_exit e;
 
+	if (c->exit_sent) {
+		chan_fail(s, c, 255, "a second exit from the agent");
+		return;
+	}
 	if (msb_agent_get_exit(body, len, &e) != 0) {
 		chan_fail(s, c, 255, "malformed exit from the agent");
 		return;
 	}
+	/* As sshd: the status goes out now, the channel stays open for what
+	 * a background job still writes until the agent closes the stream. */
 	if (e.kind == MSB_EXIT_SIGNAL)
 		chan_send_exit(s, c, 0, e.value == 0 ? 1 : (int)e.value, e.core_dumped);
 	else
 		chan_send_exit(s, c, (int)e.value, 0, false);
-	chan_finish(s, c);
 }
 
 /*
@@ -185,7 +190,9 @@ from_agent_exec(struct session *s, struct chan *c)
 			break;
 		case MSB_AGENT_EXIT:
 			on_exit_frame(s, c, body, len);
-			return false;
+			if (c->state != CH_RUNNING)
+				return false;
+			break;
 		default:
 			chan_fail(s, c, 255, "unexpected %s from the agent",
 			    msb_agent_msg_name(type));
@@ -194,8 +201,12 @@ from_agent_exec(struct session *s, struct chan *c)
 		c->ain_sent = 0;
 		msb_agent_frame_consume(&c->ain, len);
 	}
-	if (c->state == CH_RUNNING && c->agent_eof)
-		chan_fail(s, c, 255, "lost the connection to the sandbox");
+	if (c->state == CH_RUNNING && c->agent_eof) {
+		if (c->exit_sent)
+			chan_finish(s, c);
+		else
+			chan_fail(s, c, 255, "lost the connection to the sandbox");
+	}
 	return false;
 }
 

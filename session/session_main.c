@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -273,7 +274,11 @@ serve(struct session *s, int sigfd)
 			fatal_f("poll: %s", strerror(errno));
 		}
 		if (pfd[0].revents & POLLIN) {
-			info("terminated by a signal");
+			struct signalfd_siginfo si;
+			/* The monitor ends every connection with SIGTERM: an
+			 * ordinary close, not news. It logs real crashes. */
+			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				verbose_f("terminated by signal %u", si.ssi_signo);
 			return;
 		}
 		if (pfd[1].revents & POLLOUT && write_buf(s->mon_fd, &s->mon_out) != 0)

@@ -44,8 +44,12 @@ int msb_init_mount_root(const struct msb_cmdline *cl);
 /* Empties the initramfs and makes MSB_INIT_NEWROOT the root. */
 int msb_init_switch_root(void);
 
-/* Sets the hostname from msb.hostname= (default "sandbox"). */
+/* Sets the hostname from msb.hostname= (default "sandbox") and writes it
+ * to /etc/hostname when the root is writable. */
 int msb_init_set_hostname(const struct msb_cmdline *cl);
+/* Makes the file at path hold "name\n", unless it does already; 0 or -1
+ * with errno (EROFS for a read-only root). */
+int msb_init_write_hostname_file(const char *path, const char *name);
 
 /* Brings up lo, and eth0 when present for QEMU user-mode networking. */
 int msb_init_net_up(void);

@@ -8,7 +8,8 @@
  * Called once, first thing, when the agent runs as PID 1 from the initramfs:
  * mounts the early filesystems, loads the image's kernel modules, mounts the
  * root disk and switches into it, then mounts /proc /sys /dev /dev/pts
- * /dev/shm /tmp /run in the new root, sets the hostname and configures eth0
+ * /dev/shm /tmp /run in the new root, sets the hostname (and /etc/hostname
+ * on a writable root) and configures eth0
  * if present. Kernel command line options: msb.root=DEV (default /dev/vda),
  * msb.rootfstype=TYPE (default ext4), msb.ro (mount the root read-only),
  * msb.hostname=NAME (default "sandbox"). A module that fails to load or a

@@ -44,6 +44,24 @@ got=$(s 'cat' < "$TMP/big" | sha256sum | cut -d' ' -f1)
 check_eq "64 MiB through stdin and back" "$(sha256sum < "$TMP/big" | cut -d' ' -f1)" "$got"
 check_eq "output written after the client's EOF still arrives" "late" "$(s 'cat >/dev/null; sleep 1; echo late' </dev/null)"
 
+# sshd's semantics in the guest: root's login shell (bash) runs commands,
+# output a background job writes after the exit arrives, a daemon with
+# its output redirected does not hold the session, /etc/hostname agrees.
+check_eq "commands run under the login shell" "bash 1 2 3" "$(s 'echo $0 {1..3}' </dev/null)"
+check "the time keyword works" s 'time (true)' </dev/null 2>/dev/null
+s '(sleep 2; echo late-output; echo late-err >&2) & echo started; exit 3' </dev/null >"$TMP/o" 2>"$TMP/e"; rc=$?
+check_eq "late output after the exit, status kept" "started late-output late-err 3" \
+	"$(cat "$TMP/o" | tr '\n' ' ')$(cat "$TMP/e") $rc"
+start=$(date +%s%N)
+s 'echo started' </dev/null >/dev/null
+base=$(( ($(date +%s%N) - start) / 1000000 ))
+start=$(date +%s%N)
+out=$(s 'nohup sleep 100 >/dev/null 2>&1 & echo started' </dev/null)
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check_eq "a daemon with redirected output" started "$out"
+check "... does not hold the session (${ms} ms, a plain command ${base} ms)" [ "$ms" -lt $((base + 1000)) ]
+check_eq "/etc/hostname agrees with hostname" "dev dev" "$(s 'cat /etc/hostname; hostname' </dev/null | paste -sd' ')"
+
 # PTY, env
 out=$(timeout 60 ssh -tt $OPTS -o SetEnv="TERM=vt100" root@127.0.0.1 'tty; stty size' </dev/null | tr -d '\r')
 check "ssh -tt gives a terminal" sh -c "echo '$out' | grep -q '^/dev/pts/'"

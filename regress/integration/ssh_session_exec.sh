@@ -31,6 +31,9 @@ check_eq "8 MiB of stdin through cat intact" "$(sha256sum < "$TMP/data")" \
 	"$(drv exec cat < "$TMP/data" | sha256sum)"
 check_eq "output after the client's EOF still arrives" "late" \
 	"$(echo x | drv exec 'cat >/dev/null; sleep 0.2; echo late')"
+out=$(drv exec '(sleep 1; echo late-out; echo late-err >&2) & exit 7' </dev/null 2>"$TMP/err"); rc=$?
+check_eq "output a background job writes after the exit arrives, status kept" \
+	"late-out late-err 7" "$out $(grep -v '^driver:' "$TMP/err") $rc"
 
 out=$(drv --pty 100x30 --resize 120x40@400 exec 'stty size; sleep 0.8; stty size' </dev/null | tr -d '\r' | tr '\n' ' ')
 check_eq "pty of the requested size, then resized" "30 100 40 120 " "$out"
@@ -56,7 +59,9 @@ check_eq "shell runs the login shell" "ok" "$(echo 'echo ok' | drv shell)"
 drv --guest-user no-such-user exec true 'echo second' </dev/null 2>"$TMP/err"; rc=$?
 check_eq "unknown user: 127 (and the connection served a second channel)" 127 "$rc"
 check "unknown user: message" grep -q "msb: unknown user 'no-such-user'" "$TMP/err"
-check_eq "guest user honoured" "nobody" "$(drv --guest-user nobody exec 'id -un' </dev/null)"
+# nobody's login shell is nologin, which answers every command so.
+check_eq "guest user honoured (through the user's shell, nologin)" \
+	"This account is currently not available." "$(drv --guest-user nobody exec 'id -un' </dev/null)"
 drv exec 'exec /nonexistent' </dev/null 2>/dev/null; rc=$?
 check_eq "command not found: 127" 127 "$rc"
 

@@ -21,3 +21,7 @@ regress_unit_test_init_shutdown_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
 check_PROGRAMS += regress/unit/test_init_cmdline
 regress_unit_test_init_cmdline_SOURCES = regress/unit/test_init_cmdline.c
 regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
+
+check_PROGRAMS += regress/unit/test_init_hostname
+regress_unit_test_init_hostname_SOURCES = regress/unit/test_init_hostname.c regress/unit/unit.h
+regress_unit_test_init_hostname_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a

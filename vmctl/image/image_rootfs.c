@@ -102,7 +102,8 @@ image_rootfs_check_shell(const char *root, const char *what)
 	/* lstat: an absolute symlink means the guest's file, not the host's. */
 	if (lstat(sh, &st) != 0) {
 		error("%s has no /bin/sh: msb runs every command, scp and rsync "
-		    "with /bin/sh -c, so such a root cannot serve a sandbox", what);
+		    "with a shell, /bin/sh when passwd names none, so such a "
+		    "root cannot serve a sandbox", what);
 		return -1;
 	}
 	return 0;

@@ -11,8 +11,10 @@
 # directory into an ext4 disk with mke2fs -d.
 #
 # What goes in, and why (Debian package: programs):
-#   dash: dash, as /bin/sh           the agent runs commands with /bin/sh -c
-#   bash: bash                       login shell of root and user
+#   dash: dash, as /bin/sh           scripts; the agent's shell when passwd
+#                                    names none that exists
+#   bash: bash                       shell of root and user: the agent runs
+#                                    commands with it (bash -c), as sshd does
 #   coreutils, grep, sed, findutils, tar, gzip: every program they ship
 #   mawk: mawk, as awk               the usual userland
 #   procps: every program            ps, top, kill, pgrep (read /proc)
@@ -30,7 +32,8 @@
 # Also: libnss_files/libnss_dns (glibc loads them by name, ldd cannot see
 # them), terminfo for xterm, xterm-256color, vt100, linux, screen, tmux and
 # dumb, /etc/passwd with root, nobody and user (uid 1000, /home/user),
-# /etc/group, a locked /etc/shadow, nsswitch.conf (files), hosts, hostname,
+# /etc/group, a locked /etc/shadow, nsswitch.conf (files), hosts (no
+# /etc/hostname: the agent writes the sandbox's name there at boot),
 # os-release, profile, shells, the merged-/usr symlinks (/bin -> usr/bin...),
 # mountpoints /dev /proc /sys /run, /tmp and /var/tmp (1777), /root (0700),
 # and /etc/msb/image, the marker that says the root came from here.
@@ -260,7 +263,6 @@ cat >"$root/etc/hosts" <<'EOF'
 127.0.0.1	localhost
 ::1		localhost ip6-localhost ip6-loopback
 EOF
-echo msb >"$root/etc/hostname"
 printf '/bin/sh\n/bin/dash\n/bin/bash\n/usr/bin/bash\n' >"$root/etc/shells"
 cat >"$root/etc/profile" <<'EOF'
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
