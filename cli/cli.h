@@ -15,6 +15,8 @@ int cmd_ssh_native(int argc, char **argv);
 
 /* msb create | start | stop | rm | ls (argv[0] is the command). */
 int cmd_sandbox(int argc, char **argv);
+/* msb ls [--json]. */
+int cmd_ls(int argc, char **argv);
 /* Starts a sandbox unless it runs already; exits with a message on failure. */
 int sandbox_start(const char *name, bool quiet);
 

@@ -30,6 +30,7 @@
 #include "relay.h"
 #include "sandbox.h"
 #include "spawn.h"
+#include "usage.h"
 
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT "2222"
@@ -351,17 +352,21 @@ cmd_authorize(int argc, char **argv)
 	char *text;
 	size_t len;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': file = optarg; sources++; break;
 		case 'k': keyline = optarg; sources++; break;
 		case 's': from_stdin = true; sources++; break;
 		case 'h': return ssh_usage(stdout, 0);
-		default: return ssh_usage(stderr, 2);
+		default: return usage_bad_option(ssh_usage, "ssh authorize", ch, argv);
 		}
 	}
-	if (optind != argc || sources != 1)
-		return ssh_usage(stderr, 2);
+	if (optind != argc)
+		return usage_error(ssh_usage, "ssh authorize", "unexpected '%s'", argv[optind]);
+	if (sources != 1)
+		return usage_error(ssh_usage, "ssh authorize", "%s of --file, --key and --stdin",
+		    sources == 0 ? "one" : "only one");
 	if (keyline != NULL) {
 		what = "--key";
 		if (strchr(keyline, '\n') != NULL && keyline[strcspn(keyline, "\n") + 1] != '\0')
@@ -465,18 +470,38 @@ cmd_authorize(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * `msb ssh X Y...` with X no sandbox but close to a subcommand is a typo
+ * ("srve devbox"); `msb ssh X` alone is a native session to X.
+ */
+static bool
+typo(int argc, char **argv, const char *const *commands, size_t n)
+{
+	const char *why;
+
+	return argc > 2 && argv[1][0] != '-' && usage_suggest(argv[1], commands, n) != NULL &&
+	    (msb_name_check(argv[1], &why) != 0 || !sandbox_exists(argv[1]));
+}
+
 int
 cmd_ssh(int argc, char **argv)
 {
+	static const char *const commands[] = {
+		"serve", "authorize", "connect", "help",
+	};
+
 	if (argc < 2)
-		return ssh_usage(stderr, 2);
+		return usage_error(ssh_usage, "ssh", "no sandbox name or command");
 	if (strcmp(argv[1], "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "authorize") == 0)
 		return cmd_authorize(argc - 1, argv + 1);
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
+	if (usage_is_help(argv[1]))
 		return ssh_usage(stdout, 0);
 	if (strcmp(argv[1], "connect") == 0)
 		return cmd_ssh_native(argc - 1, argv + 1);
+	if (typo(argc, argv, commands, sizeof(commands) / sizeof(commands[0])))
+		return usage_unknown(ssh_usage, "ssh", argv[1], commands,
+		    sizeof(commands) / sizeof(commands[0]));
 	return cmd_ssh_native(argc, argv);
 }
