@@ -335,6 +335,22 @@ append_keys(const char *path, const char *text, size_t len)
 		fatal("cannot write %s: %s", path, strerror(errno));
 }
 
+/*
+ * The commonest mistake: ~/.ssh/id_ed25519 for ~/.ssh/id_ed25519.pub. Said
+ * once, instead of a complaint about every line of the key.
+ */
+static bool
+is_private_key(const char *text)
+{
+	const char *begin = strstr(text, "-----BEGIN ");
+
+	if (begin == NULL)
+		return false;
+	const char *end = strchr(begin, '\n');
+	const char *what = strstr(begin, "PRIVATE KEY-----");
+	return what != NULL && (end == NULL || what < end);
+}
+
 static int
 cmd_authorize(int argc, char **argv)
 {
@@ -387,6 +403,11 @@ cmd_authorize(int argc, char **argv)
 	}
 	if (memchr(text, '\0', len) != NULL)
 		fatal("%s: contains a NUL byte; not a public key file", what);
+	if (is_private_key(text)) {
+		if (file != NULL)
+			fatal("%s is a private key; pass the public key (%s.pub)", file, file);
+		fatal("%s holds a private key; pass the public key (the .pub file)", what);
+	}
 
 	/* Every line must be a key (or blank/comment) before anything is written. */
 	struct msb_authkeys have;
