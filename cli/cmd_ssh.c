@@ -40,15 +40,18 @@ static int
 ssh_usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: msb ssh [connect] NAME [-- CMD]  a shell or command in NAME (see --help)\n"
+	    "usage: msb ssh [connect] NAME [-- CMD]  a shell or command in NAME\n"
+	    "                                        (msb ssh connect --help)\n"
 	    "       msb ssh serve NAME [options]     serve SSH for sandbox NAME\n"
 	    "       msb ssh authorize --file F | --key \"LINE\" | --stdin\n"
+	    "                                        add public keys to authorized_keys\n"
 	    "\n"
 	    "serve options:\n"
 	    "  --name NAME            the sandbox (instead of the positional NAME)\n"
 	    "  --host H --port P      listen address (default %s:%s, or\n"
 	    "                         $MSB_DEFAULT_SSH_HOST / $MSB_DEFAULT_SSH_PORT)\n"
-	    "  --stdio                serve one connection on stdin/stdout (ProxyCommand)\n"
+	    "  --stdio                serve one connection on stdin/stdout (ProxyCommand);\n"
+	    "                         logs errors only unless --log-level\n"
 	    "  --user U               guest user for every request (default: login name)\n"
 	    "  --no-sftp              refuse the sftp subsystem\n"
 	    "  --host-key PATH        default MSB_HOME/ssh/host_ed25519_key (created if missing)\n"
@@ -56,7 +59,7 @@ ssh_usage(FILE *fp, int status)
 	    "  --idle-timeout DUR     e.g. 90s, 10m, 2h; 0 disables (default 10m)\n"
 	    "  --accept-env NAMES     comma-separated variables clients may set\n"
 	    "                         (LANG, LC_* and TERM always)\n"
-	    "  --log-level L          quiet|error|info|verbose|debug\n",
+	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n",
 	    DEFAULT_HOST, DEFAULT_PORT);
 	return status;
 }
@@ -188,14 +191,15 @@ cmd_serve(int argc, char **argv)
 	};
 	const char *name = NULL, *host = getenv("MSB_DEFAULT_SSH_HOST"),
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
-	    *level = "info";
+	    *level = NULL;
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
 	char monitor[PATH_MAX], cant[MSB_HELPER_WHY_LEN], idle[16];
 	bool stdio = false, no_sftp = false;
 	unsigned idle_s = 600;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'N': name = optarg; break;
 		case 'H': host = optarg; break;
@@ -209,13 +213,21 @@ cmd_serve(int argc, char **argv)
 		case 'e': check_env_list(optarg); accept_env = optarg; break;
 		case 'L': msb_log_level_option(optarg); level = optarg; break;
 		case 'h': return ssh_usage(stdout, 0);
-		default: return ssh_usage(stderr, 2);
+		default: return usage_bad_option(ssh_usage, "ssh serve", ch, argv);
 		}
 	}
 	if (optind < argc && name == NULL)
 		name = argv[optind++];
-	if (optind != argc || name == NULL)
-		return ssh_usage(stderr, 2);
+	if (name == NULL)
+		return usage_error(ssh_usage, "ssh serve", "no sandbox name");
+	if (optind != argc)
+		return usage_error(ssh_usage, "ssh serve", "unexpected '%s' after the sandbox name",
+		    argv[optind]);
+	/* As a ProxyCommand, stderr is the user's terminal: only errors belong there. */
+	if (level == NULL) {
+		level = stdio ? "error" : "info";
+		msb_log_level_option(level);
+	}
 	host = host != NULL && host[0] != '\0' ? host : DEFAULT_HOST;
 	port = port != NULL && port[0] != '\0' ? port : DEFAULT_PORT;
 	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 || atoi(port) > 65535)
