@@ -45,6 +45,8 @@ ssh_usage(FILE *fp, int status)
 	    "       msb ssh serve NAME [options]     serve SSH for sandbox NAME\n"
 	    "       msb ssh authorize --file F | --key \"LINE\" | --stdin\n"
 	    "                                        add public keys to authorized_keys\n"
+	    "       msb ssh config NAME [--alias A] [--user U]\n"
+	    "                                        print a ~/.ssh/config entry for NAME\n"
 	    "\n"
 	    "serve options:\n"
 	    "  --name NAME            the sandbox (instead of the positional NAME)\n"
@@ -520,7 +522,7 @@ int
 cmd_ssh(int argc, char **argv)
 {
 	static const char *const commands[] = {
-		"serve", "authorize", "connect", "help",
+		"serve", "authorize", "config", "connect", "help",
 	};
 
 	if (argc < 2)
@@ -529,6 +531,8 @@ cmd_ssh(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "authorize") == 0)
 		return cmd_authorize(argc - 1, argv + 1);
+	if (strcmp(argv[1], "config") == 0)
+		return cmd_ssh_config(argc - 1, argv + 1);
 	if (usage_is_help(argv[1]))
 		return ssh_usage(stdout, 0);
 	if (strcmp(argv[1], "connect") == 0)
