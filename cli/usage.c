@@ -17,7 +17,7 @@ usage_is_help(const char *arg)
 }
 
 /* Not through log.h: a usage error is part of the usage text and is shown at every log level. */
-static void
+static void __attribute__((format(printf, 2, 0)))
 vsay(const char *cmd, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "msb%s%s: ", cmd[0] != '\0' ? " " : "", cmd);
