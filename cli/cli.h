@@ -8,13 +8,17 @@ int cmd_agent(int argc, char **argv);
 /* `msb image ...`: build, list and remove guest images. */
 int cmd_image(int argc, char **argv);
 
-/* `msb ssh serve|authorize`: the SSH server and its authorized keys. */
+/* `msb ssh serve|authorize|config`: the SSH server, its authorized keys, ~/.ssh/config. */
 int cmd_ssh(int argc, char **argv);
+/* `msb ssh config NAME`: an OpenSSH client entry for NAME, its host key pinned. */
+int cmd_ssh_config(int argc, char **argv);
 /* `msb ssh [connect] NAME [-- CMD]`: a native session (argv[0] is "ssh" or "connect"). */
 int cmd_ssh_native(int argc, char **argv);
 
 /* msb create | start | stop | rm | ls (argv[0] is the command). */
 int cmd_sandbox(int argc, char **argv);
+/* msb ls [--json]. */
+int cmd_ls(int argc, char **argv);
 /* Starts a sandbox unless it runs already; exits with a message on failure. */
 int sandbox_start(const char *name, bool quiet);
 

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "log.h"
 #include "relay.h"
+#include "usage.h"
 
 #define MAX_ENV 256
 
@@ -112,7 +113,8 @@ do_exec(struct msb_agent_client *c, int argc, char **argv)
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': req.user = optarg; break;
 		case 'C': req.cwd = optarg; break;
@@ -131,7 +133,7 @@ do_exec(struct msb_agent_client *c, int argc, char **argv)
 			break;
 		case 'T': req.term = optarg; break;
 		case 'a': req.flags |= MSB_EXEC_ARGV; break;
-		default: return usage(stderr, 2);
+		default: return usage_bad_option(usage, "agent exec", ch, argv);
 		}
 	}
 	env[req.envc] = NULL;
@@ -184,7 +186,7 @@ do_connect(struct msb_agent_client *c, int argc, char **argv)
 		argv += 2;
 	}
 	if (argc != 3)
-		return usage(stderr, 2);
+		return usage_error(usage, "agent connect", "takes [--timeout MS] HOST PORT");
 	errno = 0;
 	unsigned long port = strtoul(argv[2], &end, 10);
 	if (errno != 0 || *end != '\0' || port == 0 || port > 65535)
@@ -211,7 +213,7 @@ do_sftp(struct msb_agent_client *c, int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--user") == 0)
 		req.user = argv[2];
 	else if (argc != 1)
-		return usage(stderr, 2);
+		return usage_error(usage, "agent sftp", "takes only [--user U]");
 	if (msb_agent_put_sftp(&c->out, &req) != 0)
 		fatal("the user name is too long");
 	if (msb_agent_client_request(c) != 0)
@@ -222,6 +224,9 @@ do_sftp(struct msb_agent_client *c, int argc, char **argv)
 int
 cmd_agent(int argc, char **argv)
 {
+	static const char *const requests[] = {
+		"ping", "info", "exec", "connect", "sftp", "shutdown", "help",
+	};
 	const char *sock = getenv("MSB_AGENT_SOCKET");
 	struct msb_agent_client c;
 	int i = 1, rc, vsock = 0;
@@ -231,8 +236,20 @@ cmd_agent(int argc, char **argv)
 		sock = argv[i + 1];
 		i += 2;
 	}
-	if (argc <= i || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-		return usage(argc <= i ? stderr : stdout, argc <= i ? 2 : 0);
+	if (argc <= i)
+		return usage_error(usage, "agent", "no request given");
+	/* --help anywhere before a command's "--", and before the agent is reached. */
+	for (int j = i; j < argc && strcmp(argv[j], "--") != 0; j++) {
+		if (usage_is_help(argv[j]) && (j == i || argv[j][0] == '-'))
+			return usage(stdout, 0);
+	}
+	/* The last, help, was answered above: it is listed for suggestions only. */
+	bool known = false;
+	for (size_t j = 0; j < sizeof(requests) / sizeof(requests[0]) - 1; j++)
+		known = known || strcmp(argv[i], requests[j]) == 0;
+	if (!known)
+		return usage_unknown(usage, "agent", argv[i], requests,
+		    sizeof(requests) / sizeof(requests[0]));
 	if (sock == NULL || sock[0] == '\0')
 		fatal("no agent socket: pass --socket PATH or set MSB_AGENT_SOCKET");
 	signal(SIGPIPE, SIG_IGN);
@@ -262,17 +279,14 @@ cmd_agent(int argc, char **argv)
 		rc = do_connect(&c, argc, argv);
 	} else if (strcmp(req, "sftp") == 0) {
 		rc = do_sftp(&c, argc, argv);
-	} else if (strcmp(req, "shutdown") == 0) {
+	} else {
 		uint32_t mode = argc == 2 && strcmp(argv[1], "--reboot") == 0 ?
 		    MSB_SHUTDOWN_REBOOT : MSB_SHUTDOWN_POWEROFF;
 		if (argc > 2 || (argc == 2 && mode != MSB_SHUTDOWN_REBOOT))
-			return usage(stderr, 2);
+			return usage_error(usage, "agent shutdown", "unexpected '%s'", argv[1]);
 		if (msb_agent_put_shutdown(&c.out, mode) != 0)
 			fatal_f("encode");
 		rc = msb_agent_client_request(&c) == 0 ? 0 : request_failed(&c);
-	} else {
-		error("unknown agent request '%s'", req);
-		rc = usage(stderr, 2);
 	}
 	msb_agent_client_close(&c);
 	return rc;

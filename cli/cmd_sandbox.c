@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent_io.h"
@@ -24,6 +23,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "sandbox_start.h"
+#include "usage.h"
 
 #define STOP_TIMEOUT_MS  (60 * 1000)
 
@@ -74,6 +74,23 @@ ensure_image(const char *image, char *rootfs, size_t len)
 }
 
 static int
+create_usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: msb create NAME [--image IMG] [--memory MiB] [--cpus N] [--disk-size SIZE]\n"
+	    "                  [--net none|user] [--accel auto|kvm|tcg]\n"
+	    "                  [--forward tcp:ADDR:HOSTPORT:GUESTPORT]...\n"
+	    "\n"
+	    "Creates sandbox NAME with a copy of the image's root disk (the image is\n"
+	    "built first if missing). Defaults: image %s, %u MiB, %u cpu, disk %llu G,\n"
+	    "net none, accel auto. --forward (with --net user) forwards a host TCP port\n"
+	    "to a guest port.\n",
+	    SANDBOX_DEFAULT_IMAGE, SANDBOX_DEFAULT_MEMORY, SANDBOX_DEFAULT_CPUS,
+	    (unsigned long long)(SANDBOX_DEFAULT_DISK >> 30));
+	return status;
+}
+
+static int
 cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -84,18 +101,19 @@ cmd_create(int argc, char **argv)
 		{ "net", required_argument, NULL, 'n' },
 		{ "accel", required_argument, NULL, 'a' },
 		{ "forward", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sandbox_config cfg;
 	char dir[PATH_MAX], path[PATH_MAX], rootfs[PATH_MAX], err[2048];
 	const char *why;
-	bool bad = false;
 	uint64_t u;
 	int ch;
 
 	sandbox_config_defaults(&cfg);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i':
 			if (msb_name_check(optarg, &why) != 0)
@@ -139,17 +157,17 @@ cmd_create(int argc, char **argv)
 				    "(e.g. tcp:127.0.0.1:2200:22), not '%s'", optarg);
 			cfg.nforwards++;
 			break;
+		case 'h':
+			return create_usage(stdout, 0);
 		default:
-			bad = true;
-			break;
+			return usage_bad_option(create_usage, "create", ch, argv);
 		}
 	}
-	if (bad || optind != argc - 1) {
-		error("usage: msb create NAME [--image IMG] [--memory MiB] [--cpus N] "
-		    "[--disk-size SIZE] [--net none|user] [--accel auto|kvm|tcg] "
-		    "[--forward tcp:ADDR:HOSTPORT:GUESTPORT]...");
-		return 2;
-	}
+	if (optind == argc)
+		return usage_error(create_usage, "create", "no sandbox name");
+	if (optind != argc - 1)
+		return usage_error(create_usage, "create", "one sandbox name, not '%s' too",
+		    argv[optind + 1]);
 	if (cfg.nforwards > 0 && cfg.net != SANDBOX_NET_USER)
 		fatal("--forward needs --net user (QEMU's user network does the forwarding)");
 	const char *name = argv[optind];
@@ -205,34 +223,93 @@ sandbox_start(const char *name, bool quiet)
 }
 
 static int
+start_usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: msb start NAME\n"
+	    "\n"
+	    "Boots sandbox NAME and returns once its guest agent answers, saying how\n"
+	    "long that took and which accelerator it got.\n");
+	return status;
+}
+
+static int
+stop_usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: msb stop NAME [--force]\n"
+	    "\n"
+	    "Powers sandbox NAME off cleanly through its agent (waits up to %d s).\n"
+	    "  -f, --force   quit QEMU at once\n", STOP_TIMEOUT_MS / 1000);
+	return status;
+}
+
+static int
+rm_usage(FILE *fp, int status)
+{
+	fprintf(fp,
+	    "usage: msb rm NAME\n"
+	    "\n"
+	    "Removes a stopped sandbox: its config, disk and logs.\n");
+	return status;
+}
+
+/*
+ * The NAME of start, stop and rm, after their options (force is NULL for
+ * a command without --force). False when the command is over (--help or a
+ * usage error), with its exit status in *status.
+ */
+static bool
+one_name(int argc, char **argv, usage_fn *usage, bool *force, const char **name, int *status)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = argv[0];
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, force != NULL ? ":fh" : ":h",
+	    force != NULL ? opts : opts + 1, NULL)) != -1) {
+		switch (ch) {
+		case 'f': *force = true; break;
+		case 'h': *status = usage(stdout, 0); return false;
+		default: *status = usage_bad_option(usage, cmd, ch, argv); return false;
+		}
+	}
+	if (optind == argc)
+		*status = usage_error(usage, cmd, "no sandbox name");
+	else if (optind != argc - 1)
+		*status = usage_error(usage, cmd, "one sandbox name, not '%s' too", argv[optind + 1]);
+	else
+		*name = argv[optind];
+	return optind == argc - 1;
+}
+
+static int
 cmd_start(int argc, char **argv)
 {
-	if (argc != 2) {
-		error("usage: msb start NAME");
-		return 2;
-	}
-	return sandbox_start(argv[1], false);
+	const char *name;
+	int status;
+
+	if (!one_name(argc, argv, start_usage, NULL, &name, &status))
+		return status;
+	return sandbox_start(name, false);
 }
 
 static int
 cmd_stop(int argc, char **argv)
 {
 	bool force = false;
-	const char *name = NULL;
+	const char *name;
 	struct sandbox_status st;
+	int status;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
-			force = true;
-		else if (name == NULL)
-			name = argv[i];
-		else
-			name = "";
-	}
-	if (name == NULL || name[0] == '\0') {
-		error("usage: msb stop NAME [--force]");
-		return 2;
-	}
+	if (!one_name(argc, argv, stop_usage, &force, &name, &status))
+		return status;
 	need_sandbox(name);
 	if (sandbox_status_read(name, &st) != 0)
 		fatal("cannot read the state of '%s'", name);
@@ -285,12 +362,11 @@ cmd_rm(int argc, char **argv)
 {
 	struct sandbox_status st;
 	char dir[PATH_MAX];
+	const char *name;
+	int status;
 
-	if (argc != 2) {
-		error("usage: msb rm NAME");
-		return 2;
-	}
-	const char *name = argv[1];
+	if (!one_name(argc, argv, rm_usage, NULL, &name, &status))
+		return status;
 	need_sandbox(name);
 	if (sandbox_status_read(name, &st) != 0)
 		fatal("cannot read the state of '%s'", name);
@@ -303,63 +379,6 @@ cmd_rm(int argc, char **argv)
 	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 || remove_tree(dir) != 0)
 		fatal("cannot remove %s: %s", dir, strerror(errno));
 	info("removed sandbox '%s'", name);
-	return 0;
-}
-
-static void
-format_uptime(char *buf, size_t len, int64_t since)
-{
-	int64_t s = (int64_t)time(NULL) - since;
-
-	if (s < 0)
-		s = 0;
-	if (s < 3600)
-		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)(s % 60));
-	else if (s < 86400)
-		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s % 3600 / 60));
-	else
-		snprintf(buf, len, "%dd%02dh", (int)(s / 86400), (int)(s % 86400 / 3600));
-}
-
-static int
-cmd_ls(int argc, char **argv)
-{
-	char dir[PATH_MAX];
-
-	(void)argv;
-	if (argc != 1) {
-		error("usage: msb ls");
-		return 2;
-	}
-	if (msb_home_path(dir, sizeof(dir), "sandboxes") != 0)
-		return 1;
-	printf("%-24s %-9s %-8s %-6s %s\n", "NAME", "STATE", "PID", "ACCEL", "UPTIME");
-	DIR *d = opendir(dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		fatal("cannot read %s: %s", dir, strerror(errno));
-	}
-	struct dirent *e;
-	const char *why;
-	while ((e = readdir(d)) != NULL) {
-		struct sandbox_status st;
-		char pid[16] = "-", up[32] = "-";
-		if (msb_name_check(e->d_name, &why) != 0 || !sandbox_exists(e->d_name))
-			continue;
-		if (sandbox_status_read(e->d_name, &st) != 0)
-			continue;
-		bool alive = st.vmm_pid > 0;
-		if (alive) {
-			snprintf(pid, sizeof(pid), "%d", (int)st.vmm_pid);
-			format_uptime(up, sizeof(up), st.started_at);
-		}
-		printf("%-24s %-9s %-8s %-6s %s\n", e->d_name, sandbox_state_name(st.state), pid,
-		    alive && st.accel[0] ? st.accel : "-", up);
-		if (st.state == SANDBOX_CRASHED && st.reason[0] != '\0')
-			printf("  %s\n", st.reason);
-	}
-	closedir(d);
 	return 0;
 }
 

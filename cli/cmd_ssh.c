@@ -30,6 +30,7 @@
 #include "relay.h"
 #include "sandbox.h"
 #include "spawn.h"
+#include "usage.h"
 
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT "2222"
@@ -39,15 +40,20 @@ static int
 ssh_usage(FILE *fp, int status)
 {
 	fprintf(fp,
-	    "usage: msb ssh [connect] NAME [-- CMD]  a shell or command in NAME (see --help)\n"
+	    "usage: msb ssh [connect] NAME [-- CMD]  a shell or command in NAME\n"
+	    "                                        (msb ssh connect --help)\n"
 	    "       msb ssh serve NAME [options]     serve SSH for sandbox NAME\n"
 	    "       msb ssh authorize --file F | --key \"LINE\" | --stdin\n"
+	    "                                        add public keys to authorized_keys\n"
+	    "       msb ssh config NAME [--alias A] [--user U]\n"
+	    "                                        print a ~/.ssh/config entry for NAME\n"
 	    "\n"
 	    "serve options:\n"
 	    "  --name NAME            the sandbox (instead of the positional NAME)\n"
 	    "  --host H --port P      listen address (default %s:%s, or\n"
 	    "                         $MSB_DEFAULT_SSH_HOST / $MSB_DEFAULT_SSH_PORT)\n"
-	    "  --stdio                serve one connection on stdin/stdout (ProxyCommand)\n"
+	    "  --stdio                serve one connection on stdin/stdout (ProxyCommand);\n"
+	    "                         logs errors only unless --log-level\n"
 	    "  --user U               guest user for every request (default: login name)\n"
 	    "  --no-sftp              refuse the sftp subsystem\n"
 	    "  --host-key PATH        default MSB_HOME/ssh/host_ed25519_key (created if missing)\n"
@@ -55,7 +61,7 @@ ssh_usage(FILE *fp, int status)
 	    "  --idle-timeout DUR     e.g. 90s, 10m, 2h; 0 disables (default 10m)\n"
 	    "  --accept-env NAMES     comma-separated variables clients may set\n"
 	    "                         (LANG, LC_* and TERM always)\n"
-	    "  --log-level L          quiet|error|info|verbose|debug\n",
+	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n",
 	    DEFAULT_HOST, DEFAULT_PORT);
 	return status;
 }
@@ -187,14 +193,15 @@ cmd_serve(int argc, char **argv)
 	};
 	const char *name = NULL, *host = getenv("MSB_DEFAULT_SSH_HOST"),
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
-	    *level = "info";
+	    *level = NULL;
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
 	char monitor[PATH_MAX], cant[MSB_HELPER_WHY_LEN], idle[16];
 	bool stdio = false, no_sftp = false;
 	unsigned idle_s = 600;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'N': name = optarg; break;
 		case 'H': host = optarg; break;
@@ -208,13 +215,21 @@ cmd_serve(int argc, char **argv)
 		case 'e': check_env_list(optarg); accept_env = optarg; break;
 		case 'L': msb_log_level_option(optarg); level = optarg; break;
 		case 'h': return ssh_usage(stdout, 0);
-		default: return ssh_usage(stderr, 2);
+		default: return usage_bad_option(ssh_usage, "ssh serve", ch, argv);
 		}
 	}
 	if (optind < argc && name == NULL)
 		name = argv[optind++];
-	if (optind != argc || name == NULL)
-		return ssh_usage(stderr, 2);
+	if (name == NULL)
+		return usage_error(ssh_usage, "ssh serve", "no sandbox name");
+	if (optind != argc)
+		return usage_error(ssh_usage, "ssh serve", "unexpected '%s' after the sandbox name",
+		    argv[optind]);
+	/* As a ProxyCommand, stderr is the user's terminal: only errors belong there. */
+	if (level == NULL) {
+		level = stdio ? "error" : "info";
+		msb_log_level_option(level);
+	}
 	host = host != NULL && host[0] != '\0' ? host : DEFAULT_HOST;
 	port = port != NULL && port[0] != '\0' ? port : DEFAULT_PORT;
 	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 || atoi(port) > 65535)
@@ -339,6 +354,22 @@ append_keys(const char *path, const char *text, size_t len)
 		fatal("cannot write %s: %s", path, strerror(errno));
 }
 
+/*
+ * The commonest mistake: ~/.ssh/id_ed25519 for ~/.ssh/id_ed25519.pub. Said
+ * once, instead of a complaint about every line of the key.
+ */
+static bool
+is_private_key(const char *text)
+{
+	const char *begin = strstr(text, "-----BEGIN ");
+
+	if (begin == NULL)
+		return false;
+	const char *end = strchr(begin, '\n');
+	const char *what = strstr(begin, "PRIVATE KEY-----");
+	return what != NULL && (end == NULL || what < end);
+}
+
 static int
 cmd_authorize(int argc, char **argv)
 {
@@ -356,17 +387,21 @@ cmd_authorize(int argc, char **argv)
 	char *text;
 	size_t len;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': file = optarg; sources++; break;
 		case 'k': keyline = optarg; sources++; break;
 		case 's': from_stdin = true; sources++; break;
 		case 'h': return ssh_usage(stdout, 0);
-		default: return ssh_usage(stderr, 2);
+		default: return usage_bad_option(ssh_usage, "ssh authorize", ch, argv);
 		}
 	}
-	if (optind != argc || sources != 1)
-		return ssh_usage(stderr, 2);
+	if (optind != argc)
+		return usage_error(ssh_usage, "ssh authorize", "unexpected '%s'", argv[optind]);
+	if (sources != 1)
+		return usage_error(ssh_usage, "ssh authorize", "%s of --file, --key and --stdin",
+		    sources == 0 ? "one" : "only one");
 	if (keyline != NULL) {
 		what = "--key";
 		if (strchr(keyline, '\n') != NULL && keyline[strcspn(keyline, "\n") + 1] != '\0')
@@ -387,6 +422,11 @@ cmd_authorize(int argc, char **argv)
 	}
 	if (memchr(text, '\0', len) != NULL)
 		fatal("%s: contains a NUL byte; not a public key file", what);
+	if (is_private_key(text)) {
+		if (file != NULL)
+			fatal("%s is a private key; pass the public key (%s.pub)", file, file);
+		fatal("%s holds a private key; pass the public key (the .pub file)", what);
+	}
 
 	/* Every line must be a key (or blank/comment) before anything is written. */
 	struct msb_authkeys have;
@@ -470,18 +510,40 @@ cmd_authorize(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * `msb ssh X Y...` with X no sandbox but close to a subcommand is a typo
+ * ("srve devbox"); `msb ssh X` alone is a native session to X.
+ */
+static bool
+typo(int argc, char **argv, const char *const *commands, size_t n)
+{
+	const char *why;
+
+	return argc > 2 && argv[1][0] != '-' && usage_suggest(argv[1], commands, n) != NULL &&
+	    (msb_name_check(argv[1], &why) != 0 || !sandbox_exists(argv[1]));
+}
+
 int
 cmd_ssh(int argc, char **argv)
 {
+	static const char *const commands[] = {
+		"serve", "authorize", "config", "connect", "help",
+	};
+
 	if (argc < 2)
-		return ssh_usage(stderr, 2);
+		return usage_error(ssh_usage, "ssh", "no sandbox name or command");
 	if (strcmp(argv[1], "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "authorize") == 0)
 		return cmd_authorize(argc - 1, argv + 1);
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0)
+	if (strcmp(argv[1], "config") == 0)
+		return cmd_ssh_config(argc - 1, argv + 1);
+	if (usage_is_help(argv[1]))
 		return ssh_usage(stdout, 0);
 	if (strcmp(argv[1], "connect") == 0)
 		return cmd_ssh_native(argc - 1, argv + 1);
+	if (typo(argc, argv, commands, sizeof(commands) / sizeof(commands[0])))
+		return usage_unknown(ssh_usage, "ssh", argv[1], commands,
+		    sizeof(commands) / sizeof(commands[0]));
 	return cmd_ssh_native(argc, argv);
 }

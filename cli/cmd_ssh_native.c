@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "log.h"
 #include "sandbox.h"
+#include "usage.h"
 
 /* ssh's own code for "the connection, not the command, failed". */
 #define EXIT_CONNECT 255
@@ -107,7 +108,8 @@ cmd_ssh_native(int argc, char **argv)
 	int ch, tty = -1;
 
 	msb_ssh_client_opts_init(&co);
-	while ((ch = getopt_long(argc, argv, "+tT", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:tTh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'N': name = optarg; break;
 		case 'u': co.user = optarg; break;
@@ -115,7 +117,7 @@ cmd_ssh_native(int argc, char **argv)
 		case 't': tty = 1; break;
 		case 'T': tty = 0; break;
 		case 'h': return native_usage(stdout, 0);
-		default: return native_usage(stderr, 2);
+		default: return usage_bad_option(native_usage, "ssh", ch, argv);
 		}
 	}
 	/* getopt consumes a "--" that directly follows the options. */
@@ -126,10 +128,16 @@ cmd_ssh_native(int argc, char **argv)
 		optind++;
 		dashes = true;
 	}
+	if (!dashes && optind < argc && usage_is_help(argv[optind]))
+		return native_usage(stdout, 0);
+	if (!dashes && optind < argc && argv[optind][0] == '-')
+		return usage_error(native_usage, "ssh", "%s after the sandbox name? options go "
+		    "before it (msb ssh %s %s -- COMMAND)", argv[optind], argv[optind], name);
 	if (!dashes && optind < argc)
-		return native_usage(stderr, 2);
+		return usage_error(native_usage, "ssh", "'%s' after the sandbox name: put the "
+		    "command after -- (msb ssh %s -- %s)", argv[optind], name, argv[optind]);
 	if (name == NULL)
-		return native_usage(stderr, 2);
+		return usage_error(native_usage, "ssh", "no sandbox name");
 	char *command = optind < argc ? join(argc - optind, argv + optind) : NULL;
 	bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	bool pty = tty == 1 || (tty == -1 && command == NULL && terminal);

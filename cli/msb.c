@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "usage.h"
 
 static int
 usage(FILE *fp, int status)
@@ -21,40 +22,53 @@ usage(FILE *fp, int status)
 	    "  start NAME              boot a sandbox; returns once its agent answers\n"
 	    "  stop NAME [--force]     power a sandbox off (--force: at once)\n"
 	    "  rm NAME                 remove a stopped sandbox and its disk\n"
-	    "  ls                      list sandboxes: state, pid, accelerator, uptime\n"
-	    "  agent     talk to a guest agent directly (see 'msb agent --help')\n"
-	    "  image build|ls|rm       guest images (see 'msb image help')\n"
+	    "  ls [--json]             list sandboxes: state, pid, accelerator, uptime, net\n"
+	    "  agent ...               talk to a guest agent directly\n"
+	    "  image build|ls|rm       guest images\n"
 	    "  ssh NAME [-- CMD]       a shell or command in a sandbox, over SSH\n"
-	    "  ssh serve|authorize     SSH access to a sandbox (see 'msb ssh help')\n"
-	    "  version   print the version\n");
+	    "  ssh serve|authorize|config\n"
+	    "                          SSH access to a sandbox for OpenSSH clients\n"
+	    "  version                 print the version\n"
+	    "\n"
+	    "Every command answers --help; man msb has the details.\n");
 	return status;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const char *const lifecycle[] = { "create", "start", "stop", "rm", "ls" };
+	/* The first LIFECYCLE are cmd_sandbox's. */
+	static const char *const commands[] = {
+		"create", "start", "stop", "rm", "ls", "agent", "image", "ssh", "version", "help",
+	};
+	enum { LIFECYCLE = 5 };
 
 	msb_log_init("msb", MSB_LOG_INFO);
 	if (argc < 2)
-		return usage(stderr, 2);
+		return usage_error(usage, "", "no command given");
 	if (strcmp(argv[1], "agent") == 0)
 		return cmd_agent(argc - 1, argv + 1);
 	if (strcmp(argv[1], "image") == 0)
 		return cmd_image(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ssh") == 0)
 		return cmd_ssh(argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof(lifecycle) / sizeof(lifecycle[0]); i++) {
-		if (strcmp(argv[1], lifecycle[i]) == 0)
+	for (size_t i = 0; i < LIFECYCLE; i++) {
+		if (strcmp(argv[1], commands[i]) == 0)
 			return cmd_sandbox(argc - 1, argv + 1);
 	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		if (argc > 2 && usage_is_help(argv[2])) {
+			printf("usage: msb version\n\nPrints msb's version.\n");
+			return 0;
+		}
+		if (argc > 2)
+			return usage_error(usage, "version", "unexpected '%s'", argv[2]);
 		printf("msb %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)
+	if (usage_is_help(argv[1]))
 		return usage(stdout, 0);
-	error("unknown command '%s'", argv[1]);
-	return usage(stderr, 2);
+	if (argv[1][0] == '-')
+		return usage_error(usage, "", "unknown option '%s'", argv[1]);
+	return usage_unknown(usage, "", argv[1], commands, sizeof(commands) / sizeof(commands[0]));
 }

@@ -1,7 +1,7 @@
 # msb ssh serve against real clients, all on one sandbox (one boot, TCG):
 # OpenSSH ssh (exit codes, signals, streams, stdin, PTY, env, ControlMaster),
 # sftp, scp (SFTP and -O), rsync, -L, -D, -W, -R refused, ProxyCommand with
-# --stdio, and Dropbear's dbclient.
+# --stdio (also as msb ssh config prints it), and Dropbear's dbclient.
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 ssh sftp scp rsync ssh-keygen socat curl dbclient dropbearconvert python3
@@ -173,6 +173,20 @@ timeout 60 sftp -F "$TMP/config" -b "$TMP/pcb" devbox.msb >/dev/null 2>&1; rc=$?
 check_eq "ProxyCommand: sftp" 0 $rc
 timeout 60 scp -F "$TMP/config" "$TMP/id.pub" devbox.msb:/root/pc2; rc=$?
 check_eq "ProxyCommand: scp" 0 $rc
+
+# The entry msb ssh config prints, as printed: its pinned host key passes
+# StrictHostKeyChecking with no prompt, and nothing but ssh's own errors
+# (none here) reaches stderr: no msb-monitor or msb-preauth lines.
+"$MSB" ssh config dev >"$TMP/config2" 2>/dev/null || die "msb ssh config failed"
+PC="-F $TMP/config2 -i $TMP/id -o IdentitiesOnly=yes -o BatchMode=yes"
+check_eq "ssh config entry: ssh" via-config "$(timeout 60 ssh $PC dev.msb 'echo via-config' 2>"$TMP/pc.err")"
+printf 'put %s /root/pc3\nget /root/pc3 %s/pc3.back\n' "$TMP/id.pub" "$TMP" > "$TMP/pcb3"
+timeout 60 sftp $PC -b "$TMP/pcb3" dev.msb >/dev/null 2>>"$TMP/pc.err"; rc=$?
+check_sh "ssh config entry: sftp -b (exit $rc)" '[ $rc -eq 0 ] && cmp -s "$TMP/id.pub" "$TMP/pc3.back"'
+timeout 60 scp $PC "$TMP/id.pub" dev.msb:/root/pc4 2>>"$TMP/pc.err"; rc=$?
+check_eq "ssh config entry: scp" 0 $rc
+check "ssh config entry: nothing on stderr" [ ! -s "$TMP/pc.err" ]
+cat "$TMP/pc.err"
 
 # Dropbear's client
 dropbearconvert openssh dropbear "$TMP/id" "$TMP/id.db" >/dev/null 2>&1
