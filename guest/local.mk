@@ -17,4 +17,8 @@ msb_agent_LDFLAGS = -all-static $(AM_LDFLAGS)
 msb_agent_LINK = echo "  NOTE     the static msb-agent's getaddrinfo warning is expected: the guest image ships glibc's NSS modules" && \
 	$(LIBTOOL) $(AM_V_lt) --tag=CC $(AM_LIBTOOLFLAGS) $(LIBTOOLFLAGS) --mode=link $(CCLD) \
 	$(AM_CFLAGS) $(CFLAGS) $(msb_agent_LDFLAGS) $(LDFLAGS) -o $@
+else
+# Defined in one branch, the link command must be in both: automake leaves
+# an empty one otherwise, and make runs the first object as the command.
+msb_agent_LINK = $(LINK)
 endif

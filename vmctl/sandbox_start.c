@@ -20,6 +20,9 @@
 #include "sandbox.h"
 #include "sandbox_start.h"
 
+static int fail(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int
 fail(char *err, size_t len, const char *fmt, ...)
 {
