@@ -149,21 +149,12 @@ fake_sandbox() {
 	die "fake sandbox $1 does not read as running"
 }
 
-# Installs libmsb (library, header, msb.pc) from the build tree into
-# $TMP/stage and points pkg-config, the linker and the loader there, so an
-# SDK builds against an installed libmsb found with `pkg-config msb`, as a
-# user's would, without touching the system.
+# Installs libmsb into $TMP/stage and points pkg-config, the linker and the
+# loader there (regress/stage-libmsb.sh), so an SDK builds against an
+# installed libmsb found with `pkg-config msb`, as a user's would.
 stage_libmsb() {
 	STAGE="$TMP/stage"
-	make -s -C "$MSB_BUILDDIR" DESTDIR="$STAGE" \
-		install-libLTLIBRARIES install-msbincludeHEADERS install-pkgconfigDATA \
-		>"$TMP/stage.log" 2>&1 || { cat "$TMP/stage.log"; die "cannot stage libmsb"; }
-	pcdir=$(dirname "$(find "$STAGE" -name msb.pc | head -n 1)")
-	[ -f "$pcdir/msb.pc" ] || die "no msb.pc under $STAGE"
-	export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$STAGE"
-	# pkgconf puts the sysroot in front of variables too; pkg-config 0.29 does not.
-	libdir=$(pkg-config --variable=libdir msb)
-	case $libdir in "$STAGE"/*) ;; *) libdir="$STAGE$libdir" ;; esac
-	export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-	export LIBRARY_PATH="$libdir${LIBRARY_PATH:+:$LIBRARY_PATH}"
+	sh "$MSB_SRCDIR/regress/stage-libmsb.sh" "$MSB_BUILDDIR" "$STAGE" >"$TMP/stage.env" 2>"$TMP/stage.log" ||
+		{ cat "$TMP/stage.log"; die "cannot stage libmsb"; }
+	while IFS= read -r kv; do export "$kv"; done <"$TMP/stage.env"
 }
