@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 
+import sdk_bench
 from util import BenchError, free_port, log, median, now, p95, rotate, run, stop_process
 
 MiB = 1 << 20
@@ -511,6 +512,11 @@ def boot(ctx, peers):
     return [row]
 
 
+def sdk(ctx, peers):
+    """exec `true` on an open client through each SDK, against the C API"""
+    return sdk_bench.sdk_exec(ctx, peers, Row)
+
+
 FIGURES = [
     ("connect", connect),
     ("echo", echo),
@@ -521,6 +527,7 @@ FIGURES = [
     ("concurrent", concurrent),
     ("idle", idle_rss),
     ("boot", boot),
+    ("sdk", sdk),
 ]
 
 

@@ -13,7 +13,8 @@ dist_msbpkg_DATA = \
 	sdk/python/msb/server.py \
 	sdk/python/msb/sftp.py
 nodist_msbpkg_DATA = sdk/python/msb/_libpath.py
-EXTRA_DIST += sdk/python/msb/_libpath.py.in sdk/python/tests
+EXTRA_DIST += sdk/python/msb/_libpath.py.in sdk/python/tests sdk/python/README.md \
+	sdk/python/examples/exec.py sdk/python/bench/exec.py
 CLEANFILES += sdk/python/msb/_libpath.py
 
 sdk/python/msb/_libpath.py: $(srcdir)/sdk/python/msb/_libpath.py.in Makefile
