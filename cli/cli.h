@@ -29,4 +29,8 @@ int sandbox_start(const char *name, bool quiet);
  */
 int agent_exec_relay(struct msb_agent_client *c, int tty);
 
+/* Reads all of fd, at most max bytes, into a malloc'd NUL-terminated
+ * buffer; exits with a message naming what when it cannot or it is larger. */
+char *cli_read_all(int fd, const char *what, size_t max, size_t *len);
+
 #endif

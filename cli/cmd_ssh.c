@@ -297,32 +297,6 @@ cmd_serve(int argc, char **argv)
 	return msb_listener_run(lfd, monitor, margv, &limits);
 }
 
-/* Reads all of fd, at most MSB_AUTHKEYS_FILE_MAX bytes, NUL-terminated. */
-static char *
-read_all(int fd, const char *what, size_t *len)
-{
-	char *buf = malloc(MSB_AUTHKEYS_FILE_MAX + 1);
-	size_t n = 0;
-
-	if (buf == NULL)
-		fatal("out of memory");
-	for (;;) {
-		ssize_t r = read(fd, buf + n, MSB_AUTHKEYS_FILE_MAX + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			fatal("cannot read %s: %s", what, strerror(errno));
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > MSB_AUTHKEYS_FILE_MAX)
-			fatal("%s is larger than %u bytes", what, MSB_AUTHKEYS_FILE_MAX);
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static bool
 known(const struct msb_authkeys *ks, size_t n, const ssh_key key)
 {
@@ -411,13 +385,13 @@ cmd_authorize(int argc, char **argv)
 		len = strlen(text);
 	} else if (from_stdin) {
 		what = "stdin";
-		text = read_all(STDIN_FILENO, what, &len);
+		text = cli_read_all(STDIN_FILENO, what, MSB_AUTHKEYS_FILE_MAX, &len);
 	} else {
 		what = file;
 		int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0)
 			fatal("cannot read %s: %s", file, strerror(errno));
-		text = read_all(fd, file, &len);
+		text = cli_read_all(fd, file, MSB_AUTHKEYS_FILE_MAX, &len);
 		close(fd);
 	}
 	if (memchr(text, '\0', len) != NULL)

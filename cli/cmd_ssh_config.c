@@ -117,30 +117,19 @@ names_host(const char *line, size_t len, const char *host)
 static char *
 read_known_hosts(const char *path, size_t *len)
 {
-	char *buf = malloc(KNOWN_HOSTS_MAX + 1);
-	size_t n = 0;
-
-	if (buf == NULL)
-		fatal("out of memory");
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0 && errno != ENOENT)
-		fatal("cannot read %s: %s", path, strerror(errno));
-	while (fd >= 0) {
-		ssize_t r = read(fd, buf + n, KNOWN_HOSTS_MAX + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			fatal("cannot read %s: %s", path, strerror(errno));
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > KNOWN_HOSTS_MAX)
-			fatal("%s is larger than %u bytes", path, KNOWN_HOSTS_MAX);
+	if (fd < 0 && errno == ENOENT) {
+		char *empty = calloc(1, 1);
+		if (empty == NULL)
+			fatal("out of memory");
+		*len = 0;
+		return empty;
 	}
-	if (fd >= 0 && close(fd) != 0)
+	if (fd < 0)
 		fatal("cannot read %s: %s", path, strerror(errno));
-	buf[n] = '\0';
-	*len = n;
+	char *buf = cli_read_all(fd, path, KNOWN_HOSTS_MAX, len);
+	if (close(fd) != 0)
+		fatal("cannot read %s: %s", path, strerror(errno));
 	return buf;
 }
 

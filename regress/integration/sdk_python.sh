@@ -25,6 +25,12 @@ ssh-keygen -q -t ed25519 -N '' -C sdk-python-other -f "$TMP/id2" || die "ssh-key
 MSB_TEST_SANDBOX=dev MSB_TEST_STOPPED=stopped MSB_TEST_KEY="$TMP/id" MSB_TEST_KEY2="$TMP/id2" \
 	timeout 300 "$PY" "$MSB_SRCDIR/sdk/python/tests/test_sdk.py" -v </dev/null 2>&1
 check "the Python binding's tests (sdk/python/tests/test_sdk.py)" test $? -eq 0
+out=$("$PY" "$MSB_SRCDIR/sdk/python/examples/exec.py" dev 'echo out; echo err >&2; exit 3' 2>"$TMP/ex.err")
+check_eq "examples/exec.py exits with the command's status" 3 $?
+check_eq "examples/exec.py: stdout" out "$out"
+check_eq "examples/exec.py: stderr" err "$(cat "$TMP/ex.err")"
+check_eq "bench/exec.py prints one timing per exec" 3 \
+	"$("$PY" "$MSB_SRCDIR/sdk/python/bench/exec.py" dev 3 true | grep -cE '^exec [0-9.]+$')"
 check_eq "dev is still running" running \
 	"$("$MSB" ls 2>/dev/null | awk '$1 == "dev" { print $2 }')"
 done_testing

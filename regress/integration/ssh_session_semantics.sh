@@ -12,12 +12,7 @@ need_cmd ssh ssh-keygen flock
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 need_ssh_server
 
-d="$MSB_HOME/sandboxes/box"
-mkdir -p "$d"
-: >"$d/config"
-printf 'state=running\nvmm_pid=1\nqemu_pid=1\naccel=tcg\nstarted_at=1\nreason=\n' >"$d/state"
-flock -x "$d/vmm.lock" sleep 600 &
-at_exit "kill $! 2>/dev/null"
+fake_sandbox box
 start_agent
 export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die ssh-keygen
