@@ -79,6 +79,13 @@ msb_spawn(const char *path, char *const argv[], const int *fds, size_t nfds,
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) != 0 || dup2(null, 1) != 1)
 		child_fail("/dev/null", path);
+	/* stderr is the child's log, inherited. A host program may keep its
+	 * own stdio close-on-exec (Node.js does): the flag goes, and a closed
+	 * stderr becomes /dev/null rather than whatever the child opens next. */
+	int fl = fcntl(2, F_GETFD);
+	if (fl < 0 ? dup2(null, 2) != 2 :
+	    (fl & FD_CLOEXEC) != 0 && fcntl(2, F_SETFD, fl & ~FD_CLOEXEC) != 0)
+		child_fail("stderr", path);
 	for (size_t i = 0; i < nfds; i++) {
 		if (dup2(high[i], 3 + (int)i) != 3 + (int)i)
 			child_fail("dup2", path);
