@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { errorFor } from "./errors.js";
 
-/** An opaque libmsb handle (a JS external) owned by one wrapper object. */
+/** An opaque libmsb handle (an empty object wrapping the C struct) owned by one wrapper object. */
 export type Handle = { readonly __msbHandle: unique symbol };
 
 export interface NativeOutput {

@@ -9,13 +9,13 @@
  * four ended, and an attach or a served connection would hold a pool
  * thread that fs and dns calls need, for as long as it lasts.
  *
- * Handles. A client, SFTP session or server is a JS external on a struct
+ * Handles. A client, SFTP session or server is an empty JS object wrapping a struct
  * handle. Calls borrow the handle (users) on the main thread and give it
- * back in their complete callback, also on the main thread, so the counts
+ * back in their done callback, also on the main thread, so the counts
  * need no lock. close() stops new calls and frees the libmsb handle, on
  * a thread too, once the last call has returned; an SFTP session holds
  * its client the same way until it is freed. The struct itself lives
- * until both the libmsb handle is freed and the external is collected,
+ * until both the libmsb handle is freed and the wrapper is collected,
  * so neither a late close() nor the finalizer can touch freed memory.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -36,7 +36,7 @@ enum kind { K_CLIENT, K_SFTP, K_SERVER };
 
 static const char *const kind_names[] = { "SSH client", "SFTP session", "SSH server endpoint" };
 
-/* Tells our externals from any other: a foreign external is never cast. */
+/* Tells our wrappers from any other: a foreign wrapper is never cast. */
 static const napi_type_tag kind_tags[] = {
 	{ 0x6d7362636c69656eULL, 0x7401a3c5e2f94b17ULL },
 	{ 0x6d73627366747073ULL, 0x6573b88d01c27e3aULL },
@@ -55,7 +55,7 @@ typedef struct handle {
 	unsigned users;         /* calls in flight, and a client's open SFTP sessions */
 	bool closing;           /* no new calls; free when users drops to 0 */
 	bool freeing;           /* the free is queued */
-	bool wrapped;           /* its external is not collected yet */
+	bool wrapped;           /* its wrapper is not collected yet */
 	waiter *waiters;        /* close() promises */
 } handle;
 
@@ -233,7 +233,7 @@ release(napi_env env, handle *h)
 }
 
 /* The libmsb handle is gone: answer close(), let go of the parent, and
- * free the struct if its external is gone too. */
+ * free the struct if its wrapper is gone too. */
 static void
 freed(napi_env env, handle *h)
 {
@@ -283,7 +283,7 @@ start_free(napi_env env, handle *h)
 }
 
 static void
-external_finalize(napi_env env, void *data, void *hint)
+wrapper_finalize(napi_env env, void *data, void *hint)
 {
 	handle *h = data;
 	(void)hint;
@@ -306,15 +306,12 @@ wrap_handle(napi_env env, enum kind kind, void *ptr, handle *parent, napi_value 
 		return napi_generic_failure;
 	h->kind = kind;
 	h->wrapped = true;
-	*out = NULL;
-	s = napi_create_external(env, h, external_finalize, NULL, out);
-	if (s != napi_ok) {
-		free(h);
+	if ((s = napi_create_object(env, out)) != napi_ok ||
+	    (s = napi_type_tag_object(env, *out, &kind_tags[kind])) != napi_ok ||
+	    (s = napi_wrap(env, *out, h, wrapper_finalize, NULL, NULL)) != napi_ok) {
+		free(h);   /* the caller frees ptr */
 		return s;
 	}
-	s = napi_type_tag_object(env, *out, &kind_tags[kind]);
-	if (s != napi_ok)
-		return s;   /* the caller frees ptr; the finalizer frees h alone */
 	h->ptr = ptr;
 	if (parent != NULL) {
 		h->parent = parent;
@@ -331,8 +328,10 @@ get_handle(napi_env env, napi_value v, enum kind kind, handle **out)
 {
 	bool ok = false;
 	void *p;
-	if (napi_check_object_type_tag(env, v, &kind_tags[kind], &ok) != napi_ok || !ok ||
-	    napi_get_value_external(env, v, &p) != napi_ok)
+	napi_valuetype t;
+	if (napi_typeof(env, v, &t) != napi_ok || t != napi_object ||
+	    napi_check_object_type_tag(env, v, &kind_tags[kind], &ok) != napi_ok || !ok ||
+	    napi_unwrap(env, v, &p) != napi_ok)
 		return "not a handle of this kind";
 	*out = p;
 	return NULL;
