@@ -348,6 +348,10 @@ describe("errors", () => {
     await assert.rejects(sb.ssh().openClient(), (e) =>
       e instanceof msb.NotRunningError && e.code === "MSB_ERR_NOT_RUNNING" &&
       e.message.includes(STOPPED));
+    // An endpoint can be prepared; serving a connection is refused.
+    const r = await run([process.execPath, join(HERE, "serve_stdio.mjs"), STOPPED, `${KEY}.pub`]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /MSB_ERR_NOT_RUNNING: sandbox '.*' is stopped/);
   });
 });
 
