@@ -33,3 +33,10 @@ if [ ! -x /usr/sbin/sshd ]; then
 fi
 # the unprivileged account msb's preauth child runs as (see monitor/preauth_env.h)
 id msb-preauth >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /run/msb/empty --shell /usr/sbin/nologin msb-preauth
+# sdk/typescript: Node.js and npm (the SDK's build runs tsc from the npm
+# registry), and Node's headers for its Node-API module (node_api.h), from
+# Debian's packages, only where the machine has none.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+[ -f "$(dirname "$(dirname "$(command -v node)")")/include/node/node_api.h" ] ||
+	apt-get install -y -qq --no-install-recommends libnode-dev >/dev/null
