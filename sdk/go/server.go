@@ -111,9 +111,13 @@ var serveMu sync.Mutex
 
 // ServeConnection serves one SSH connection over this process's stdin and
 // stdout (an OpenSSH ProxyCommand) and returns when it ends: nil, ErrAuth
-// when the client never authenticated, ErrNotRunning, ErrSSH. Cancelling
-// ctx returns ctx.Err() at once and ends the connection (SIGTERM to the
-// msb-monitor serving it); the endpoint stays usable.
+// when the client never authenticated, ErrNotRunning, ErrSSH.
+//
+// Cancelling ctx returns ctx.Err() at once and ends the connection (SIGTERM
+// to the msb-monitor serving it); the endpoint stays usable. The C call
+// itself returns when stdin reaches EOF, since libmsb's relay passes on
+// both directions to their end: an SSH client closes its ProxyCommand's
+// stdin when the connection ends, and Close waits for that.
 func (srv *SSHServer) ServeConnection(ctx context.Context) error {
 	snapshot := make(chan map[int]bool, 1)
 	finished := make(chan struct{})
