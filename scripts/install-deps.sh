@@ -33,3 +33,6 @@ if [ ! -x /usr/sbin/sshd ]; then
 fi
 # the unprivileged account msb's preauth child runs as (see monitor/preauth_env.h)
 id msb-preauth >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /run/msb/empty --shell /usr/sbin/nologin msb-preauth
+# sdk/go and regress/integration/sdk_go.sh: Debian's Go toolchain (1.19),
+# only where the machine has no go; the binding needs no modules.
+command -v go >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends golang-go >/dev/null

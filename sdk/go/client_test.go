@@ -168,20 +168,26 @@ func TestCloseWaitsForCallsInFlight(t *testing.T) {
 	c := openClient(t)
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Exec(context.Background(), "sleep 1")
+		_, err := c.Exec(context.Background(), "sleep 2")
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(time.Second) // the exec is under way
+	start := time.Now()
 	if err := c.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	waited := time.Since(start)
+	// Had Close freed the client under it, the exec would have failed.
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("the exec in flight failed: %v", err)
 		}
-	default:
-		t.Fatal("Close returned before the exec in flight")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the exec in flight did not return")
+	}
+	if waited < 500*time.Millisecond {
+		t.Fatalf("Close returned after %v, before the exec in flight ended", waited)
 	}
 }
 
@@ -254,15 +260,15 @@ func TestRSSStaysFlat(t *testing.T) {
 		runtime.GC()
 		debug.FreeOSMemory()
 	}
-	round(30)
+	round(20)
 	before := rssKiB(t)
-	const n = 150
+	const n = 100
 	start := time.Now()
 	round(n)
 	after := rssKiB(t)
-	t.Logf("RSS %d KiB after 30 rounds, %d KiB after %d more (%.1f s): each round execs with 64 KiB out, writes and reads 64 KiB, lists /, fails a stat",
+	t.Logf("RSS %d KiB after 20 rounds, %d KiB after %d more (%.1f s): each round execs with 64 KiB out, writes and reads 64 KiB, lists /, fails a stat",
 		before, after, n, time.Since(start).Seconds())
-	// A leak of one round's buffers would be 128 KiB a round, 19 MiB in all.
+	// A leak of one round's buffers would be 128 KiB a round, 12.5 MiB in all.
 	if after-before > 8<<10 {
 		t.Fatalf("RSS grew by %d KiB over %d rounds", after-before, n)
 	}
