@@ -96,7 +96,7 @@ func TestConcurrentExec(t *testing.T) {
 // is shut down and freed (Close returns) well before the command would end.
 func TestExecCancel(t *testing.T) {
 	c := openClient(t)
-	kids := children(t)
+	kids, goroutines := children(t), runtime.NumGoroutine()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	start := time.Now()
@@ -119,6 +119,13 @@ func TestExecCancel(t *testing.T) {
 	}
 	if got := children(t); len(got) >= len(kids) {
 		t.Fatalf("the internal server was not reaped: children %v, before %v", got, kids)
+	}
+	// The goroutine that ran the C call ends right after it frees the client.
+	for i := 0; runtime.NumGoroutine() > goroutines; i++ {
+		if i == 100 {
+			t.Fatalf("%d goroutines, %d before the exec", runtime.NumGoroutine(), goroutines)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	// Another client on the sandbox is unaffected.
 	if out := mustExec(t, openClient(t), "echo ok"); string(out.Stdout) != "ok\n" {
