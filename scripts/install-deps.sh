@@ -40,3 +40,6 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 [ -f "$(dirname "$(dirname "$(command -v node)")")/include/node/node_api.h" ] ||
 	apt-get install -y -qq --no-install-recommends libnode-dev >/dev/null
+# sdk/go and regress/integration/sdk_go.sh: Debian's Go toolchain (1.19),
+# only where the machine has no go; the binding needs no modules.
+command -v go >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends golang-go >/dev/null

@@ -124,6 +124,14 @@ MSB_API const char *msb_ssh_client_errmsg(const msb_ssh_client *c);
  * must be closed first.
  */
 MSB_API msb_status msb_ssh_client_close(msb_ssh_client *c);
+/*
+ * Makes every call running on c (and on its SFTP sessions) return soon with
+ * MSB_ERR_SSH, and every later one fail: the connection to the internal
+ * server is shut down. Unlike msb_ssh_client_close() it may be called from
+ * any thread while calls run, which is how a binding cancels one; c must
+ * still be closed once they have returned. NULL and repeated calls are fine.
+ */
+MSB_API void msb_ssh_client_interrupt(msb_ssh_client *c);
 
 /* ---- exec ----------------------------------------------------------- */
 

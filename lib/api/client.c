@@ -214,3 +214,13 @@ msb_ssh_client_close(msb_ssh_client *c)
 		client_free(c);
 	return MSB_OK;
 }
+
+void
+msb_ssh_client_interrupt(msb_ssh_client *c)
+{
+	/* shutdown, not close: the descriptor stays libssh's until the client
+	 * is closed, and a blocked poll or read on it wakes to an EOF.
+	 * It fails only on a socket that is down already, which is the aim. */
+	if (c != NULL && c->fd >= 0)
+		(void)shutdown(c->fd, SHUT_RDWR);
+}

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +264,40 @@ check_threads(const char *name, msb_ssh_client *shared)
 	    "4 threads on one client: 4 x 'sleep 1' concurrently in %.0f ms", took);
 }
 
+/* A long exec on a client that another thread interrupts. */
+static void *
+interrupted_exec(void *arg)
+{
+	struct worker *w = arg;
+	msb_ssh_output o;
+
+	w->ok = msb_ssh_client_exec(w->shared, "sleep 30", &o) == MSB_ERR_SSH;
+	msb_ssh_output_free(&o);
+	return NULL;
+}
+
+static void
+check_interrupt(const char *name)
+{
+	msb_ssh_client *c = connect_or_die(name, NULL);
+	struct worker w = { .shared = c };
+	msb_ssh_output o;
+	pthread_t t;
+
+	pthread_create(&t, NULL, interrupted_exec, &w);
+	poll(NULL, 0, 500);
+	double start = now_ms();
+	msb_ssh_client_interrupt(c);
+	pthread_join(t, NULL);
+	double took = now_ms() - start;
+	CHECK(w.ok && took < 3000, "interrupt ends a running exec with MSB_ERR_SSH in %.0f ms", took);
+	CHECK(msb_ssh_client_exec(c, "true", &o) != MSB_OK, "an interrupted client runs nothing more");
+	msb_ssh_output_free(&o);
+	msb_ssh_client_interrupt(c);
+	msb_ssh_client_interrupt(NULL);
+	CHECK(msb_ssh_client_close(c) == MSB_OK, "an interrupted client closes");
+}
+
 static void
 check_options(const char *name)
 {
@@ -413,6 +448,7 @@ main(int argc, char **argv)
 		check_threads(argv[2], c);
 		CHECK(msb_ssh_client_close(c) == MSB_OK, "client closes");
 		check_options(argv[2]);
+		check_interrupt(argv[2]);
 		check_server_errors(argv[2]);
 		printf("%d failure(s)\n", failures);
 		return failures != 0;

@@ -1,0 +1,3 @@
+module github.com/msb/msb/sdk/go
+
+go 1.19
