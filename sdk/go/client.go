@@ -10,7 +10,6 @@ import (
 	"context"
 	"runtime"
 	"sync"
-	"syscall"
 )
 
 // Detached is what Attach returns when the detach keys ended it; no exit
@@ -79,22 +78,17 @@ func (o SSHOutput) Success() bool { return o.Status == 0 && o.Signal == 0 }
 // the one connection.
 //
 // Cancelling the context of a blocking call returns ctx.Err() at once and
-// shuts the whole client down: libmsb cannot interrupt one call, so the
-// binding ends the client's internal server (SIGTERM to its msb-monitor
-// process), every call on the client and its SFTP sessions returns (the
-// others with ErrSSH), and the client is closed once they have.
+// shuts the whole client down: libmsb interrupts a client, not one call
+// (msb_ssh_client_interrupt), so every call on the client and its SFTP
+// sessions returns (the others with ErrSSH), and the client is closed once
+// they have.
 type SSHClient struct {
-	h       *handle
-	c       *C.msb_ssh_client
-	monitor int // the internal server's pid, or 0 when it could not be told apart
+	h *handle
+	c *C.msb_ssh_client
 
 	mu    sync.Mutex
 	sftps map[*handle]struct{}
 }
-
-// connectMu makes one OpenClient at a time, so that the msb-monitor child
-// that appears during msb_ssh_connect is known to be that client's.
-var connectMu sync.Mutex
 
 // OpenClient connects a native client to the running sandbox: ErrNoSandbox,
 // ErrNotRunning, ErrSetup or ErrSSH when it cannot. With a cancelled ctx it
@@ -135,7 +129,6 @@ func (ssh *SandboxSSHOps) OpenClient(ctx context.Context, opts ...SSHClientOptio
 
 func connect(name string, cfg *clientConfig) (*SSHClient, error) {
 	var out *C.msb_ssh_client
-	var monitor int
 	err := withSandbox(name, func(sb *C.msb_sandbox) error {
 		user, err := cstring(cfg.user, "the user")
 		if err != nil {
@@ -156,28 +149,16 @@ func connect(name string, cfg *clientConfig) (*SSHClient, error) {
 		if cfg.sftp {
 			o.sftp = 1
 		}
-		connectMu.Lock()
-		defer connectMu.Unlock()
-		before := monitorChildren()
 		st := C.msb_ssh_connect(sb, &o, &out)
 		if st != C.MSB_OK {
 			return newError(st, C.msb_sandbox_errmsg(sb))
-		}
-		for pid, native := range monitorChildren() {
-			if _, old := before[pid]; !old && native {
-				if monitor != 0 {
-					monitor = 0 // two new ones: not ours to guess
-					break
-				}
-				monitor = pid
-			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	c := &SSHClient{c: out, monitor: monitor, sftps: map[*handle]struct{}{}}
+	c := &SSHClient{c: out, sftps: map[*handle]struct{}{}}
 	c.h = newHandle("SSH client", func() { C.msb_ssh_client_close(out) })
 	// An unreachable client cannot have calls in flight (they hold it),
 	// so this frees it at once, after its SFTP sessions.
@@ -203,10 +184,10 @@ func (c *SSHClient) shutdown() {
 // abort makes every call on the client return, for a cancelled context.
 func (c *SSHClient) abort() {
 	c.h.mu.Lock()
-	// Before the free function is taken the monitor is not reaped yet, so
-	// the pid is still that process's.
-	if c.h.free != nil && c.monitor > 0 {
-		_ = syscall.Kill(c.monitor, syscall.SIGTERM)
+	// The free function is still there while the C client is: after it is
+	// taken, the client may be gone.
+	if c.h.free != nil {
+		C.msb_ssh_client_interrupt(c.c)
 	}
 	c.h.mu.Unlock()
 	c.shutdown()

@@ -130,8 +130,9 @@ func call(ctx context.Context, h *handle, abort func(), fn func() error) error {
 // connection: pid -> whether it took its host key through a descriptor,
 // which libmsb does for a native client's generated key and this binding
 // never does for a server endpoint (it has only the path options).
-// libmsb keeps the pid to itself; it is needed because ending that
-// process is the one way to make a blocking call on the connection return.
+// libmsb keeps the pid to itself and can interrupt a client but not a
+// served connection: ending that process is the one way to make
+// ServeConnection's call return.
 func monitorChildren() map[int]bool {
 	found := map[int]bool{}
 	dir, err := os.ReadDir("/proc")
