@@ -205,13 +205,10 @@ impl SshClient {
             out.stdout_data = std::ptr::null_mut();
             let stderr = take_bytes(out.stderr_data, out.stderr_len);
             out.stderr_data = std::ptr::null_mut();
+            let (status, signal) = (out.status, out.signal);
+            // It also clears the struct, status included.
             unsafe { ffi::msb_ssh_output_free(&mut out) };
-            Ok(SshOutput {
-                status: out.status,
-                signal: out.signal,
-                stdout: Bytes::from(stdout),
-                stderr: Bytes::from(stderr),
-            })
+            Ok(SshOutput { status, signal, stdout: Bytes::from(stdout), stderr: Bytes::from(stderr) })
         })
         .await
     }
