@@ -33,3 +33,12 @@ if [ ! -x /usr/sbin/sshd ]; then
 fi
 # the unprivileged account msb's preauth child runs as (see monitor/preauth_env.h)
 id msb-preauth >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /run/msb/empty --shell /usr/sbin/nologin msb-preauth
+# sdk/rust (the Rust SDK and regress/integration/sdk_rust.sh): a cargo and
+# rustc from Debian unless one is on PATH already (rustup's), and always the
+# crates it builds with offline, as Debian packages them: the crate's
+# .cargo/config.toml points cargo at /usr/share/cargo/registry, which these
+# fill whichever cargo runs. librust-tokio-dev provides every tokio feature
+# the crate enables (rt, rt-multi-thread, sync, net, io-util, io-std, macros,
+# time); librust-bytes-dev is also one of its dependencies.
+command -v cargo >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends cargo >/dev/null
+apt-get install -y -qq --no-install-recommends librust-tokio-dev librust-bytes-dev >/dev/null
