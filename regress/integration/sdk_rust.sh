@@ -10,8 +10,14 @@
 # msb-test-timeout: 900
 . "$(dirname "$0")/../lib.sh"
 need_root
-CARGO_BIN=${MSB_CARGO:-cargo}
-need_cmd qemu-system-x86_64 "$CARGO_BIN" pkg-config ssh sftp ssh-keygen tmux
+need_cmd qemu-system-x86_64 "${MSB_CARGO:-cargo}" pkg-config ssh sftp ssh-keygen tmux
+CARGO_BIN=$(command -v "${MSB_CARGO:-cargo}")
+# cargo runs the rustc and rustdoc first on PATH: with Debian's
+# /usr/bin/cargo that would be rustup's 1.95 where it comes first on PATH,
+# so the cargo chosen gets the compiler installed beside it.
+bindir=$(dirname "$CARGO_BIN")
+[ -x "$bindir/rustc" ] && export RUSTC="$bindir/rustc"
+[ -x "$bindir/rustdoc" ] && export RUSTDOC="$bindir/rustdoc"
 [ -d /usr/share/cargo/registry/tokio-1.24.2 ] || skip "needs librust-tokio-dev (scripts/install-deps.sh)"
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
@@ -29,7 +35,7 @@ stage_libmsb
 mkdir -p "$TMP/crate" && cp -R "$MSB_SRCDIR/sdk/rust/." "$TMP/crate/" && rm -rf "$TMP/crate/target"
 export CARGO_TARGET_DIR="$TMP/target" CARGO_HOME="$TMP/cargo-home" RUST_BACKTRACE=0
 cd "$TMP/crate" || die "cd $TMP/crate"
-echo "cargo: $("$CARGO_BIN" --version) ($(command -v "$CARGO_BIN"))"
+echo "cargo: $("$CARGO_BIN" --version) ($CARGO_BIN), $("${RUSTC:-rustc}" --version)"
 start=$(date +%s)
 "$CARGO_BIN" build --offline --examples --tests >"$TMP/build.log" 2>&1
 rc=$?

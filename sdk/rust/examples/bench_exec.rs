@@ -9,11 +9,11 @@ use std::time::Instant;
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let count = args.get(2).and_then(|c| c.parse::<u64>().ok());
+    let count = args.get(2).and_then(|c| c.parse::<u64>().ok()).filter(|&n| n > 0);
     let (sandbox, count, command) = match (args.len(), count) {
         (4, Some(n)) => (&args[1], n, &args[3]),
         _ => {
-            eprintln!("usage: bench_exec SANDBOX COUNT COMMAND");
+            eprintln!("usage: bench_exec SANDBOX COUNT COMMAND (COUNT at least 1)");
             exit(2);
         }
     };

@@ -124,8 +124,9 @@ impl Inner {
 ///
 /// Calls take `&self` and may run at once: several `exec()` futures joined
 /// together run their commands concurrently over the one connection.
-/// Dropping the client releases it without waiting (once the calls in
-/// flight end); `close()` also waits for the internal server to end.
+/// Dropping the client closes it as well: at once when no call is in
+/// flight (the dropping thread then waits for the internal server to end,
+/// as `close()` does), else when the last one returns.
 pub struct SshClient {
     inner: Arc<Inner>,
     sandbox: String,

@@ -148,8 +148,12 @@ impl Tmux {
     async fn wait_for(&self, what: &str) -> bool {
         for _ in 0..600 {
             // tmux trims trailing blanks: the prompt "# " shows as "#".
-            if self.pane().lines().any(|l| l.contains(what)) {
+            let pane = self.pane();
+            if pane.lines().any(|l| l.contains(what)) {
                 return true;
+            }
+            if pane.contains("EXITED-") {
+                break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
