@@ -18,7 +18,7 @@ CARGO_BIN=$(command -v "${MSB_CARGO:-cargo}")
 bindir=$(dirname "$CARGO_BIN")
 [ -x "$bindir/rustc" ] && export RUSTC="$bindir/rustc"
 [ -x "$bindir/rustdoc" ] && export RUSTDOC="$bindir/rustdoc"
-[ -d /usr/share/cargo/registry/tokio-1.24.2 ] || skip "needs librust-tokio-dev (scripts/install-deps.sh)"
+ls -d /usr/share/cargo/registry/tokio-1.* >/dev/null 2>&1 || skip "needs librust-tokio-dev (scripts/install-deps.sh)"
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
 
