@@ -43,6 +43,12 @@ async fn nothing_leaks() {
         assert!(c.exec("true").await.unwrap().success());
         let s = c.sftp().await.unwrap();
         s.stat("/").await.unwrap();
+        if i == 2 {
+            // A cancelled exec leaves its call running in its thread: the
+            // close waits for it, and its output is freed there.
+            let r = tokio::time::timeout(std::time::Duration::from_millis(200), c.exec("sleep 1; echo late")).await;
+            assert!(r.is_err(), "the exec was not cancelled");
+        }
         if i == 1 {
             // Dropped, not closed: released all the same.
             drop(s);

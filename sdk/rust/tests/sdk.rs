@@ -422,6 +422,18 @@ async fn server_key_sets() {
         .await
         .unwrap_err();
     assert_eq!(e.status(), Status::Invalid, "{}", e);
+    let e = ssh
+        .server_with(|o| o.authorized_key(pubkey(&key())).host_key_path("/nonexistent/host_key"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Status::Keys, "{}", e);
+    // Any Ed25519 private key does as a host key; the key file itself here.
+    ssh.server_with(|o| o.authorized_keys_path(format!("{}.pub", key())).host_key_path(key()))
+        .await
+        .unwrap()
+        .close();
+    // The default key set, MSB_HOME/ssh/authorized_keys, does not exist here.
+    assert_eq!(ssh.server().await.unwrap_err().status(), Status::Keys);
     let srv = ssh.prepare_server_with(|o| o.authorized_key(pubkey(&key()))).await.unwrap();
     let clone = srv.clone();
     srv.close();
