@@ -102,9 +102,11 @@ impl SshServer {
         if let Some(s) = any.downcast_mut::<Option<tokio::net::UnixStream>>().and_then(Option::take) {
             return self.serve_socket(StdUnixStreamOrTcp::Unix(s.into_std()?)).await;
         }
+        // Only the branches above that returned emptied the slot; matching
+        // rather than unwrapping keeps a panic out of the library.
         match slot {
             Some(stream) => self.serve_relayed(stream).await,
-            None => Err(Error::InvalidArgument { what: "the stream", reason: "is gone" }),
+            None => Err(Error::InvalidArgument { what: "the stream", reason: "was already taken" }),
         }
     }
 
