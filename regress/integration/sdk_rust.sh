@@ -55,7 +55,9 @@ check_sh "examples/bench_exec prints one 'exec MS' line per call" \
 	'[ $? -eq 0 ] && [ "$(grep -c "^exec [0-9][0-9.]*$" "$TMP/bench.out")" -eq 3 ]'
 
 start=$(date +%s)
-MSB_TEST_SANDBOX=dev MSB_TEST_STOPPED=stopped MSB_TEST_KEY="$TMP/id" MSB_TEST_KEY2="$TMP/id2" \
+# The tests' own scratch files and tmux sockets (std::env::temp_dir) go
+# with $TMP, even after a failed test.
+TMPDIR="$TMP" MSB_TEST_SANDBOX=dev MSB_TEST_STOPPED=stopped MSB_TEST_KEY="$TMP/id" MSB_TEST_KEY2="$TMP/id2" \
 	timeout 600 "$CARGO_BIN" test --offline --no-fail-fast -- --test-threads=4 </dev/null 2>&1
 rc=$?
 check "the crate's tests (cargo test against dev, $(( $(date +%s) - start )) s)" test $rc -eq 0
