@@ -43,3 +43,12 @@ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
 # sdk/go and regress/integration/sdk_go.sh: Debian's Go toolchain (1.19),
 # only where the machine has no go; the binding needs no modules.
 command -v go >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends golang-go >/dev/null
+# sdk/rust (the Rust SDK and regress/integration/sdk_rust.sh): a cargo and
+# rustc from Debian unless one is on PATH already (rustup's), and always the
+# crates it builds with offline, as Debian packages them: the crate's
+# .cargo/config.toml points cargo at /usr/share/cargo/registry, which these
+# fill whichever cargo runs. librust-tokio-dev provides every tokio feature
+# the crate enables (rt, rt-multi-thread, sync, net, io-util, io-std, macros,
+# time); librust-bytes-dev is also one of its dependencies.
+command -v cargo >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends cargo >/dev/null
+apt-get install -y -qq --no-install-recommends librust-tokio-dev librust-bytes-dev >/dev/null
