@@ -29,9 +29,11 @@ const sources = readdirSync(join(root, "src"))
   .filter((f) => f.endsWith(".c"))
   .map((f) => join(root, "src", f));
 mkdirSync(join(root, "build"), { recursive: true });
+// nodelete: Node unloads a worker thread's addons when the worker ends, and
+// a call's own thread may still be running in this module and in libmsb.
 const args = [
   "-std=c11", "-O2", "-g", "-Wall", "-Wextra", "-Werror",
-  "-fPIC", "-shared", "-pthread", "-fvisibility=hidden",
+  "-fPIC", "-shared", "-pthread", "-fvisibility=hidden", "-Wl,-z,nodelete",
   "-isystem", nodeInclude,
   ...sources,
   "-o", join(root, "build", "msb.node"),
