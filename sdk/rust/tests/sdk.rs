@@ -66,11 +66,13 @@ async fn connect_with_options() {
     assert_eq!(sb.name(), sandbox());
     let c = sb
         .ssh()
-        .connect_with(|o| o.user("nobody").term("xterm-256color").sftp(true))
+        // A guest user with a login shell: nobody's is nologin, which sshd
+        // (and msb) run commands through.
+        .connect_with(|o| o.user("user").term("xterm-256color").sftp(true))
         .await
         .unwrap();
-    assert_eq!(c.user(), "nobody");
-    assert_eq!(text(&c.exec("id -un").await.unwrap().stdout), "nobody\n");
+    assert_eq!(c.user(), "user");
+    assert_eq!(text(&c.exec("id -un").await.unwrap().stdout), "user\n");
     let t = c.exec_with("echo $TERM", |o| o.tty(true)).await.unwrap();
     assert_eq!(text(&t.stdout).trim(), "xterm-256color");
     c.close().await.unwrap();
