@@ -162,7 +162,9 @@ func connect(name string, cfg *clientConfig) (*SSHClient, error) {
 	c.h = newHandle("SSH client", func() { C.msb_ssh_client_close(out) })
 	// An unreachable client cannot have calls in flight (they hold it),
 	// so this frees it at once, after its SFTP sessions.
-	runtime.SetFinalizer(c, (*SSHClient).shutdown)
+	// In a goroutine of its own: freeing waits for the internal server to
+	// end, which must not hold up Go's one finalizer goroutine.
+	runtime.SetFinalizer(c, func(c *SSHClient) { go c.shutdown() })
 	return c, nil
 }
 
@@ -285,7 +287,11 @@ func (c *SSHClient) Attach(ctx context.Context, opts ...SSHAttachOption) (int, e
 		}
 		return nil
 	})
-	return code, err
+	if err != nil {
+		// After a cancellation the call may still be writing code.
+		return 0, err
+	}
+	return code, nil
 }
 
 // SFTP opens an SFTP session over this connection: ErrSFTPUnavailable when
@@ -300,5 +306,9 @@ func (c *SSHClient) SFTP(ctx context.Context) (*SFTPClient, error) {
 		s = newSFTP(c, out)
 		return nil
 	})
-	return s, err
+	if err != nil {
+		// After a cancellation the call may still be writing s.
+		return nil, err
+	}
+	return s, nil
 }

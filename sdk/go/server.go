@@ -100,7 +100,7 @@ func (ssh *SandboxSSHOps) PrepareServer(ctx context.Context, opts ...SSHServerOp
 	}
 	srv := &SSHServer{s: out}
 	srv.h = newHandle("SSH server", func() { C.msb_ssh_server_close(out) })
-	runtime.SetFinalizer(srv, func(srv *SSHServer) { srv.h.close() })
+	runtime.SetFinalizer(srv, func(srv *SSHServer) { go srv.h.close() })
 	return srv, nil
 }
 

@@ -31,14 +31,17 @@ func newSFTP(c *SSHClient, s *C.msb_sftp) *SFTPClient {
 	c.h.mu.Lock()
 	c.h.busy++
 	c.h.mu.Unlock()
-	f := &SFTPClient{s: s, client: c}
-	f.h = newHandle("SFTP session", func() {
+	// The free function holds the handle, not f: f reachable from itself
+	// would never be finalized.
+	var h *handle
+	h = newHandle("SFTP session", func() {
 		C.msb_sftp_close(s)
 		c.mu.Lock()
-		delete(c.sftps, f.h)
+		delete(c.sftps, h)
 		c.mu.Unlock()
 		c.h.release()
 	})
+	f := &SFTPClient{s: s, client: c, h: h}
 	c.mu.Lock()
 	c.sftps[f.h] = struct{}{}
 	c.mu.Unlock()
@@ -47,7 +50,7 @@ func newSFTP(c *SSHClient, s *C.msb_sftp) *SFTPClient {
 	if c.h.isClosed() {
 		f.h.close()
 	}
-	runtime.SetFinalizer(f, func(f *SFTPClient) { f.h.close() })
+	runtime.SetFinalizer(f, func(f *SFTPClient) { go f.h.close() })
 	return f
 }
 
@@ -108,7 +111,11 @@ func (s *SFTPClient) Read(ctx context.Context, path string) ([]byte, error) {
 		}
 		return st
 	})
-	return data, err
+	if err != nil {
+		// After a cancellation the call may still be writing data.
+		return nil, err
+	}
+	return data, nil
 }
 
 // Write creates or truncates path (mode 0644) and writes data to it. data
@@ -158,7 +165,11 @@ func (s *SFTPClient) stringOp(ctx context.Context, path string,
 		}
 		return st
 	})
-	return out, err
+	if err != nil {
+		// After a cancellation the call may still be writing out.
+		return "", err
+	}
+	return out, nil
 }
 
 // RealPath resolves path to its canonical absolute form.
@@ -209,7 +220,11 @@ func (s *SFTPClient) Stat(ctx context.Context, path string) (*SFTPAttrs, error) 
 		}
 		return st
 	})
-	return attrs, err
+	if err != nil {
+		// After a cancellation the call may still be writing attrs.
+		return nil, err
+	}
+	return attrs, nil
 }
 
 // ListDir lists every entry of a directory but . and .., in server order.
@@ -229,7 +244,11 @@ func (s *SFTPClient) ListDir(ctx context.Context, path string) ([]SFTPEntry, err
 		}
 		return st
 	})
-	return list, err
+	if err != nil {
+		// After a cancellation the call may still be writing list.
+		return nil, err
+	}
+	return list, nil
 }
 
 func goAttrs(a *C.msb_sftp_attrs) SFTPAttrs {

@@ -8,7 +8,7 @@
  *     console.log(out.status, out.stdout.toString());
  *
  * Every call that talks to the sandbox returns a Promise; libmsb's
- * blocking call runs in Node-API async work, off the event loop. Failures
+ * blocking call runs on a thread of its own, off the event loop. Failures
  * reject with the MsbError subclass of libmsb's status, carrying its
  * message (see errors.ts).
  */
@@ -209,6 +209,12 @@ export class SshClient {
   async sftp(): Promise<SftpClient> {
     if (this.#closing) return closedError("SSH client");
     const s = new SftpClient(await native.sftpOpen(this.#h), this, this.#sftps);
+    if (this.#closing) {
+      // close() began while the session opened: it waits only for the
+      // sessions it saw, so this one is closed here and not handed out.
+      await s.close();
+      return closedError("SSH client");
+    }
     this.#sftps.add(s);
     return s;
   }

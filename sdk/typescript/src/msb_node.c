@@ -58,9 +58,23 @@ typedef struct handle {
 	waiter *waiters;        /* close() promises */
 } handle;
 
+/*
+ * What job threads share with the main thread. It outlives the instance:
+ * a Worker's environment (or the process's, at exit) is torn down while
+ * threads may still run, so it is freed by whichever of the instance, the
+ * thread-safe function and the threads lets go of it last, and once Node
+ * has finalized the thread-safe function (dead) no thread calls it again.
+ */
+typedef struct tether {
+	pthread_mutex_t mu;
+	napi_threadsafe_function done;  /* runs a finished job's done() on the main thread */
+	unsigned refs;          /* the instance, the thread-safe function, each thread */
+	bool dead;
+} tether;
+
 typedef struct inst {
 	napi_ref make_error;    /* (code, name, message, closed) => Error, set by the TS layer */
-	napi_threadsafe_function done;  /* runs a finished job's done() on the main thread */
+	tether *t;
 	unsigned running;       /* jobs in flight: the loop stays alive while there are */
 } inst;
 
@@ -69,7 +83,7 @@ typedef struct job {
 	void (*run)(void *arg);
 	void (*done)(napi_env env, void *arg);
 	void *arg;
-	inst *in;
+	tether *t;
 } job;
 
 enum op {
@@ -143,15 +157,48 @@ reject(napi_env env, napi_deferred d, msb_status st, const char *msg, bool close
 
 /* ---- jobs -------------------------------------------------------------- */
 
+static void
+tether_drop(tether *t)
+{
+	pthread_mutex_lock(&t->mu);
+	bool last = --t->refs == 0;
+	pthread_mutex_unlock(&t->mu);
+	if (last) {
+		pthread_mutex_destroy(&t->mu);
+		free(t);
+	}
+}
+
+/* Node finalizes the thread-safe function with the environment. */
+static void
+tether_finalize(napi_env env, void *data, void *hint)
+{
+	tether *t = data;
+	(void)env;
+	(void)hint;
+	pthread_mutex_lock(&t->mu);
+	t->dead = true;
+	pthread_mutex_unlock(&t->mu);
+	tether_drop(t);
+}
+
 static void *
 job_thread(void *p)
 {
 	job *j = p;
+	tether *t = j->t;
+	napi_status st = napi_closing;
+
 	j->run(j->arg);
-	/* Fails only once the environment is torn down: the process is
-	 * exiting and nobody is left to take the result. */
-	if (napi_call_threadsafe_function(j->in->done, j, napi_tsfn_blocking) != napi_ok)
+	/* The queue is unbounded, so the call never blocks under the lock. */
+	pthread_mutex_lock(&t->mu);
+	if (!t->dead)
+		st = napi_call_threadsafe_function(t->done, j, napi_tsfn_nonblocking);
+	pthread_mutex_unlock(&t->mu);
+	/* The environment is gone: nobody is left to take the result. */
+	if (st != napi_ok)
 		free(j);
+	tether_drop(t);
 	return NULL;
 }
 
@@ -164,7 +211,7 @@ job_done(napi_env env, napi_value cb, void *context, void *data)
 	/* env is NULL while the environment is torn down: no JS to answer. */
 	if (env != NULL) {
 		if (--in->running == 0)
-			napi_unref_threadsafe_function(env, in->done);
+			napi_unref_threadsafe_function(env, in->t->done);
 		j->done(env, j->arg);
 	}
 	free(j);
@@ -186,8 +233,17 @@ spawn(napi_env env, void (*run)(void *), void (*done)(napi_env, void *), void *a
 	j->run = run;
 	j->done = done;
 	j->arg = arg;
-	j->in = in;
-	if (pthread_attr_init(&attr) != 0) {
+	j->t = in->t;
+	/* A finalizer run while the environment is torn down gets no thread:
+	 * its result could not come back. */
+	pthread_mutex_lock(&in->t->mu);
+	ok = !in->t->dead;
+	if (ok)
+		in->t->refs++;
+	pthread_mutex_unlock(&in->t->mu);
+	if (!ok || pthread_attr_init(&attr) != 0) {
+		if (ok)
+			tether_drop(in->t);
 		free(j);
 		return false;
 	}
@@ -195,11 +251,12 @@ spawn(napi_env env, void (*run)(void *), void (*done)(napi_env, void *), void *a
 	    pthread_create(&t, &attr, job_thread, j) == 0;
 	pthread_attr_destroy(&attr);
 	if (!ok) {
+		tether_drop(in->t);
 		free(j);
 		return false;
 	}
 	if (in->running++ == 0)
-		napi_ref_threadsafe_function(env, in->done);
+		napi_ref_threadsafe_function(env, in->t->done);
 	return true;
 }
 
@@ -807,6 +864,8 @@ inst_free(napi_env env, void *data, void *hint)
 	if (in->make_error != NULL)
 		napi_delete_reference(env, in->make_error);
 	/* The thread-safe function is finalized by Node with the environment. */
+	if (in->t != NULL)
+		tether_drop(in->t);
 	free(in);
 }
 
@@ -855,21 +914,34 @@ init(napi_env env, napi_value exports)
 	};
 	inst *in;
 
-	if ((in = calloc(1, sizeof(*in))) == NULL) {
+	if ((in = calloc(1, sizeof(*in))) == NULL || (in->t = calloc(1, sizeof(*in->t))) == NULL ||
+	    pthread_mutex_init(&in->t->mu, NULL) != 0) {
+		if (in != NULL)
+			free(in->t);
+		free(in);
 		napi_throw_error(env, NULL, "out of memory");
 		return NULL;
 	}
+	in->t->refs = 1;
 	if (napi_set_instance_data(env, in, inst_free, NULL) != napi_ok) {
+		pthread_mutex_destroy(&in->t->mu);
+		free(in->t);
 		free(in);
 		napi_throw_error(env, NULL, "cannot set the instance data");
 		return NULL;
 	}
 	{
 		napi_value name;
+		/* The thread-safe function's own reference, dropped by its finalizer. */
+		in->t->refs++;
 		if (napi_create_string_utf8(env, "msb", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-		    napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, in,
-		        job_done, &in->done) != napi_ok ||
-		    napi_unref_threadsafe_function(env, in->done) != napi_ok) {
+		    napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, in->t,
+		        tether_finalize, in, job_done, &in->t->done) != napi_ok) {
+			in->t->refs--;
+			napi_throw_error(env, NULL, "cannot create the thread-safe function");
+			return NULL;
+		}
+		if (napi_unref_threadsafe_function(env, in->t->done) != napi_ok) {
 			napi_throw_error(env, NULL, "cannot create the thread-safe function");
 			return NULL;
 		}
