@@ -158,3 +158,30 @@ stage_libmsb() {
 		{ cat "$TMP/stage.log"; die "cannot stage libmsb"; }
 	while IFS= read -r kv; do export "$kv"; done <"$TMP/stage.env"
 }
+
+# What every SDK's test runs against, under MSB_HOME=$TMP/home: sandbox
+# dev booted (TCG, user network), sandbox stopped never started, and two
+# Ed25519 key pairs $TMP/id and $TMP/id2 commented COMMENT and
+# COMMENT-other (only the first is ever authorized).
+sdk_sandboxes() { # sdk_sandboxes COMMENT
+	export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
+	at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
+	"$MSB" create dev --accel tcg --net user --disk-size 1G >/dev/null 2>&1 || die "create dev"
+	"$MSB" create stopped --accel tcg --disk-size 256M >/dev/null 2>&1 || die "create stopped"
+	"$MSB" start dev >/dev/null 2>&1 || die "start dev"
+	ssh-keygen -q -t ed25519 -N '' -C "$1" -f "$TMP/id" || die "ssh-keygen"
+	ssh-keygen -q -t ed25519 -N '' -C "$1-other" -f "$TMP/id2" || die "ssh-keygen"
+}
+
+# msb ssh serve for a fake sandbox "box" whose agent runs on the host (no
+# VM), with the key $TMP/id authorized; $PORT is its port and $OPTS what
+# ssh needs to log in with that key.
+serve_host_agent() {
+	fake_sandbox box
+	start_agent
+	export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+	ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die ssh-keygen
+	"$MSB" ssh authorize --file "$TMP/id.pub" 2>/dev/null || die authorize
+	serve_bg box --port 0
+	OPTS="-p $PORT -i $TMP/id -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
+}

@@ -10,8 +10,6 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 go gofmt pkg-config ssh sftp ssh-keygen
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
 
 stage_libmsb
 cp -r "$MSB_SRCDIR/sdk/go" "$TMP/go" || die "cannot copy sdk/go"
@@ -29,11 +27,7 @@ check "the examples and the bench build" test $? -eq 0
 check_sh "they link the staged libmsb" \
 	'ldd "$TMP/bin/exec" | grep -q "$TMP/stage/.*libmsb.so"'
 
-"$MSB" create dev --accel tcg --net user --disk-size 1G >/dev/null 2>&1 || die "create dev"
-"$MSB" create stopped --accel tcg --disk-size 256M >/dev/null 2>&1 || die "create stopped"
-"$MSB" start dev >/dev/null 2>&1 || die "start dev"
-ssh-keygen -q -t ed25519 -N '' -C sdk-go -f "$TMP/id" || die "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -C sdk-go-other -f "$TMP/id2" || die "ssh-keygen"
+sdk_sandboxes sdk-go
 export MSB_TEST_SANDBOX=dev MSB_TEST_STOPPED=stopped MSB_TEST_KEY="$TMP/id" MSB_TEST_KEY2="$TMP/id2"
 
 timeout 600 go test -count=1 -v ./... </dev/null >"$TMP/gotest.log" 2>&1

@@ -10,17 +10,11 @@ need_root
 need_cmd qemu-system-x86_64 python3 ssh sftp ssh-keygen
 # Debian's python3 is the one the package is installed for.
 PY=$(command -v /usr/bin/python3 || command -v python3)
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 export MSB_LIBMSB="$MSB_BUILDDIR/lib/.libs/libmsb.so.0"
 export PYTHONPATH="$MSB_SRCDIR/sdk/python" PYTHONDONTWRITEBYTECODE=1
 [ -e "$MSB_LIBMSB" ] || die "no $MSB_LIBMSB (build first)"
-at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
 
-"$MSB" create dev --accel tcg --net user --disk-size 1G >/dev/null 2>&1 || die "create dev"
-"$MSB" create stopped --accel tcg --disk-size 256M >/dev/null 2>&1 || die "create stopped"
-"$MSB" start dev >/dev/null 2>&1 || die "start dev"
-ssh-keygen -q -t ed25519 -N '' -C sdk-python -f "$TMP/id" || die "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -C sdk-python-other -f "$TMP/id2" || die "ssh-keygen"
+sdk_sandboxes sdk-python
 
 MSB_TEST_SANDBOX=dev MSB_TEST_STOPPED=stopped MSB_TEST_KEY="$TMP/id" MSB_TEST_KEY2="$TMP/id2" \
 	timeout 300 "$PY" "$MSB_SRCDIR/sdk/python/tests/test_sdk.py" -v </dev/null 2>&1

@@ -19,14 +19,8 @@ bindir=$(dirname "$CARGO_BIN")
 [ -x "$bindir/rustc" ] && export RUSTC="$bindir/rustc"
 [ -x "$bindir/rustdoc" ] && export RUSTDOC="$bindir/rustdoc"
 ls -d /usr/share/cargo/registry/tokio-1.* >/dev/null 2>&1 || skip "needs librust-tokio-dev (scripts/install-deps.sh)"
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
 
-"$MSB" create dev --accel tcg --net user --disk-size 1G >/dev/null 2>&1 || die "create dev"
-"$MSB" create stopped --accel tcg --disk-size 256M >/dev/null 2>&1 || die "create stopped"
-"$MSB" start dev >/dev/null 2>&1 || die "start dev"
-ssh-keygen -q -t ed25519 -N '' -C sdk-rust -f "$TMP/id" || die "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -C sdk-rust-other -f "$TMP/id2" || die "ssh-keygen"
+sdk_sandboxes sdk-rust
 
 stage_libmsb
 # Build output goes to $TMP, never into the source tree; the copy keeps

@@ -11,14 +11,8 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 node npm cc pkg-config ssh sftp ssh-keygen script
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
 
-"$MSB" create dev --accel tcg --net user --disk-size 1G >/dev/null 2>&1 || die "create dev"
-"$MSB" create stopped --accel tcg --disk-size 256M >/dev/null 2>&1 || die "create stopped"
-"$MSB" start dev >/dev/null 2>&1 || die "start dev"
-ssh-keygen -q -t ed25519 -N '' -C sdk-typescript -f "$TMP/id" || die "ssh-keygen"
-ssh-keygen -q -t ed25519 -N '' -C sdk-typescript-other -f "$TMP/id2" || die "ssh-keygen"
+sdk_sandboxes sdk-typescript
 
 stage_libmsb
 SDK="$TMP/sdk"

@@ -12,13 +12,7 @@ export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 need_ssh_server
 LIMIT_KIB=8192
 
-fake_sandbox box
-start_agent
-export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
-ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die ssh-keygen
-"$MSB" ssh authorize --file "$TMP/id.pub" 2>/dev/null || die authorize
-serve_bg box --port 0
-OPTS="-p $PORT -i $TMP/id -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
+serve_host_agent
 CM="-o ControlPath=$TMP/cm"
 
 # A shell on a PTY whose input we hold open, and a ControlMaster running sleep.

@@ -12,13 +12,7 @@ need_cmd ssh ssh-keygen flock
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 need_ssh_server
 
-fake_sandbox box
-start_agent
-export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
-ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die ssh-keygen
-"$MSB" ssh authorize --file "$TMP/id.pub" 2>/dev/null || die authorize
-serve_bg box --port 0
-OPTS="-p $PORT -i $TMP/id -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
+serve_host_agent
 s() { timeout 30 ssh $OPTS root@127.0.0.1 "$@"; }
 # The jobs left behind note their pids here, to be ended with the test.
 at_exit "kill \$(cat $TMP/jobs) 2>/dev/null"
