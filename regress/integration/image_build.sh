@@ -189,9 +189,11 @@ chmod 0755 "$TMP"
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 # uid 65534 runs copies: the checkout may be closed to it (under /root).
 mkdir "$nr/bin"
-for h in msb msb-agent msb-mkinitramfs msb-mkrootfs-debian; do
+for h in msb msb-mkinitramfs msb-mkrootfs-debian; do
 	cp "$MSB_BUILDDIR/$h" "$nr/bin/" || die "cannot copy $h"
 done
+# The sanitizer build's agent is dynamic; it names the static one.
+cp "${MSB_GUEST_AGENT:-$MSB_BUILDDIR/msb-agent}" "$nr/bin/msb-agent" || die "cannot copy msb-agent"
 chmod -R a+rX "$nr/bin"
 # An ordinary user's PATH: e2fsprogs live in /usr/sbin, off it.
 nobody env -i PATH=/usr/bin:/bin MSB_HOME="$nr/home" MSB_LIBEXECDIR="$nr/bin" \
