@@ -19,7 +19,6 @@
 #include "agent_io.h"
 #include "cli.h"
 #include "disk.h"
-#include "helpers.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sandbox_start.h"

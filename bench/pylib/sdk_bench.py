@@ -91,18 +91,14 @@ def sdk_exec(ctx, peers, row_cls):
         except BenchError as e:
             log(f"sdk {sid}: build failed: {e}")
             missing[sid] = "its build failed (see the log)"
-    # The C API is the reference: one program among the others, in turn.
+    # The C API is the reference: one program among the others, in turn
+    # (msb-bench-capi's "cycle" lines come first; only "exec" lines count).
+    progs["c"] = [capi]
     times = {sid: [] for sid in progs}
-    times["c"] = []
     each = max(1, n // ROUNDS)
-
-    def c_exec(count):
-        out = run([capi, name, str(count), "true"], timeout=600).stdout.split()
-        return [float(out[i + 1]) for i in range(0, len(out) - 1, 2) if out[i] == "exec"]
-
     for r in range(ROUNDS):
-        for sid in rotate(["c"] + list(progs), r):
-            times[sid] += c_exec(each) if sid == "c" else _times(progs[sid], env, name, each)
+        for sid in rotate(list(progs), r):
+            times[sid] += _times(progs[sid], env, name, each)
     c = median(times["c"])
     rows = []
     for sid, label, _, _ in SDKS:
