@@ -286,13 +286,16 @@ read_exec(struct session *s, struct chan *c)
 	if (dst == NULL)
 		return;
 	ssize_t n = read(c->fd, dst, room);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			chan_fail(s, c, 255, "lost the connection to the sandbox: %s",
-			    strerror(errno));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* A stream socket closed with our unread window grants in it ends
+	 * with ECONNRESET instead of EOF, after every byte it sent: an end
+	 * like any other, which a reported exit makes normal. */
+	if (n < 0 && errno != ECONNRESET) {
+		chan_fail(s, c, 255, "lost the connection to the sandbox: %s", strerror(errno));
 		return;
 	}
-	if (n == 0)
+	if (n <= 0)
 		c->agent_eof = true;
 	else
 		msb_buf_commit(&c->ain, (size_t)n);

@@ -14,6 +14,7 @@ path, agent = sys.argv[1], sys.argv[2]
 srv = socket.socket(socket.AF_UNIX); srv.bind(path); srv.listen(64)
 first = [True]
 def pump(a, b):
+    # As msb-vsockd does: a reset on one side closes the other.
     try:
         while True:
             d = a.recv(65536)
@@ -21,7 +22,11 @@ def pump(a, b):
                 b.shutdown(socket.SHUT_WR); return
             b.sendall(d)
     except OSError:
-        pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 def serve(c, slow):
     line = b""
     while not line.endswith(b"\n"):
