@@ -212,6 +212,11 @@ config_kv(const char *k, const char *v, void *arg)
 		return sandbox_net_parse(v, &c->net);
 	} else if (strcmp(k, "accel") == 0) {
 		return sandbox_accel_parse(v, &c->accel);
+	} else if (strcmp(k, "uid") == 0) {
+		if (parse_uint(v, SANDBOX_UID_BASE + SANDBOX_UID_COUNT - 1, &u) != 0 ||
+		    u < SANDBOX_UID_BASE)
+			return -1;
+		c->uid = (uid_t)u;
 	} else if (strcmp(k, "forward") == 0) {
 		if (c->nforwards == SANDBOX_MAX_FORWARDS ||
 		    sandbox_forward_parse(v, &c->forwards[c->nforwards]) != 0)
@@ -273,6 +278,8 @@ sandbox_config_write(const char *path, const struct sandbox_config *c)
 	for (unsigned i = 0; i < c->nforwards && n < sizeof(text); i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "forward=tcp:%s:%u:%u\n",
 		    c->forwards[i].host_addr, c->forwards[i].host_port, c->forwards[i].guest_port);
+	if (c->uid != 0 && n < sizeof(text))
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "uid=%lu\n", (unsigned long)c->uid);
 	if (n >= sizeof(text)) {
 		errno = ENAMETOOLONG;
 		return -1;

@@ -28,6 +28,15 @@ enum sandbox_accel { SANDBOX_ACCEL_AUTO, SANDBOX_ACCEL_KVM, SANDBOX_ACCEL_TCG };
 #define SANDBOX_MAX_DISK          (1ull << 40)
 #define SANDBOX_MAX_FORWARDS      8
 
+/*
+ * When msb runs as root, every sandbox runs as a uid (and gid of the same
+ * number) of its own from this range: above any login user's, the usual
+ * subordinate-id ranges (100000 + 65536 per user) and the 16-bit ids, with
+ * no /etc/passwd entry. A uid of 0 in a config means "none yet".
+ */
+#define SANDBOX_UID_BASE  0x70000000u
+#define SANDBOX_UID_COUNT 65536u
+
 /* A host TCP port QEMU's user network forwards to a guest port (hostfwd). */
 struct sandbox_forward {
 	char host_addr[16];     /* dotted IPv4 */
@@ -44,6 +53,7 @@ struct sandbox_config {
 	enum sandbox_accel accel;
 	struct sandbox_forward forwards[SANDBOX_MAX_FORWARDS];  /* needs net user */
 	unsigned nforwards;
+	uid_t uid;               /* the sandbox's own uid and gid, or 0 */
 };
 
 enum sandbox_state {
