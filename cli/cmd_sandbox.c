@@ -19,6 +19,7 @@
 #include "agent_io.h"
 #include "cli.h"
 #include "disk.h"
+#include "jail/sandbox_uid.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sandbox_start.h"
@@ -181,6 +182,19 @@ cmd_create(int argc, char **argv)
 		if (errno == EEXIST)
 			fatal("sandbox '%s' already exists", name);
 		fatal("cannot create %s: %s", dir, strerror(errno));
+	}
+	if (geteuid() == 0) {
+		char real[PATH_MAX];
+		if (realpath(dir, real) == NULL) {
+			snprintf(err, sizeof(err), "cannot resolve %.1500s: %s", dir, strerror(errno));
+			cfg.uid = 0;
+		} else {
+			cfg.uid = sandbox_uid_alloc(real, err, sizeof(err));
+		}
+		if (cfg.uid == 0) {
+			rmdir(dir);
+			fatal("%s", err);
+		}
 	}
 	if (sandbox_path(path, sizeof(path), name, "disk.img") != 0 ||
 	    disk_create(rootfs, path, cfg.disk_bytes, err, sizeof(err)) != 0) {
@@ -375,8 +389,17 @@ cmd_rm(int argc, char **argv)
 	if (sandbox_served(name))
 		fatal("sandbox '%s' is served by a running 'msb ssh serve': stop that server first",
 		    name);
-	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 || remove_tree(dir) != 0)
+	struct sandbox_config cfg;
+	char cfgpath[PATH_MAX], real[PATH_MAX];
+	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 ||
+	    sandbox_path(cfgpath, sizeof(cfgpath), name, "config") != 0)
+		fatal("path too long");
+	bool release = sandbox_config_read(cfgpath, &cfg) == 0 && cfg.uid != 0 &&
+	    realpath(dir, real) != NULL;
+	if (remove_tree(dir) != 0)
 		fatal("cannot remove %s: %s", dir, strerror(errno));
+	if (release && geteuid() == 0)
+		sandbox_uid_release(cfg.uid, real);
 	info("removed sandbox '%s'", name);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
@@ -31,6 +32,8 @@
 
 /* After the monitor gives up on a connection, how long children get to go. */
 #define CLOSE_GRACE_MS 2000
+/* Where msb_spawn puts the third descriptor it hands the session worker. */
+#define SESSION_DIR_FD 5
 #define USER_MAX 256
 
 enum phase { PH_PREAUTH, PH_POSTAUTH, PH_CLOSING };
@@ -177,18 +180,22 @@ method_name(uint32_t method)
 	}
 }
 
+/* The uid a sandbox runs as: its own (root made it), else its directory's owner. */
 static int
 sandbox_owner(const char *name, uid_t *uid, gid_t *gid)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], cfgpath[PATH_MAX];
+	struct sandbox_config cfg;
 	struct stat st;
 
-	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 || stat(dir, &st) != 0) {
+	if (sandbox_path(dir, sizeof(dir), name, NULL) != 0 ||
+	    sandbox_path(cfgpath, sizeof(cfgpath), name, "config") != 0 ||
+	    stat(dir, &st) != 0 || sandbox_config_read(cfgpath, &cfg) != 0) {
 		error("cannot find sandbox '%s': %s", name, strerror(errno));
 		return -1;
 	}
-	*uid = st.st_uid;
-	*gid = st.st_gid;
+	*uid = cfg.uid != 0 ? cfg.uid : st.st_uid;
+	*gid = cfg.uid != 0 ? (gid_t)cfg.uid : st.st_gid;
 	return 0;
 }
 
@@ -218,37 +225,54 @@ boot_sandbox(const char *name)
 static int
 start_session(struct mon *m)
 {
-	char path[PATH_MAX], vsock[PATH_MAX + 8], sock[PATH_MAX], env[1024];
+	char path[PATH_MAX], vsock[PATH_MAX + 8], dir[PATH_MAX], env[1024];
 	char *argv[] = { "msb-session", NULL };
 	struct msb_spawn_creds creds = { .uid = getuid(), .gid = getgid(), .no_caps = true };
-	int sp[2];
+	int sp[2], dirfd = -1;
 
 	if (msb_helper_path(path, sizeof(path), "msb-session") != 0)
-		return -1;
-	if (geteuid() == 0 && sandbox_owner(m->o->sandbox, &creds.uid, &creds.gid) != 0)
 		return -1;
 	const char *v = getenv("MSB_SESSION_VSOCK");
 	if (v != NULL && v[0] != '\0') {
 		snprintf(vsock, sizeof(vsock), "%s", v);
-	} else if (sandbox_path(sock, sizeof(sock), m->o->sandbox, "vsock.sock") != 0) {
+	} else if (sandbox_path(dir, sizeof(dir), m->o->sandbox, NULL) != 0) {
 		return -1;
 	} else {
 		boot_sandbox(m->o->sandbox);
-		snprintf(vsock, sizeof(vsock), "vsock:%s", sock);
+		/* The worker reaches its sandbox's sockets through this
+		 * descriptor alone: the directories above it (root's home,
+		 * say) need not be open to the sandbox's uid. */
+		dirfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dirfd < 0) {
+			error("cannot open %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		snprintf(vsock, sizeof(vsock), "vsock:/proc/self/fd/%d/vsock.sock", SESSION_DIR_FD);
+	}
+	if (geteuid() == 0 && sandbox_owner(m->o->sandbox, &creds.uid, &creds.gid) != 0) {
+		if (dirfd >= 0)
+			close(dirfd);
+		return -1;
 	}
 	if (snprintf(env, sizeof(env), "%s%s%s", MONITOR_DEFAULT_ENV_ALLOW,
 	    m->o->accept_env != NULL ? "," : "",
 	    m->o->accept_env != NULL ? m->o->accept_env : "") >= (int)sizeof(env)) {
 		error("--accept-env list too long");
+		if (dirfd >= 0)
+			close(dirfd);
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
 		error_f("socketpair: %s", strerror(errno));
+		if (dirfd >= 0)
+			close(dirfd);
 		return -1;
 	}
-	int fds[2] = { sp[1], m->mux_worker };
-	m->ses_pid = msb_spawn(path, argv, fds, 2, &creds, &m->mask, 0);
+	int fds[3] = { sp[1], m->mux_worker, dirfd };
+	m->ses_pid = msb_spawn(path, argv, fds, dirfd >= 0 ? 3 : 2, &creds, &m->mask, 0);
 	close(sp[1]);
+	if (dirfd >= 0)
+		close(dirfd);
 	close(m->mux_worker);
 	m->mux_worker = -1;
 	mon_peer_init(&m->ses, sp[0]);

@@ -5,14 +5,18 @@ vmctl_libmsbvmctl_a_SOURCES = \
 	vmctl/helpers.c vmctl/helpers.h \
 	vmctl/sandbox.c vmctl/sandbox.h \
 	vmctl/sandbox_start.c vmctl/sandbox_start.h \
-	vmctl/disk.c vmctl/disk.h
+	vmctl/disk.c vmctl/disk.h \
+	vmctl/jail/sandbox_uid.c vmctl/jail/sandbox_uid.h
 vmctl_libmsbvmctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 
 pkglibexec_PROGRAMS += msb-vmm
 msb_vmm_SOURCES = \
 	vmctl/vmm.h \
 	vmctl/vmm_main.c \
+	vmctl/vmm_run.c \
 	vmctl/vmm_boot.c \
+	vmctl/jail/jail.c vmctl/jail/jail.h \
+	vmctl/jail/vmm_report.c vmctl/jail/vmm_report.h \
 	vmctl/vmm_vsock.c \
 	vmctl/qemu_cmd.c vmctl/qemu_cmd.h
 msb_vmm_LDADD = vmctl/libmsbvmctl.a vmctl/vsock/libmsbvsock.a vmctl/qmp/libmsbqmp.a \

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "jail/vmm_report.h"
 #include "sandbox.h"
 
 /* The guest's vsock context id: each VM has its own vhost-user device, so
@@ -21,7 +22,7 @@ struct vmm {
 	char name[MSB_NAME_MAX + 1];
 	struct sandbox_config cfg;
 	char dir[PATH_MAX];
-	char kernel[PATH_MAX], initrd[PATH_MAX], disk[PATH_MAX];
+	char image_dir[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], disk[PATH_MAX];
 	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_socket[PATH_MAX];
 	char vhost_socket[PATH_MAX], vsock_socket[PATH_MAX];
 	struct sandbox_status status;
@@ -30,7 +31,16 @@ struct vmm {
 	struct qmp *qmp;
 	bool stopping;        /* a stop was asked for: an exit is not a crash */
 	char shutdown_reason[64];  /* from QEMU's SHUTDOWN event */
+	int report_fd;        /* to the keeper */
+	long ready_ms;
+	char kvm_broken[256];  /* why KVM is known to hang here, or "" */
 };
+
+/* The jailed part: boots and supervises; 0 after a run, 1 if the start failed. */
+int vmm_run(struct vmm *v);
+/* One line to the keeper; the text is the event's reason or message. */
+void vmm_report(struct vmm *v, enum vmm_report_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The vsock backend thread. */
 int vmm_vsock_start(struct vmm *v);

@@ -165,6 +165,7 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 	v->qemu_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (v->qemu_pidfd < 0)
 		fatal_f("pidfd_open: %s", strerror(errno));
+	vmm_report(v, VMM_REPORT_QEMU, "%s", "");
 	verbose_f("QEMU pid %d (%s)", (int)pid, kvm ? "kvm" : "tcg");
 	return 0;
 }
@@ -284,40 +285,21 @@ boot_once(struct vmm *v, bool kvm, char *err, size_t errlen)
 	return 0;
 }
 
-/* Whether an earlier boot found KVM hanging on this host (and when). */
-static bool
-kvm_known_broken(const char *verdict, char *why, size_t len)
-{
-	FILE *fp = fopen(verdict, "re");
-	long long when = 0;
-
-	if (fp == NULL)
-		return false;
-	int n = fscanf(fp, "%lld", &when);
-	fclose(fp);
-	if (n != 1 || (long long)time(NULL) - when > KVM_VERDICT_S)
-		return false;
-	snprintf(why, len, "KVM hung at an earlier boot on this host (%s; remove it to retry)",
-	    verdict);
-	return true;
-}
-
 long
 vmm_boot(struct vmm *v, char *err, size_t errlen)
 {
 	int64_t start = msb_now_ms();
-	char verdict[PATH_MAX];
 	bool try_kvm = v->cfg.accel == SANDBOX_ACCEL_KVM;
 
-	if (msb_home_path(verdict, sizeof(verdict), "kvm-hangs") != 0)
-		verdict[0] = '\0';
 	v->status.reason[0] = '\0';
 	if (v->cfg.accel == SANDBOX_ACCEL_AUTO) {
 		int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			snprintf(v->status.reason, sizeof(v->status.reason),
 			    "/dev/kvm: %s", strerror(errno));
-		else if (!kvm_known_broken(verdict, v->status.reason, sizeof(v->status.reason)))
+		else if (v->kvm_broken[0] != '\0')
+			snprintf(v->status.reason, sizeof(v->status.reason), "%s", v->kvm_broken);
+		else
 			try_kvm = true;
 		if (fd >= 0)
 			close(fd);
@@ -332,11 +314,7 @@ vmm_boot(struct vmm *v, char *err, size_t errlen)
 		snprintf(v->status.reason, sizeof(v->status.reason),
 		    "KVM boot failed, fell back to TCG: %.180s", err);
 		info("%s", v->status.reason);
-		FILE *fp = verdict[0] ? fopen(verdict, "we") : NULL;
-		if (fp != NULL) {
-			fprintf(fp, "%lld %s\n", (long long)time(NULL), err);
-			fclose(fp);
-		}
+		vmm_report(v, VMM_REPORT_KVM_HUNG, "%s", err);
 	}
 	if (boot_once(v, false, err, errlen) < 0)
 		return -1;

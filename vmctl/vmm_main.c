@@ -1,37 +1,52 @@
 /*
- * msb-vmm --name NAME [--ready-fd FD]: supervises one sandbox until its
- * QEMU exits. Started detached by 'msb start', which reads one line from
- * FD: "ok MS ACCEL" once the agent answers, or "error MESSAGE".
+ * msb-vmm --name NAME [--ready-fd FD]: one sandbox's supervisor. Started
+ * detached by 'msb start', which reads one line from FD: "ok MS ACCEL" once
+ * the agent answers, or "error MESSAGE".
+ *
+ * It comes in two halves. The keeper, this file, holds what needs the
+ * caller's privileges: the sandbox's lock, its state file, the ownership of
+ * its files. It forks the vmm proper (vmm_run.c) into a jail of its own
+ * (vmctl/jail/jail.h), which starts QEMU there and reports each step back
+ * over a pipe; the keeper trusts nothing in those reports beyond their
+ * syntax. The keeper does no other work and parses no guest data.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "agent_client.h"
+#include "jail/jail.h"
+#include "jail/sandbox_uid.h"
+#include "jail/vmm_report.h"
 #include "log.h"
+#include "mem_trim.h"
 #include "signals.h"
-#include "qmp/qmp.h"
 #include "vmm.h"
 
-#define GUEST_POWEROFF_MS 20000
-#define QMP_QUIT_MS       5000
+/* A verdict that KVM hangs on this host holds for a day. */
+#define KVM_VERDICT_S 86400
+/* The jailed child's exit status when the jail itself could not be built. */
+#define JAIL_FAILED 99
 
 static int ready_fd = -1;
 
 static void __attribute__((format(printf, 1, 2)))
-report(const char *fmt, ...)
+verdict(const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -51,6 +66,17 @@ report(const char *fmt, ...)
 	ready_fd = -1;
 }
 
+static struct vmm v = { .qemu_pid = -1, .qemu_pidfd = -1, .report_fd = -1 };
+/* What of the jail is off, said with the start's result (not root, no user namespace). */
+static char isolation_off[200];
+
+static void
+save_state(void)
+{
+	if (sandbox_state_write(v.name, &v.status) != 0)
+		error("cannot write the state of '%s': %s", v.name, strerror(errno));
+}
+
 static _Noreturn void __attribute__((format(printf, 1, 2)))
 give_up(const char *fmt, ...)
 {
@@ -60,33 +86,34 @@ give_up(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	report("error %s", msg);
+	verdict("error %s", msg);
 	fatal("%s", msg);
 }
 
 static void
-set_paths(struct vmm *v)
+set_paths(void)
 {
 	char img[PATH_MAX];
 	struct stat st;
 
-	if (sandbox_path(v->dir, sizeof(v->dir), v->name, NULL) != 0 ||
-	    msb_home_path(img, sizeof(img), "images/%s", v->cfg.image) != 0)
+	if (sandbox_path(v.dir, sizeof(v.dir), v.name, NULL) != 0 ||
+	    msb_home_path(img, sizeof(img), "images/%s", v.cfg.image) != 0)
 		give_up("path too long");
 	int bad = 0;
-	bad |= snprintf(v->kernel, sizeof(v->kernel), "%s/vmlinuz", img) >= (int)sizeof(v->kernel);
-	bad |= snprintf(v->initrd, sizeof(v->initrd), "%s/initramfs.cpio.gz", img) >= (int)sizeof(v->initrd);
-	bad |= snprintf(v->disk, sizeof(v->disk), "%s/disk.img", v->dir) >= (int)sizeof(v->disk);
-	bad |= snprintf(v->qemu_log, sizeof(v->qemu_log), "%s/qemu.log", v->dir) >= (int)sizeof(v->qemu_log);
-	bad |= snprintf(v->console_log, sizeof(v->console_log), "%s/console.log", v->dir) >= (int)sizeof(v->console_log);
-	bad |= snprintf(v->qmp_socket, sizeof(v->qmp_socket), "%s/qmp.sock", v->dir) >= (int)sizeof(v->qmp_socket);
-	bad |= snprintf(v->vhost_socket, sizeof(v->vhost_socket), "%s/vhost-user.sock", v->dir) >= (int)sizeof(v->vhost_socket);
-	bad |= snprintf(v->vsock_socket, sizeof(v->vsock_socket), "%s/vsock.sock", v->dir) >= (int)sizeof(v->vsock_socket);
+	bad |= snprintf(v.image_dir, sizeof(v.image_dir), "%s", img) >= (int)sizeof(v.image_dir);
+	bad |= snprintf(v.kernel, sizeof(v.kernel), "%s/vmlinuz", img) >= (int)sizeof(v.kernel);
+	bad |= snprintf(v.initrd, sizeof(v.initrd), "%s/initramfs.cpio.gz", img) >= (int)sizeof(v.initrd);
+	bad |= snprintf(v.disk, sizeof(v.disk), "%s/disk.img", v.dir) >= (int)sizeof(v.disk);
+	bad |= snprintf(v.qemu_log, sizeof(v.qemu_log), "%s/qemu.log", v.dir) >= (int)sizeof(v.qemu_log);
+	bad |= snprintf(v.console_log, sizeof(v.console_log), "%s/console.log", v.dir) >= (int)sizeof(v.console_log);
+	bad |= snprintf(v.qmp_socket, sizeof(v.qmp_socket), "%s/qmp.sock", v.dir) >= (int)sizeof(v.qmp_socket);
+	bad |= snprintf(v.vhost_socket, sizeof(v.vhost_socket), "%s/vhost-user.sock", v.dir) >= (int)sizeof(v.vhost_socket);
+	bad |= snprintf(v.vsock_socket, sizeof(v.vsock_socket), "%s/vsock.sock", v.dir) >= (int)sizeof(v.vsock_socket);
 	/* Unix socket paths are limited to 108 bytes. */
-	if (bad || strlen(v->vhost_socket) >= 108)
-		give_up("the sandbox directory path is too long for its sockets: %s", v->dir);
+	if (bad || strlen(v.vhost_socket) >= 108)
+		give_up("the sandbox directory path is too long for its sockets: %s", v.dir);
 	const char *need[][2] = {
-		{ v->kernel, "kernel" }, { v->initrd, "initramfs" }, { v->disk, "root disk" },
+		{ v.kernel, "kernel" }, { v.initrd, "initramfs" }, { v.disk, "root disk" },
 	};
 	for (size_t i = 0; i < 3; i++) {
 		if (stat(need[i][0], &st) != 0)
@@ -96,97 +123,324 @@ set_paths(struct vmm *v)
 }
 
 /*
- * A clean stop: ask the agent to power the guest off (it syncs and
- * unmounts), then QEMU to quit, then kill it.
+ * The jail binds host paths at the same paths inside, through a root where
+ * a symlink would point nowhere: MSB_HOME, from which every path derives,
+ * is made canonical first.
  */
-void
-vmm_shutdown(struct vmm *v, bool force)
+static void
+canonical_home(void)
 {
-	int ws;
+	const char *home = msb_home();
+	char real[PATH_MAX];
 
-	v->stopping = true;
-	if (!force) {
-		struct msb_agent_client c;
-		msb_agent_client_init(&c);
-		c.timeout_ms = 5000;
-		if (msb_agent_client_connect_vsock(&c, v->vsock_socket, MSB_AGENT_VSOCK_PORT) == 0 &&
-		    msb_agent_put_shutdown(&c.out, MSB_SHUTDOWN_POWEROFF) == 0 &&
-		    msb_agent_client_request(&c) == 0) {
-			info("guest powering off");
-		} else {
-			info("guest agent did not take the shutdown (%s); quitting QEMU", c.err);
-		}
-		msb_agent_client_close(&c);
-		if (vmm_wait_qemu(v, GUEST_POWEROFF_MS, &ws))
-			return;
-	}
-	/* The ACPI power button: a guest that handles it gets a last chance. */
-	if (!force && v->qmp != NULL &&
-	    qmp_execute(v->qmp, "system_powerdown", NULL, NULL, QMP_QUIT_MS) == QMP_OK &&
-	    vmm_wait_qemu(v, QMP_QUIT_MS, &ws))
-		return;
-	if (v->qmp != NULL && qmp_execute(v->qmp, "quit", NULL, NULL, QMP_QUIT_MS) == QMP_OK &&
-	    vmm_wait_qemu(v, QMP_QUIT_MS, &ws))
-		return;
-	if (v->qemu_pid > 0)
-		kill(v->qemu_pid, SIGKILL);
-	vmm_wait_qemu(v, QMP_QUIT_MS, &ws);
+	if (home == NULL || realpath(home, real) == NULL)
+		give_up("cannot resolve MSB_HOME: %s", strerror(errno));
+	if (setenv("MSB_HOME", real, 1) != 0)
+		give_up("setenv: %s", strerror(errno));
 }
 
-/* Supervises the running sandbox until QEMU exits; returns its wait status. */
+/* Whether an earlier boot found KVM hanging on this host (and when). */
+static void
+read_kvm_verdict(void)
+{
+	char path[PATH_MAX];
+	long long when = 0;
+
+	if (msb_home_path(path, sizeof(path), "kvm-hangs") != 0)
+		return;
+	FILE *fp = fopen(path, "re");
+	if (fp == NULL)
+		return;
+	int n = fscanf(fp, "%lld", &when);
+	fclose(fp);
+	if (n == 1 && (long long)time(NULL) - when <= KVM_VERDICT_S)
+		snprintf(v.kvm_broken, sizeof(v.kvm_broken),
+		    "KVM hung at an earlier boot on this host (%.150s; remove it to retry)", path);
+}
+
+static void
+write_kvm_verdict(const char *why)
+{
+	char path[PATH_MAX];
+
+	if (msb_home_path(path, sizeof(path), "kvm-hangs") != 0)
+		return;
+	FILE *fp = fopen(path, "we");
+	if (fp == NULL)
+		return;
+	fprintf(fp, "%lld %s\n", (long long)time(NULL), why);
+	if (fclose(fp) != 0)
+		error("%s: %s", path, strerror(errno));
+}
+
+/* Gives the file to the sandbox's uid, creating it empty if missing. */
+static void
+give_file(const char *path, int extra_flags)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | extra_flags, 0600);
+
+	if (fd < 0 || fchown(fd, v.cfg.uid, (gid_t)v.cfg.uid) != 0 || fchmod(fd, 0600) != 0)
+		give_up("cannot hand %s to the sandbox's uid: %s", path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * Root runs each sandbox as a uid of its own. The directory stays root's
+ * (its config is read by root), group-owned by the sandbox and sticky, so
+ * that the sandbox can create its sockets and logs in it but not replace
+ * what root put there; its disk and logs are the sandbox's.
+ */
+static void
+prepare_sandbox_uid(void)
+{
+	char cfgpath[PATH_MAX], err[512];
+
+	if (v.cfg.uid == 0) {
+		if (sandbox_path(cfgpath, sizeof(cfgpath), v.name, "config") != 0)
+			give_up("path too long");
+		v.cfg.uid = sandbox_uid_alloc(v.dir, err, sizeof(err));
+		if (v.cfg.uid == 0)
+			give_up("%s", err);
+		if (sandbox_config_write(cfgpath, &v.cfg) != 0)
+			give_up("cannot record the sandbox's uid in %s: %s", cfgpath, strerror(errno));
+		info("sandbox %s runs as uid %lu", v.name, (unsigned long)v.cfg.uid);
+	}
+	if (chown(v.dir, 0, (gid_t)v.cfg.uid) != 0 || chmod(v.dir, 01770) != 0)
+		give_up("cannot set the owner of %s: %s", v.dir, strerror(errno));
+	give_file(v.disk, 0);
+	give_file(v.console_log, O_APPEND);
+	give_file(v.qemu_log, O_APPEND);
+	/* A run as another uid (or an older msb) may have left root's sockets. */
+	const char *socks[] = { v.qmp_socket, v.vhost_socket, v.vsock_socket };
+	for (size_t i = 0; i < 3; i++) {
+		if (unlink(socks[i]) != 0 && errno != ENOENT)
+			give_up("cannot remove %s: %s", socks[i], strerror(errno));
+	}
+}
+
+static void
+jail_spec_fill(struct jail_spec *j, bool as_root)
+{
+	const char *qemu = getenv("MSB_QEMU");
+	size_t ro = 0;
+
+	*j = (struct jail_spec){
+		.hostname = v.name, .uid = v.cfg.uid, .userns = !as_root,
+		/* QEMU's user network lives in QEMU: it needs the host's. */
+		.net = v.cfg.net == SANDBOX_NET_NONE,
+		.kvm = v.cfg.accel != SANDBOX_ACCEL_TCG,
+	};
+	j->rw[0] = v.dir;
+	j->ro[ro++] = v.image_dir;
+	if (qemu != NULL && qemu[0] == '/')
+		j->ro[ro++] = qemu;
+}
+
+/* In the child: into the jail (unless jail is NULL), then the vmm proper. */
+static _Noreturn void
+run_child(const struct jail_spec *j, int report_fd)
+{
+	char err[512];
+
+	/* Nothing of the vmm's runs without its keeper. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		_exit(1);
+	struct pollfd pfd = { .fd = report_fd, .events = POLLOUT };
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+		_exit(1);
+	if (ready_fd >= 0)
+		close(ready_fd);
+	ready_fd = -1;
+	v.report_fd = report_fd;
+	if (j != NULL && jail_enter(j, err, sizeof(err)) != 0) {
+		vmm_report(&v, VMM_REPORT_ERROR, "%s", err);
+		error("%s", err);
+		_exit(JAIL_FAILED);
+	}
+	_exit(vmm_run(&v));
+}
+
+/* QEMU's pid as the host sees it: the child of the vmm's main thread. */
+static pid_t
+qemu_host_pid(pid_t vmm)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)vmm, (int)vmm);
+	FILE *fp = fopen(path, "re");
+	if (fp == NULL)
+		return 0;
+	long pid = 0;
+	if (fgets(buf, sizeof(buf), fp) != NULL)
+		pid = strtol(buf, NULL, 10);
+	fclose(fp);
+	return pid > 0 && pid < INT32_MAX ? (pid_t)pid : 0;
+}
+
+struct keeper {
+	pid_t child;
+	int pidfd;
+	int reports;            /* read end of the report pipe */
+	char buf[VMM_REPORT_MAX_LINE + 1];
+	size_t got;
+	bool exit_reported;
+	bool failed;            /* an error report came */
+	char error[256];
+};
+
+static void
+on_report(struct keeper *k, const struct vmm_report *r)
+{
+	switch (r->kind) {
+	case VMM_REPORT_QEMU:
+		v.status.qemu_pid = qemu_host_pid(k->child);
+		save_state();
+		break;
+	case VMM_REPORT_READY:
+		v.status.state = SANDBOX_RUNNING;
+		v.status.started_at = (int64_t)time(NULL);
+		snprintf(v.status.accel, sizeof(v.status.accel), "%s", r->accel);
+		snprintf(v.status.reason, sizeof(v.status.reason), "%.120s%s%.120s", r->text,
+		    r->text[0] != '\0' && isolation_off[0] != '\0' ? "; " : "", isolation_off);
+		if (v.status.qemu_pid == 0)
+			v.status.qemu_pid = qemu_host_pid(k->child);
+		save_state();
+		verdict("ok %ld %s", r->ms, r->accel);
+		break;
+	case VMM_REPORT_KVM_HUNG:
+		write_kvm_verdict(r->text);
+		break;
+	case VMM_REPORT_ERROR:
+		k->failed = true;
+		snprintf(k->error, sizeof(k->error), "%s", r->text);
+		break;
+	case VMM_REPORT_EXIT:
+		k->exit_reported = true;
+		v.status.state = r->crashed ? SANDBOX_CRASHED : SANDBOX_STOPPED;
+		snprintf(v.status.reason, sizeof(v.status.reason), "%s", r->text);
+		break;
+	}
+}
+
+/* Reads what the child said; a line that is not a report is logged and dropped. */
+static void
+read_reports(struct keeper *k)
+{
+	ssize_t n = read(k->reports, k->buf + k->got, sizeof(k->buf) - 1 - k->got);
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			close(k->reports);
+			k->reports = -1;
+		}
+		return;
+	}
+	k->got += (size_t)n;
+	char *nl;
+	while ((nl = memchr(k->buf, '\n', k->got)) != NULL) {
+		struct vmm_report r;
+		size_t len = (size_t)(nl - k->buf);
+		if (vmm_report_parse(k->buf, len, &r) == 0)
+			on_report(k, &r);
+		else
+			error("the vmm sent a malformed report (%zu bytes); ignored", len);
+		memmove(k->buf, nl + 1, k->got - len - 1);
+		k->got -= len + 1;
+	}
+	if (k->got == sizeof(k->buf) - 1) {
+		error("the vmm sent an overlong report; ignored");
+		k->got = 0;
+	}
+}
+
+static pid_t
+start_child(struct keeper *k, const struct jail_spec *j)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		give_up("pipe: %s", strerror(errno));
+	struct jail_spec spec;
+	if (j != NULL)
+		spec = *j;
+	pid_t pid = j != NULL ? jail_clone(&spec) : fork();
+	if (pid == 0) {
+		close(p[0]);
+		run_child(j != NULL ? &spec : NULL, p[1]);
+	}
+	int saved = errno;
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		errno = saved;
+		return -1;
+	}
+	*k = (struct keeper){ .child = pid, .reports = p[0] };
+	k->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (k->pidfd < 0)
+		give_up("pidfd_open: %s", strerror(errno));
+	return pid;
+}
+
+/* Until the child exits: reports in, stop signals passed on. Returns its wait status. */
 static int
-supervise(struct vmm *v, int sfd)
+keep(struct keeper *k, int sfd)
 {
 	int ws = 0;
 
 	for (;;) {
 		struct pollfd pfd[3] = {
-			{ .fd = v->qemu_pidfd, .events = POLLIN },
+			{ .fd = k->pidfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
-			{ .fd = v->qmp != NULL ? qmp_fd(v->qmp) : -1, .events = POLLIN },
+			{ .fd = k->reports, .events = POLLIN },
 		};
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			fatal_f("poll: %s", strerror(errno));
 		}
-		if (pfd[2].revents && qmp_on_readable(v->qmp) != QMP_OK) {
-			/* QEMU closed QMP: it is exiting; the pidfd tells when. */
-			qmp_free(v->qmp);
-			v->qmp = NULL;
-		}
+		if (pfd[2].revents)
+			read_reports(k);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				info("signal %u: stopping%s", si.ssi_signo,
-				    si.ssi_signo == SIGUSR1 ? " (forced)" : "");
-				vmm_shutdown(v, si.ssi_signo == SIGUSR1);
+				if (kill(k->child, (int)si.ssi_signo) != 0 && errno != ESRCH)
+					error("cannot pass signal %u on: %s", si.ssi_signo, strerror(errno));
 			}
 		}
-		if (v->qemu_pid <= 0 || vmm_wait_qemu(v, 0, &ws))
+		if ((pfd[0].revents & POLLIN) && k->reports < 0) {
+			while (waitpid(k->child, &ws, 0) < 0 && errno == EINTR)
+				;
+			close(k->pidfd);
 			return ws;
+		}
+		/* The child is gone: what it wrote last is still to be read. */
+		if ((pfd[0].revents & POLLIN) && k->reports >= 0 && !(pfd[2].revents & POLLIN)) {
+			close(k->reports);
+			k->reports = -1;
+		}
 	}
 }
 
 static void
-record_exit(struct vmm *v, int ws)
+record_child_exit(const struct keeper *k, int ws)
 {
-	struct sandbox_status *st = &v->status;
-	bool clean = WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
-	    (v->stopping || strcmp(v->shutdown_reason, "guest-shutdown") == 0);
-
-	st->state = clean ? SANDBOX_STOPPED : SANDBOX_CRASHED;
-	st->vmm_pid = 0;
-	st->qemu_pid = 0;
-	if (clean)
-		snprintf(st->reason, sizeof(st->reason), "%s",
-		    v->stopping ? "stopped by request" : "the guest powered off");
-	else if (WIFSIGNALED(ws))
-		snprintf(st->reason, sizeof(st->reason), "QEMU was killed by signal %d", WTERMSIG(ws));
+	v.status.vmm_pid = 0;
+	v.status.qemu_pid = 0;
+	if (k->exit_reported)
+		return;
+	if (k->failed) {
+		v.status.state = SANDBOX_STOPPED;
+		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %.200s", k->error);
+		return;
+	}
+	v.status.state = SANDBOX_CRASHED;
+	if (WIFSIGNALED(ws))
+		snprintf(v.status.reason, sizeof(v.status.reason), "the vmm was killed by signal %d",
+		    WTERMSIG(ws));
 	else
-		snprintf(st->reason, sizeof(st->reason), "QEMU exited with status %d%s%s",
-		    WEXITSTATUS(ws), v->shutdown_reason[0] ? ", guest: " : "", v->shutdown_reason);
-	info("sandbox %s: %s (%s)", v->name, sandbox_state_name(st->state), st->reason);
+		snprintf(v.status.reason, sizeof(v.status.reason), "the vmm exited with status %d",
+		    WEXITSTATUS(ws));
 }
 
 int
@@ -198,13 +452,11 @@ main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct vmm v = { .qemu_pid = -1, .qemu_pidfd = -1 };
-	enum msb_log_level level = MSB_LOG_INFO;
 	const char *name = NULL, *why;
-	char path[PATH_MAX], err[1024];
+	char path[PATH_MAX];
 	int c;
 
-	msb_log_init("msb-vmm", level);
+	msb_log_init("msb-vmm", MSB_LOG_INFO);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -225,10 +477,11 @@ main(int argc, char **argv)
 	if (msb_name_check(name, &why) != 0)
 		give_up("invalid sandbox name '%s': %s", name, why);
 	strcpy(v.name, name);
+	canonical_home();
 	if (sandbox_path(path, sizeof(path), name, "config") != 0 ||
 	    sandbox_config_read(path, &v.cfg) != 0)
 		give_up("cannot read the config of sandbox '%s'", name);
-	set_paths(&v);
+	set_paths();
 	int lock = sandbox_lock(name);
 	if (lock < 0)
 		give_up(errno == EWOULDBLOCK ? "sandbox '%s' is already running" :
@@ -237,44 +490,44 @@ main(int argc, char **argv)
 	static const int stops[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0 };
 	int sfd = msb_signalfd(stops, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	bool as_root = geteuid() == 0;
+	if (as_root)
+		prepare_sandbox_uid();
+	read_kvm_verdict();
 
-	v.status = (struct sandbox_status){ .state = SANDBOX_STARTING, .vmm_pid = getpid() };
-	if (sandbox_state_write(name, &v.status) != 0)
-		give_up("cannot write the state of '%s': %s", name, strerror(errno));
-	info("starting sandbox %s", name);
-	if (vmm_vsock_start(&v) != 0) {
-		v.status.state = SANDBOX_STOPPED;
-		snprintf(v.status.reason, sizeof(v.status.reason), "the vsock backend did not start");
-		sandbox_state_write(name, &v.status);
-		give_up("the vsock backend did not start (see %s/vmm.log)", v.dir);
+	v.status = (struct sandbox_status){ .state = SANDBOX_STARTING };
+	struct jail_spec jail;
+	jail_spec_fill(&jail, as_root);
+	struct keeper k;
+	pid_t pid = start_child(&k, &jail);
+	if (pid < 0 && as_root)
+		give_up("cannot build the jail: %s", strerror(errno));
+	if (pid < 0)
+		snprintf(isolation_off, sizeof(isolation_off),
+		    "isolation off: no user namespace for an unprivileged jail (%s)", strerror(errno));
+	if (pid > 0) {
+		v.status.vmm_pid = pid;
+		save_state();
 	}
-	long ms = vmm_boot(&v, err, sizeof(err));
-	if (ms < 0) {
-		vmm_vsock_stop();
-		unlink(v.qmp_socket);
-		v.status.state = SANDBOX_STOPPED;
-		v.status.vmm_pid = 0;
-		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %.200s", err);
-		sandbox_state_write(name, &v.status);
-		give_up("%s", err);
+	msb_mem_trim();
+	int ws = pid > 0 ? keep(&k, sfd) : 0;
+	if (!as_root && (pid < 0 || (k.failed && WIFEXITED(ws) && WEXITSTATUS(ws) == JAIL_FAILED))) {
+		if (pid > 0)
+			snprintf(isolation_off, sizeof(isolation_off), "isolation off: %.150s", k.error);
+		info("%s", isolation_off);
+		pid = start_child(&k, NULL);
+		if (pid < 0)
+			give_up("fork: %s", strerror(errno));
+		v.status.vmm_pid = pid;
+		save_state();
+		ws = keep(&k, sfd);
 	}
-	v.status.state = SANDBOX_RUNNING;
-	v.status.qemu_pid = v.qemu_pid;
-	v.status.started_at = (int64_t)time(NULL);
-	if (sandbox_state_write(name, &v.status) != 0)
-		error("cannot write the state of '%s': %s", name, strerror(errno));
-	info("sandbox %s ready in %ld ms (%s)%s%s", name, ms, v.status.accel,
-	    v.status.reason[0] ? "; " : "", v.status.reason);
-	report("ok %ld %s", ms, v.status.accel);
-
-	int ws = supervise(&v, sfd);
-	record_exit(&v, ws);
-	if (v.qmp != NULL)
-		qmp_free(v.qmp);
-	vmm_vsock_stop();
-	unlink(v.qmp_socket);
-	if (sandbox_state_write(name, &v.status) != 0)
-		error("cannot write the state of '%s': %s", name, strerror(errno));
+	record_child_exit(&k, ws);
+	if (k.failed)
+		verdict("error %s", k.error);
+	else
+		verdict("error the vmm exited without a word; see %s/vmm.log", v.dir);
+	save_state();
 	close(lock);
 	return 0;
 }

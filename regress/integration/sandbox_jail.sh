@@ -1,0 +1,94 @@
+# Every sandbox in a jail of its own, proved from outside through /proc: the
+# vmm, QEMU and a live session worker run as the sandbox's own uid (not 0,
+# not another sandbox's), with no capabilities and NO_NEW_PRIVS, the vmm
+# and QEMU in namespaces of their own with a root that holds only their
+# sandbox's files; one sandbox's uid can reach neither the other's sockets
+# nor its processes; msb rm gives the uid back.
+# msb-test-timeout: 600
+. "$(dirname "$0")/../lib.sh"
+need_root
+need_cmd qemu-system-x86_64 setpriv python3
+export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR" MSB_UID_REGISTRY="$TMP/uids"
+at_exit 'for s in ja jb; do "$MSB" stop --force $s >/dev/null 2>&1; done'
+
+sb() { echo "$MSB_HOME/sandboxes/$1"; }
+field() { grep "^$2=" "$(sb "$1")/state" | cut -d= -f2-; }
+status_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+ns() { readlink "/proc/$1/ns/$2"; }
+
+"$MSB" create ja --accel tcg --disk-size 256M >/dev/null 2>&1 || die "create ja"
+"$MSB" create jb --accel tcg --disk-size 256M --net user >/dev/null 2>&1 || die "create jb"
+ua=$(sed -n 's/^uid=//p' "$(sb ja)/config"); ub=$(sed -n 's/^uid=//p' "$(sb jb)/config")
+check_sh "create records a uid of the sandbox's own ($ua, $ub)" \
+	'[ "$ua" -ge 1879048192 ] && [ "$ub" -ge 1879048192 ] && [ "$ua" != "$ub" ]'
+check "no passwd entry claims it" sh -c "! getent passwd $ua && ! getent group $ua"
+check "the registry names the sandbox" grep -qx "$(realpath "$(sb ja)")" "$TMP/uids/$ua"
+
+"$MSB" start ja >/dev/null || die "start ja"
+"$MSB" start jb >/dev/null || die "start jb"
+check_eq "the directory: root's, the sandbox's group, sticky" "0:$ua:1770" "$(stat -c %u:%g:%a "$(sb ja)")"
+check_eq "the config stays root's" "0:0" "$(stat -c %u:%g "$(sb ja)/config")"
+check_eq "the disk is the sandbox's" "$ua:600" "$(stat -c %u:%a "$(sb ja)/disk.img")"
+
+for s in ja jb; do
+	u=$(sed -n 's/^uid=//p' "$(sb $s)/config")
+	vmm=$(field $s vmm_pid); qemu=$(field $s qemu_pid)
+	for p in "vmm:$vmm" "QEMU:$qemu"; do
+		what=${p%%:*}; pid=${p#*:}
+		check_sh "$s: $what is alive (pid $pid)" '[ -n "$pid" ] && [ -e "/proc/$pid" ]'
+		check_eq "$s: $what's uids" "$u $u $u $u" "$(status_of "$pid" Uid)"
+		check_eq "$s: $what's gids" "$u $u $u $u" "$(status_of "$pid" Gid)"
+		check_eq "$s: $what's effective capabilities" 0000000000000000 "$(status_of "$pid" CapEff)"
+		check_eq "$s: $what's bounding set" 0000000000000000 "$(status_of "$pid" CapBnd)"
+		check_eq "$s: $what has NO_NEW_PRIVS" 1 "$(status_of "$pid" NoNewPrivs)"
+		for n in mnt pid ipc uts; do
+			check "$s: $what's $n namespace is its own" [ "$(ns "$pid" $n)" != "$(ns $$ $n)" ]
+		done
+		check "$s: no /etc/shadow in $what's root" [ ! -e "/proc/$pid/root/etc/shadow" ]
+		check "$s: no /root in $what's root" [ ! -e "/proc/$pid/root/root" ]
+		check "$s: its own disk is there" [ -e "/proc/$pid/root$(realpath "$(sb $s)")/disk.img" ]
+		other=ja; [ $s = ja ] && other=jb
+		check "$s: the other sandbox is not" [ ! -e "/proc/$pid/root$(realpath "$(sb $other)")" ]
+		check_eq "$s: $what's root is read-only but for its sandbox" \
+			"Read-only file system" "$(cd "/proc/$pid/root" && touch ./x 2>&1 | sed 's/.*: //')"
+	done
+done
+check "ja (--net none) has a network namespace of its own" [ "$(ns "$(field ja vmm_pid)" net)" != "$(ns $$ net)" ]
+check_eq "the vmm's core limit" 0 "$(awk '/^Max core file size/ { print $5 }' "/proc/$(field ja vmm_pid)/limits")"
+
+# One sandbox's uid against the other's files and processes.
+as_a() { setpriv --reuid="$ua" --regid="$ua" --clear-groups --inh-caps=-all "$@"; }
+check "ja's uid cannot enter jb's directory" sh -c "! $(command -v setpriv) --reuid=$ua --regid=$ua --clear-groups ls '$(sb jb)' >/dev/null 2>&1"
+out=$(as_a python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])" "$(sb jb)/vsock.sock" 2>&1); rc=$?
+check_sh "ja's uid cannot connect to jb's vsock socket (exit $rc)" '[ $rc -ne 0 ] && echo "$out" | grep -q "Permission denied"'
+out=$(as_a kill -0 "$(field jb vmm_pid)" 2>&1); rc=$?
+check_sh "ja's uid cannot signal jb's vmm (exit $rc)" '[ $rc -ne 0 ]'
+out=$(as_a kill -0 "$(field jb qemu_pid)" 2>&1); rc=$?
+check_sh "ja's uid cannot signal jb's QEMU (exit $rc)" '[ $rc -ne 0 ]'
+
+# A live session worker: the sandbox's uid, no capabilities.
+"$MSB" ssh ja -- 'echo up; sleep 60' > "$TMP/ssh.out" 2>&1 & SSH=$!
+at_exit "kill $SSH 2>/dev/null"
+wait_for 60 grep -q up "$TMP/ssh.out"
+ses=""
+for p in $(pgrep -x msb-session); do
+	grep -qs "MSB_HOME=$MSB_HOME" "/proc/$p/environ" && ses=$p
+done
+check "a session worker serves ja (pid $ses)" [ -n "$ses" ]
+if [ -n "$ses" ]; then
+	check_eq "the session worker's uids" "$ua $ua $ua $ua" "$(status_of "$ses" Uid)"
+	check_eq "the session worker's effective capabilities" 0000000000000000 "$(status_of "$ses" CapEff)"
+	check_eq "the session worker's bounding set" 0000000000000000 "$(status_of "$ses" CapBnd)"
+	check_eq "the session worker has NO_NEW_PRIVS" 1 "$(status_of "$ses" NoNewPrivs)"
+fi
+kill $SSH 2>/dev/null; wait $SSH 2>/dev/null
+
+# Stopping keeps the uid; rm gives it back.
+"$MSB" stop ja >/dev/null || fail "stop ja"
+check_eq "stopped cleanly" stopped "$("$MSB" ls | awk '$1 == "ja" { print $2 }')"
+"$MSB" rm ja >/dev/null || fail "rm ja"
+check "rm releases the uid" [ ! -e "$TMP/uids/$ua" ]
+"$MSB" create jc --accel tcg --disk-size 128M >/dev/null 2>&1 || fail "create jc"
+check_eq "a released uid is handed out again" "$ua" "$(sed -n 's/^uid=//p' "$(sb jc)/config")"
+"$MSB" stop --force jb >/dev/null 2>&1
+done_testing
