@@ -232,7 +232,8 @@ jail_spec_fill(struct jail_spec *j, bool as_root)
 	};
 	j->rw[0] = v.dir;
 	j->ro[ro++] = v.image_dir;
-	if (qemu != NULL && qemu[0] == '/')
+	/* A QEMU that is not there fails at its exec, which names the package. */
+	if (qemu != NULL && qemu[0] == '/' && access(qemu, F_OK) == 0)
 		j->ro[ro++] = qemu;
 }
 
