@@ -240,13 +240,22 @@ class Msb(Peer):
     def server_rss_kib(self):
         """Every msb process serving this sandbox: the listener and its
         per-connection monitors, network children and session workers, and
-        the sandbox's vmm (vsock backend)."""
+        the sandbox's vmm (vsock backend) with its keeper (the vmm's parent)."""
         pids = tree(self.serve.pid)
         st = os.path.join(self.ctx.home, "sandboxes", self.vm.name, "state")
         with open(st) as f:
             m = re.search(r"^vmm_pid=(\d+)", f.read(), re.M)
         if m:
-            pids.append(int(m.group(1)))
+            vmm = int(m.group(1))
+            pids.append(vmm)
+            try:
+                with open(f"/proc/{vmm}/status") as f:
+                    ppid = int(re.search(r"^PPid:\s+(\d+)", f.read(), re.M).group(1))
+                with open(f"/proc/{ppid}/cmdline", "rb") as f:
+                    if b"msb-vmm" in f.read():
+                        pids.append(ppid)
+            except (OSError, AttributeError):
+                pass
         return rss_kib(pids)
 
     def native_argv(self, cmd):
