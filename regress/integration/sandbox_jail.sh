@@ -3,7 +3,8 @@
 # not another sandbox's), with no capabilities and NO_NEW_PRIVS, the vmm
 # and QEMU in namespaces of their own with a root that holds only their
 # sandbox's files; one sandbox's uid can reach neither the other's sockets
-# nor its processes; msb rm gives the uid back.
+# nor its processes; msb rm gives the uid back; and an ordinary user's
+# sandbox gets the same namespaces from a user namespace.
 # msb-test-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -94,4 +95,28 @@ check "rm releases the uid" [ ! -e "$TMP/uids/$ua" ]
 "$MSB" create jc --accel tcg --disk-size 128M >/dev/null 2>&1 || fail "create jc"
 check_eq "a released uid is handed out again" "$ua" "$(sed -n 's/^uid=//p' "$(sb jc)/config")"
 "$MSB" stop --force jb >/dev/null 2>&1
+
+# Not root: the same namespaces from an unprivileged user namespace, the
+# caller's own uid inside.
+U="$TMP/unpriv"; mkdir -p "$U"; chown 65534:65534 "$U"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups \
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$U" MSB_HOME="$U" \
+	MSB_LIBEXECDIR="$MSB_LIBEXECDIR" MSB_TEST_RUN="${MSB_TEST_RUN:-}" "$@"; }
+at_exit "as_nobody '$MSB' stop --force un >/dev/null 2>&1"
+as_nobody "$MSB" create un --accel tcg --disk-size 128M >/dev/null 2>&1 || fail "create as nobody"
+as_nobody "$MSB" start un > "$TMP/un.out" 2>&1; rc=$?
+check_eq "an ordinary user's sandbox starts" 0 $rc
+vmm=$(sed -n 's/^vmm_pid=//p' "$U/sandboxes/un/state")
+if [ -n "$vmm" ] && [ -e "/proc/$vmm" ]; then
+	check_eq "... its vmm runs as that user" "65534 65534 65534 65534" "$(status_of "$vmm" Uid)"
+	check_eq "... with no capabilities" 0000000000000000 "$(status_of "$vmm" CapEff)"
+	for n in user mnt pid net; do
+		check "... in a $n namespace of its own" [ "$(ns "$vmm" $n)" != "$(ns $$ $n)" ]
+	done
+	check "... with no /etc/shadow in its root" [ ! -e "/proc/$vmm/root/etc/shadow" ]
+else
+	fail "no vmm for the ordinary user's sandbox: $(cat "$TMP/un.out")"
+fi
+check_eq "... and answers" un "$(as_nobody "$MSB" ssh un -- hostname 2>&1)"
+as_nobody "$MSB" stop un >/dev/null 2>&1 || fail "stop as nobody"
 done_testing
