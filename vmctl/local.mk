@@ -14,6 +14,9 @@ msb_vmm_SOURCES = \
 	vmctl/vmm_main.c \
 	vmctl/vmm_boot.c \
 	vmctl/vmm_vsock.c \
-	vmctl/qemu_cmd.c vmctl/qemu_cmd.h
+	vmctl/qemu_cmd.c vmctl/qemu_cmd.h \
+	vmctl/jail/vmm_seccomp.c vmctl/jail/vmm_seccomp.h \
+	lib/seccomp_table.c lib/seccomp_table.h
+msb_vmm_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 msb_vmm_LDADD = vmctl/libmsbvmctl.a vmctl/vsock/libmsbvsock.a vmctl/qmp/libmsbqmp.a \
-	lib/libmsbcore.a -lpthread
+	lib/libmsbcore.a $(LIBSECCOMP_LIBS) -lpthread

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent_client.h"
+#include "jail/vmm_seccomp.h"
 #include "log.h"
 #include "signals.h"
 #include "qmp/qmp.h"
@@ -249,6 +250,13 @@ main(int argc, char **argv)
 		give_up("the vsock backend did not start (see %s/vmm.log)", v.dir);
 	}
 	long ms = vmm_boot(&v, err, sizeof(err));
+	/* QEMU is running and will not be started again: what is left is
+	 * supervising it, under the supervisor's allow-list. */
+	if (ms >= 0 && vmm_seccomp_install(VMM_SECCOMP_SUPERVISOR) != 0) {
+		vmm_shutdown(&v, true);
+		snprintf(err, sizeof(err), "cannot load the supervisor's seccomp filter");
+		ms = -1;
+	}
 	if (ms < 0) {
 		vmm_vsock_stop();
 		unlink(v.qmp_socket);
