@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,11 +19,13 @@ msb_seccomp_load(const char *what, const struct msb_seccomp_rule *rules, size_t 
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct msb_seccomp_rule *r = &rules[i];
+		uint32_t action = r->fail_errno != 0 ? SCMP_ACT_ERRNO((uint32_t)r->fail_errno) :
+		    SCMP_ACT_ALLOW;
 
 		if (r->cmp == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 0);
+			rc = seccomp_rule_add(ctx, action, r->nr, 0);
 		else
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 1,
+			rc = seccomp_rule_add(ctx, action, r->nr, 1,
 			    (struct scmp_arg_cmp){ .arg = r->arg, .op = r->cmp,
 			    .datum_a = r->cmp == SCMP_CMP_MASKED_EQ ? r->mask : r->value,
 			    .datum_b = r->value });

@@ -16,14 +16,18 @@ struct msb_seccomp_rule {
 	unsigned arg;           /* the argument checked */
 	scmp_datum_t mask;      /* SCMP_CMP_MASKED_EQ only */
 	scmp_datum_t value;
+	int fail_errno;         /* 0: allowed; else the call fails with it */
 };
 
 /* Allowed with any arguments. */
-#define MSB_SC_ALLOW(name) { SCMP_SYS(name), 0, 0, 0, 0 }
+#define MSB_SC_ALLOW(name) { SCMP_SYS(name), 0, 0, 0, 0, 0 }
 /* Allowed when argument i equals v. */
-#define MSB_SC_ARG_EQ(name, i, v) { SCMP_SYS(name), SCMP_CMP_EQ, (i), 0, (v) }
+#define MSB_SC_ARG_EQ(name, i, v) { SCMP_SYS(name), SCMP_CMP_EQ, (i), 0, (v), 0 }
 /* Allowed when argument i masked with m equals v. */
-#define MSB_SC_ARG_MASKED(name, i, m, v) { SCMP_SYS(name), SCMP_CMP_MASKED_EQ, (i), (m), (v) }
+#define MSB_SC_ARG_MASKED(name, i, m, v) { SCMP_SYS(name), SCMP_CMP_MASKED_EQ, (i), (m), (v), 0 }
+/* Not allowed, but returns -1 with errno e instead of killing: for a
+ * library's optional probe that copes with the failure. */
+#define MSB_SC_FAIL(name, e) { SCMP_SYS(name), 0, 0, 0, 0, (e) }
 
 /*
  * Loads the table into the calling thread only (no TSYNC): everything

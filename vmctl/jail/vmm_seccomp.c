@@ -3,6 +3,7 @@
 #ifdef MSB_SANITIZERS
 #include <sanitizer/lsan_interface.h>
 #endif
+#include <errno.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -11,10 +12,12 @@
 #include "seccomp_table.h"
 #include "vmm_seccomp.h"
 
-/* Memory: malloc, and pages given back; never an executable mapping. */
+/* Memory: malloc (a thread's arena grows with mprotect), and pages given
+ * back; never an executable mapping. */
 #define MEMORY_RULES \
 	MSB_SC_ALLOW(brk), MSB_SC_ALLOW(munmap), MSB_SC_ALLOW(mremap), \
 	MSB_SC_ARG_MASKED(mmap, 2, PROT_EXEC, 0), \
+	MSB_SC_ARG_MASKED(mprotect, 2, PROT_EXEC, 0), \
 	MSB_SC_ARG_EQ(madvise, 2, MADV_DONTNEED)
 
 /* What any thread needs to wait, tell the time, log and end (glibc blocks
@@ -41,10 +44,13 @@
  * memory mapped from those fds, kick and call eventfds, and host clients
  * on the hybrid-vsock socket (accept4, recv/send, recvmsg/sendmsg for
  * the relayed bytes, shutdown for a half-close). Nothing opens a file,
- * makes a socket or starts a process.
+ * makes a socket or starts a process. openat fails with EACCES rather
+ * than killing: glibc's malloc, shrinking this thread's arena, reads
+ * /proc/sys/vm/overcommit_memory once, and copes with not being able to.
  */
 static const struct msb_seccomp_rule vsock_rules[] = {
 	COMMON_RULES, MEMORY_RULES, SANITIZER_RULES
+	MSB_SC_FAIL(openat, EACCES),
 	MSB_SC_ALLOW(epoll_wait), MSB_SC_ALLOW(epoll_pwait), MSB_SC_ALLOW(epoll_ctl),
 	MSB_SC_ALLOW(accept4), MSB_SC_ALLOW(recvmsg), MSB_SC_ALLOW(sendmsg),
 	MSB_SC_ALLOW(recvfrom), MSB_SC_ALLOW(sendto), MSB_SC_ALLOW(shutdown),
