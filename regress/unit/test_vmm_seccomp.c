@@ -131,7 +131,7 @@ supervisor_work(struct fixture *f)
 	if (write(f->pair[0], "x", 1) != 1 || poll(&pfd, 1, 1000) != 1 ||
 	    recv(f->pair[1], buf, sizeof(buf), 0) != 1)
 		return 3;
-	snprintf(tmp, sizeof(tmp), "%s/state.tmp", f->dir);
+	snprintf(tmp, sizeof(tmp), "%s/state.tmp.%d", f->dir, (int)getpid());
 	snprintf(path, sizeof(path), "%s/state", f->dir);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, "running\n", 8) != 8 || close(fd) != 0 || rename(tmp, path) != 0 ||

@@ -60,7 +60,8 @@ static const struct msb_seccomp_rule vsock_rules[] = {
  * The main thread once boot is over: poll on QEMU's pidfd, the signalfd
  * and QMP; a stop dials the agent through the hybrid-vsock socket
  * (socket(AF_UNIX), connect) and may SIGKILL QEMU and reap it (wait4);
- * the state file is written to a temporary and renamed (openat, rename);
+ * the state file is written to a temporary named by the pid and renamed
+ * (getpid, openat, rename);
  * at the end the backend thread is joined and the sockets unlinked.
  * No exec, no fork, no network socket, no ptrace.
  */
@@ -70,7 +71,7 @@ static const struct msb_seccomp_rule supervisor_rules[] = {
 	MSB_SC_ARG_EQ(socket, 0, AF_UNIX), MSB_SC_ALLOW(connect),
 	MSB_SC_ALLOW(recvfrom), MSB_SC_ALLOW(sendto),
 	MSB_SC_ARG_EQ(kill, 1, SIGKILL), MSB_SC_ALLOW(wait4),
-	MSB_SC_ALLOW(openat), MSB_SC_ALLOW(rename), MSB_SC_ALLOW(unlink),
+	MSB_SC_ALLOW(getpid), MSB_SC_ALLOW(openat), MSB_SC_ALLOW(rename), MSB_SC_ALLOW(unlink),
 };
 
 static const struct {
