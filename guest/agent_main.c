@@ -23,6 +23,7 @@
 
 #include "agent.h"
 #include "agent_io.h"
+#include "agent_peer.h"
 #include "init/init.h"
 #include "log.h"
 #include "signals.h"
@@ -205,11 +206,20 @@ main(int argc, char **argv)
 			reap_all();
 		}
 		if (pfd[0].revents & POLLIN) {
-			int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			struct sockaddr_storage peer;
+			socklen_t plen = sizeof(peer);
+			char why[128];
+			int conn = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
 			if (conn < 0) {
 				/* EMFILE and friends are transient: keep serving. */
 				if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
 					error_f("accept: %s", strerror(errno));
+				continue;
+			}
+			if (!agent_peer_allowed(&peer, plen, why, sizeof(why))) {
+				error("refused a connection from %s", why);
+				if (close(conn) != 0)
+					error_f("close: %s", strerror(errno));
 				continue;
 			}
 			spawn_handler(&ctx, lfd, sfd, conn, &saved_mask);

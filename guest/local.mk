@@ -4,6 +4,7 @@ msb_agent_SOURCES = \
 	guest/agent_main.c \
 	guest/agent.h \
 	guest/agent_conn.c \
+	guest/agent_peer.c guest/agent_peer.h \
 	guest/exec.c \
 	guest/tcp_connect.c \
 	guest/guest_user.c guest/guest_user.h

@@ -8,5 +8,8 @@ msb_session_SOURCES = \
 	session/chan.c \
 	session/chan_agent.c \
 	session/chan_relay.c \
-	session/policy.c
-msb_session_LDADD = lib/libmsbcore.a
+	session/policy.c \
+	session/session_seccomp.c \
+	lib/seccomp_table.c lib/seccomp_table.h
+msb_session_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
+msb_session_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS)

@@ -165,6 +165,12 @@ void relay_pump(struct session *s, struct chan *c);
 short relay_events(const struct session *s, const struct chan *c);
 void relay_io(struct session *s, struct chan *c, short revents);
 
+/* session_seccomp.c */
+/* rlimits (no core, bounded fds, no file writes) and the allow-list; fatal on failure. */
+void session_confine(void);
+/* The allow-list alone (default: kill the process); 0, or -1 logged. For the unit test. */
+int session_seccomp_install(void);
+
 /* policy.c */
 bool policy_env_allowed(const char *allow, const char *name);
 /* SSH signal name (without SIG) <-> number; 0 / NULL when unknown. */

@@ -338,6 +338,7 @@ main(int argc, char **argv)
 	msb_buf_init(&s->mux_in, MSB_MUX_MAX_FRAME + 4);
 	msb_buf_init(&s->mux_out, MUX_OUT_MAX);
 	read_session(s);
+	session_confine();
 	if (msb_set_nonblock(MON_FD, 1) != 0 || msb_set_nonblock(MUX_FD, 1) != 0)
 		fatal_f("fcntl: %s", strerror(errno));
 	struct msb_mux hello = { .type = MSB_MUX_HELLO, .version = MSB_MUX_VERSION };

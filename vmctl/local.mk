@@ -18,6 +18,9 @@ msb_vmm_SOURCES = \
 	vmctl/jail/jail.c vmctl/jail/jail.h \
 	vmctl/jail/vmm_report.c vmctl/jail/vmm_report.h \
 	vmctl/vmm_vsock.c \
-	vmctl/qemu_cmd.c vmctl/qemu_cmd.h
+	vmctl/qemu_cmd.c vmctl/qemu_cmd.h \
+	vmctl/jail/vmm_seccomp.c vmctl/jail/vmm_seccomp.h \
+	lib/seccomp_table.c lib/seccomp_table.h
+msb_vmm_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 msb_vmm_LDADD = vmctl/libmsbvmctl.a vmctl/vsock/libmsbvsock.a vmctl/qmp/libmsbqmp.a \
-	lib/libmsbcore.a -lpthread
+	lib/libmsbcore.a $(LIBSECCOMP_LIBS) -lpthread

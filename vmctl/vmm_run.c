@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_client.h"
+#include "jail/vmm_seccomp.h"
 #include "log.h"
 #include "signals.h"
 #include "qmp/qmp.h"
@@ -154,6 +155,13 @@ vmm_run(struct vmm *v)
 		return 1;
 	}
 	v->ready_ms = vmm_boot(v, err, sizeof(err));
+	/* QEMU is running and will not be started again: what is left is
+	 * supervising it, under the supervisor's allow-list. */
+	if (v->ready_ms >= 0 && vmm_seccomp_install(VMM_SECCOMP_SUPERVISOR) != 0) {
+		vmm_shutdown(v, true);
+		snprintf(err, sizeof(err), "cannot load the supervisor's seccomp filter");
+		v->ready_ms = -1;
+	}
 	if (v->ready_ms < 0) {
 		vmm_vsock_stop();
 		unlink(v->qmp_socket);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "jail/vmm_seccomp.h"
 #include "log.h"
 #include "vmm.h"
 #include "vsock/vsock_backend.h"
@@ -26,6 +27,10 @@ static void *
 vsock_thread(void *arg)
 {
 	(void)arg;
+	/* Before the first vhost-user message: from here on the guest's
+	 * rings are parsed in this thread. */
+	if (vmm_seccomp_install(VMM_SECCOMP_VSOCK) != 0)
+		fatal_f("cannot confine the vsock backend thread");
 	while (!atomic_load(&stop_requested)) {
 		if (msb_vsock_backend_run_once(backend, VSOCK_TICK_MS) != 0)
 			fatal_f("the vsock backend stopped");

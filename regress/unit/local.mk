@@ -25,3 +25,9 @@ regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
 check_PROGRAMS += regress/unit/test_init_hostname
 regress_unit_test_init_hostname_SOURCES = regress/unit/test_init_hostname.c regress/unit/unit.h
 regress_unit_test_init_hostname_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
+
+# The guest agent's peer check: over vsock, only the host's CID is served.
+check_PROGRAMS += regress/unit/test_agent_peer
+regress_unit_test_agent_peer_SOURCES = regress/unit/test_agent_peer.c regress/unit/unit.h \
+	guest/agent_peer.c guest/agent_peer.h
+regress_unit_test_agent_peer_LDADD = lib/libmsbcore.a

@@ -1,0 +1,325 @@
+/*
+ * msb-vmm's seccomp allow-lists are enforced, per thread: in a forked
+ * child, a thread under a role's filter does what that role does all day
+ * (the vsock backend: epoll, fds passed over a Unix socket, guest memory
+ * mapped shared, eventfds, accepted clients, an arena grown and shrunk;
+ * the supervisor: QMP and agent dials over AF_UNIX, the state file's write
+ * and rename, SIGKILL and reap of QEMU, the join of the backend thread),
+ * and each forbidden syscall kills the whole process with SIGSYS, but for
+ * the backend's openat, which fails with EACCES. The main thread of the child, not
+ * filtered, can still open files: the filter is the thread's alone, so
+ * QEMU (exec'd by the main thread) never inherits the backend's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jail/vmm_seccomp.h"
+#include "log.h"
+#include "unit.h"
+
+enum probe {
+	P_ALLOWED, P_EXECVE, P_PTRACE, P_INET, P_INET6, P_CLONE, P_MMAP_EXEC, P_MPROTECT_EXEC,
+	P_OPENAT, P_KILL_TERM, P_COUNT,
+};
+
+static const char *const probe_names[] = {
+	"allowed", "execve", "ptrace", "socket(AF_INET)", "socket(AF_INET6)", "fork",
+	"mmap(PROT_EXEC)", "mprotect(PROT_EXEC)", "openat", "kill(SIGTERM)",
+};
+
+/* Everything a probe thread needs, made before its filter is loaded. */
+struct fixture {
+	enum vmm_seccomp_role role;
+	enum probe probe;
+	char dir[64];
+	struct sockaddr_un listen_addr;
+	int listen_fd;      /* a Unix listener with one client already queued */
+	int client;         /* that client */
+	int pair[2];        /* a Unix socketpair: vhost-user messages with fds */
+	int epfd, evfd, memfd;
+	pid_t victim;       /* a child standing in for QEMU */
+	int result;
+};
+
+/* vsock backend: what vmctl/vsock/ does with QEMU, the guest and clients. */
+static int
+vsock_work(struct fixture *f)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out[4];
+	uint64_t one = 1, got;
+	char buf[64], cbuf[CMSG_SPACE(sizeof(int))];
+
+	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, f->evfd, &ev) != 0 ||
+	    write(f->evfd, &one, sizeof(one)) != sizeof(one) ||
+	    epoll_wait(f->epfd, out, 4, 1000) != 1 ||
+	    read(f->evfd, &got, sizeof(got)) != sizeof(got))
+		return 2;
+	/* A memory-table message: an fd in SCM_RIGHTS, then mapped shared. */
+	struct iovec iov = { .iov_base = "m", .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &f->memfd, sizeof(int));
+	if (sendmsg(f->pair[0], &m, MSG_NOSIGNAL) != 1)
+		return 3;
+	iov = (struct iovec){ .iov_base = buf, .iov_len = sizeof(buf) };
+	m = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	    .msg_controllen = sizeof(cbuf) };
+	if (recvmsg(f->pair[1], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return 4;
+	int mem;
+	memcpy(&mem, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+	void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, mem, 0);
+	if (p == MAP_FAILED)
+		return 5;
+	memset(p, 7, 65536);
+	if (munmap(p, 65536) != 0 || close(mem) != 0)
+		return 6;
+	/* Enough small blocks to grow this thread's malloc arena past its
+	 * first heap (glibc grows it with mprotect). */
+	void *blocks[64];
+	for (size_t i = 0; i < 64; i++) {
+		if ((blocks[i] = malloc(100 * 1024)) == NULL)
+			return 8;
+		memset(blocks[i], 1, 100 * 1024);
+	}
+	for (size_t i = 0; i < 64; i++)
+		free(blocks[i]);
+	/* A hybrid-vsock client: accepted, read, answered, half-closed. */
+	int conn = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (conn < 0 || recv(conn, buf, sizeof(buf), MSG_DONTWAIT) != 10 ||
+	    send(conn, "OK 1\n", 5, MSG_NOSIGNAL) != 5 || shutdown(conn, SHUT_WR) != 0 ||
+	    close(conn) != 0)
+		return 7;
+	return 0;
+}
+
+/* Supervisor: QMP/agent dials, the state file, stopping QEMU. */
+static int
+supervisor_work(struct fixture *f)
+{
+	char path[128], tmp[128], buf[16];
+	int ws;
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&f->listen_addr, sizeof(f->listen_addr)) != 0 ||
+	    send(fd, "{}", 2, MSG_NOSIGNAL) != 2 || close(fd) != 0)
+		return 2;
+	struct pollfd pfd = { .fd = f->pair[1], .events = POLLIN };
+	if (write(f->pair[0], "x", 1) != 1 || poll(&pfd, 1, 1000) != 1 ||
+	    recv(f->pair[1], buf, sizeof(buf), 0) != 1)
+		return 3;
+	snprintf(tmp, sizeof(tmp), "%s/state.tmp.%d", f->dir, (int)getpid());
+	snprintf(path, sizeof(path), "%s/state", f->dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, "running\n", 8) != 8 || close(fd) != 0 || rename(tmp, path) != 0 ||
+	    unlink(path) != 0)
+		return 4;
+	if (kill(f->victim, SIGKILL) != 0 || waitpid(f->victim, &ws, 0) != f->victim ||
+	    !WIFSIGNALED(ws))
+		return 5;
+	void *big = malloc(1 << 20);
+	struct timespec ts;
+	if (big == NULL || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 6;
+	memset(big, 1, 1 << 20);
+	free(big);
+	return 0;
+}
+
+/* The backend thread's openat fails with EACCES instead of killing (glibc's
+ * malloc probes a /proc file when an arena shrinks); the supervisor's is
+ * allowed (it writes the state file). */
+#define OPENAT_DENIED 30
+
+static void
+forbidden(const struct fixture *f)
+{
+	switch (f->probe) {
+	case P_EXECVE:
+		syscall(SYS_execve, "/bin/true", (char *[]){ "true", NULL }, (char *[]){ NULL });
+		break;
+	case P_PTRACE:
+		syscall(SYS_ptrace, PTRACE_TRACEME, 0, NULL, NULL);
+		break;
+	case P_INET:
+		syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+		break;
+	case P_INET6:
+		syscall(SYS_socket, AF_INET6, SOCK_DGRAM, 0);
+		break;
+	case P_CLONE:
+		syscall(SYS_fork);
+		break;
+	case P_MMAP_EXEC:
+		syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		break;
+	case P_MPROTECT_EXEC:
+		syscall(SYS_mprotect, f, 4096, PROT_READ | PROT_EXEC);
+		break;
+	case P_OPENAT:
+		/* Fails softly in the backend thread: see OPENAT_DENIED. */
+		if (syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY) < 0 && errno == EACCES)
+			_exit(OPENAT_DENIED);
+		break;
+	case P_KILL_TERM:
+		syscall(SYS_kill, f->victim, SIGTERM);
+		break;
+	case P_ALLOWED:
+	case P_COUNT:
+		break;
+	}
+}
+
+static void *
+probe_thread(void *arg)
+{
+	struct fixture *f = arg;
+
+	if (vmm_seccomp_install(f->role) != 0) {
+		f->result = 10;
+		return NULL;
+	}
+	if (f->probe == P_ALLOWED) {
+		f->result = f->role == VMM_SECCOMP_VSOCK ? vsock_work(f) : supervisor_work(f);
+		return NULL;
+	}
+	forbidden(f);
+	f->result = 20;  /* the syscall returned: the filter let it through */
+	return NULL;
+}
+
+static void
+fixture_setup(struct fixture *f)
+{
+	f->listen_addr = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_vmm_seccomp.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		fatal("mkdtemp: %s", strerror(errno));
+	snprintf(f->listen_addr.sun_path, sizeof(f->listen_addr.sun_path), "%s/l.sock", f->dir);
+	f->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (f->listen_fd < 0 ||
+	    bind(f->listen_fd, (struct sockaddr *)&f->listen_addr, sizeof(f->listen_addr)) != 0 ||
+	    listen(f->listen_fd, 4) != 0)
+		fatal("listener: %s", strerror(errno));
+	f->client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (f->client < 0 ||
+	    connect(f->client, (struct sockaddr *)&f->listen_addr, sizeof(f->listen_addr)) != 0 ||
+	    write(f->client, "CONNECT 1\n", 10) != 10)
+		fatal("client: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, f->pair) != 0 ||
+	    (f->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (f->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    (f->memfd = memfd_create("guest", MFD_CLOEXEC)) < 0 ||
+	    ftruncate(f->memfd, 65536) != 0)
+		fatal("fixture: %s", strerror(errno));
+}
+
+static void
+fixture_teardown(struct fixture *f)
+{
+	char path[128];
+	int fds[] = { f->listen_fd, f->client, f->pair[0], f->pair[1], f->epfd, f->evfd, f->memfd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (close(fds[i]) != 0)
+			fatal("close: %s", strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/l.sock", f->dir);
+	if (unlink(path) != 0 || rmdir(f->dir) != 0)
+		fatal("cleaning %s: %s", f->dir, strerror(errno));
+}
+
+/* In the child: the probe in its own thread, then proof that the main thread is free. */
+static _Noreturn void
+run_probe(struct fixture *f)
+{
+	pthread_t t;
+
+	/* QEMU's stand-in is this process's child, as QEMU is the vmm's. */
+	f->victim = fork();
+	if (f->victim < 0)
+		_exit(13);
+	if (f->victim == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0)
+			pause();
+		_exit(0);
+	}
+	if (pthread_create(&t, NULL, probe_thread, f) != 0 || pthread_join(t, NULL) != 0)
+		_exit(11);
+	if (f->result == 0) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || close(fd) != 0)
+			_exit(12);
+	}
+	_exit(f->result);
+}
+
+static int
+probe_status(enum vmm_seccomp_role role, enum probe what)
+{
+	struct fixture f = { .role = role, .probe = what };
+	int status;
+
+	fixture_setup(&f);
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0)
+		run_probe(&f);
+	if (waitpid(pid, &status, 0) != pid)
+		fatal("waitpid: %s", strerror(errno));
+	fixture_teardown(&f);
+	return status;
+}
+
+static void
+check_role(enum vmm_seccomp_role role, const char *name)
+{
+	int st = probe_status(role, P_ALLOWED);
+	if (!CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		fprintf(stderr, "  %s: allowed work: status 0x%x\n", name, st);
+	for (enum probe p = P_EXECVE; p < P_COUNT; p++) {
+		if (role == VMM_SECCOMP_SUPERVISOR && p == P_OPENAT)
+			continue;
+		st = probe_status(role, p);
+		if (p == P_OPENAT) {
+			if (!CHECK(WIFEXITED(st) && WEXITSTATUS(st) == OPENAT_DENIED))
+				fprintf(stderr, "  %s: openat: status 0x%x\n", name, st);
+			continue;
+		}
+		if (!CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
+			fprintf(stderr, "  %s: %s: status 0x%x\n", name, probe_names[p], st);
+	}
+}
+
+int
+main(void)
+{
+	msb_log_init("test_vmm_seccomp", MSB_LOG_INFO);
+	check_role(VMM_SECCOMP_VSOCK, "vsock backend");
+	check_role(VMM_SECCOMP_SUPERVISOR, "supervisor");
+	return unit_done();
+}
