@@ -5,7 +5,8 @@ vmctl_libmsbvmctl_a_SOURCES = \
 	vmctl/helpers.c vmctl/helpers.h \
 	vmctl/sandbox.c vmctl/sandbox.h \
 	vmctl/sandbox_start.c vmctl/sandbox_start.h \
-	vmctl/disk.c vmctl/disk.h
+	vmctl/disk.c vmctl/disk.h \
+	vmctl/jail/cgroup.c vmctl/jail/cgroup.h
 vmctl_libmsbvmctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 
 pkglibexec_PROGRAMS += msb-vmm

@@ -25,3 +25,8 @@ regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
 check_PROGRAMS += regress/unit/test_init_hostname
 regress_unit_test_init_hostname_SOURCES = regress/unit/test_init_hostname.c regress/unit/unit.h
 regress_unit_test_init_hostname_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
+
+# The sandbox cgroup; as root it makes real groups (v1 or v2) and an OOM kill.
+check_PROGRAMS += regress/unit/test_cgroup
+regress_unit_test_cgroup_SOURCES = regress/unit/test_cgroup.c regress/unit/unit.h
+regress_unit_test_cgroup_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a
