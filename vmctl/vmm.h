@@ -11,11 +11,25 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "jail/cgroup.h"
 #include "sandbox.h"
 
 /* The guest's vsock context id: each VM has its own vhost-user device, so
  * every sandbox can use the same one. */
 #define VMM_GUEST_CID 3u
+
+/*
+ * The sandbox's memory limit is its guest memory plus this, for QEMU's own
+ * memory (its code, its TCG translation cache, bounded by tb-size, and
+ * device buffers) and the vmm's; MSB_MEMORY_OVERHEAD_MIB overrides it.
+ */
+#define VMM_MEMORY_OVERHEAD_MIB 192u
+/*
+ * Its pids limit is this plus one per vCPU: QEMU's block I/O pool grows to
+ * 64 threads, it has a few of its own (main loop, RCU, signals), and the vmm
+ * two; the rest is headroom, not room for a fork bomb.
+ */
+#define VMM_PIDS_BASE 96u
 
 struct vmm {
 	char name[MSB_NAME_MAX + 1];
@@ -30,7 +44,14 @@ struct vmm {
 	struct qmp *qmp;
 	bool stopping;        /* a stop was asked for: an exit is not a crash */
 	char shutdown_reason[64];  /* from QEMU's SHUTDOWN event */
+	struct msb_cgroup cg;      /* empty when the limits are off */
+	char limits_off[256];      /* why they are off */
 };
+
+/* The cgroup limits for a config (overhead from the environment). */
+void vmm_limits_of(const struct sandbox_config *c, struct msb_cgroup_limits *lim);
+/* Puts the vmm in its sandbox's cgroup, or says in limits_off (and the log) why not. */
+void vmm_limits_start(struct vmm *v);
 
 /* The vsock backend thread. */
 int vmm_vsock_start(struct vmm *v);

@@ -181,6 +181,11 @@ record_exit(struct vmm *v, int ws)
 	if (clean)
 		snprintf(st->reason, sizeof(st->reason), "%s",
 		    v->stopping ? "stopped by request" : "the guest powered off");
+	else if (msb_cgroup_oom_killed(&v->cg))
+		snprintf(st->reason, sizeof(st->reason), "out of memory (QEMU %s %d at the sandbox's limit"
+		    " of %u MiB of guest memory plus MSB_MEMORY_OVERHEAD_MIB)",
+		    WIFSIGNALED(ws) ? "killed by signal" : "exited with status",
+		    WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws), v->cfg.memory_mib);
 	else if (WIFSIGNALED(ws))
 		snprintf(st->reason, sizeof(st->reason), "QEMU was killed by signal %d", WTERMSIG(ws));
 	else
@@ -246,6 +251,7 @@ main(int argc, char **argv)
 		v.status.state = SANDBOX_STOPPED;
 		snprintf(v.status.reason, sizeof(v.status.reason), "the vsock backend did not start");
 		sandbox_state_write(name, &v.status);
+		msb_cgroup_destroy(&v.cg);
 		give_up("the vsock backend did not start (see %s/vmm.log)", v.dir);
 	}
 	long ms = vmm_boot(&v, err, sizeof(err));
@@ -254,9 +260,16 @@ main(int argc, char **argv)
 		unlink(v.qmp_socket);
 		v.status.state = SANDBOX_STOPPED;
 		v.status.vmm_pid = 0;
-		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %.200s", err);
+		const char *oom = msb_cgroup_oom_killed(&v.cg) ? "out of memory: " : "";
+		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %s%.200s", oom, err);
 		sandbox_state_write(name, &v.status);
-		give_up("%s", err);
+		msb_cgroup_destroy(&v.cg);
+		give_up("%s%s", oom, err);
+	}
+	if (v.limits_off[0] != '\0') {
+		size_t n = strlen(v.status.reason);
+		snprintf(v.status.reason + n, sizeof(v.status.reason) - n, "%sresource limits are off: %s",
+		    n > 0 ? "; " : "", v.limits_off);
 	}
 	v.status.state = SANDBOX_RUNNING;
 	v.status.qemu_pid = v.qemu_pid;
@@ -273,6 +286,7 @@ main(int argc, char **argv)
 		qmp_free(v.qmp);
 	vmm_vsock_stop();
 	unlink(v.qmp_socket);
+	msb_cgroup_destroy(&v.cg);
 	if (sandbox_state_write(name, &v.status) != 0)
 		error("cannot write the state of '%s': %s", name, strerror(errno));
 	close(lock);
