@@ -19,11 +19,14 @@
 #define VMM_GUEST_CID 3u
 
 /*
- * The sandbox's memory limit is its guest memory plus this, for QEMU's own
- * memory (its code, its TCG translation cache, bounded by tb-size, and
- * device buffers) and the vmm's; MSB_MEMORY_OVERHEAD_MIB overrides it.
+ * The sandbox's memory limit is its guest memory, plus a 64th of it for the
+ * page tables QEMU and the vmm keep over it, plus this for the rest of
+ * QEMU (measured under TCG: its translation cache, QEMU_TCG_TB_SIZE_MIB,
+ * 40 MiB of heap, 23 MiB of code, 10 MiB of kernel memory) and the vmm
+ * (2.5 MiB), with room to spare. MSB_MEMORY_OVERHEAD_MIB overrides it.
  */
 #define VMM_MEMORY_OVERHEAD_MIB 192u
+#define VMM_MEMORY_PER_GUEST_DIV 64u
 /*
  * Its pids limit is this plus one per vCPU: QEMU's block I/O pool grows to
  * 64 threads, it has a few of its own (main loop, RCU, signals), and the vmm
@@ -45,6 +48,7 @@ struct vmm {
 	bool stopping;        /* a stop was asked for: an exit is not a crash */
 	char shutdown_reason[64];  /* from QEMU's SHUTDOWN event */
 	struct msb_cgroup cg;      /* empty when the limits are off */
+	struct msb_cgroup_limits limits;
 	char limits_off[256];      /* why they are off */
 };
 

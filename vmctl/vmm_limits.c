@@ -38,7 +38,9 @@ vmm_limits_of(const struct sandbox_config *c, struct msb_cgroup_limits *lim)
 {
 	unsigned overhead = env_mib("MSB_MEMORY_OVERHEAD_MIB", VMM_MEMORY_OVERHEAD_MIB);
 
-	lim->memory_bytes = ((uint64_t)c->memory_mib + overhead) << 20;
+	/* The page tables of QEMU and the vmm over guest memory grow with it. */
+	lim->memory_bytes = ((uint64_t)c->memory_mib + c->memory_mib / VMM_MEMORY_PER_GUEST_DIV +
+	    overhead) << 20;
 	lim->cpus = c->cpus;
 	lim->pids = VMM_PIDS_BASE + c->cpus;
 }
@@ -65,7 +67,7 @@ group_key(const struct vmm *v, char *key, size_t len)
 void
 vmm_limits_start(struct vmm *v)
 {
-	struct msb_cgroup_limits lim;
+	struct msb_cgroup_limits *lim = &v->limits;
 	char key[64], err[PATH_MAX + 128];
 
 	msb_cgroup_init(&v->cg);
@@ -74,8 +76,8 @@ vmm_limits_start(struct vmm *v)
 	} else if (group_key(v, key, sizeof(key)) != 0) {
 		snprintf(v->limits_off, sizeof(v->limits_off), "%.160s: %s", v->dir, strerror(errno));
 	} else {
-		vmm_limits_of(&v->cfg, &lim);
-		if (msb_cgroup_create(&v->cg, key, &lim, err, sizeof(err)) != 0) {
+		vmm_limits_of(&v->cfg, lim);
+		if (msb_cgroup_create(&v->cg, key, lim, err, sizeof(err)) != 0) {
 			snprintf(v->limits_off, sizeof(v->limits_off), "%.250s", err);
 		} else if (msb_cgroup_enter(&v->cg, getpid()) != 0) {
 			snprintf(v->limits_off, sizeof(v->limits_off), "cannot enter %.160s: %s",
@@ -83,8 +85,8 @@ vmm_limits_start(struct vmm *v)
 			msb_cgroup_destroy(&v->cg);
 		} else {
 			info("resource limits: %s, memory %llu MiB, %u cpu%s, %u pids",
-			    v->cg.dir[MSB_CG_MEMORY], (unsigned long long)(lim.memory_bytes >> 20),
-			    lim.cpus, lim.cpus == 1 ? "" : "s", lim.pids);
+			    v->cg.dir[MSB_CG_MEMORY], (unsigned long long)(lim->memory_bytes >> 20),
+			    lim->cpus, lim->cpus == 1 ? "" : "s", lim->pids);
 			return;
 		}
 	}

@@ -182,10 +182,11 @@ record_exit(struct vmm *v, int ws)
 		snprintf(st->reason, sizeof(st->reason), "%s",
 		    v->stopping ? "stopped by request" : "the guest powered off");
 	else if (msb_cgroup_oom_killed(&v->cg))
-		snprintf(st->reason, sizeof(st->reason), "out of memory (QEMU %s %d at the sandbox's limit"
-		    " of %u MiB of guest memory plus MSB_MEMORY_OVERHEAD_MIB)",
+		snprintf(st->reason, sizeof(st->reason), "out of memory: QEMU %s %d at the sandbox's"
+		    " limit of %llu MiB (guest memory and overhead: MSB_MEMORY_OVERHEAD_MIB)",
 		    WIFSIGNALED(ws) ? "killed by signal" : "exited with status",
-		    WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws), v->cfg.memory_mib);
+		    WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws),
+		    (unsigned long long)(v->limits.memory_bytes >> 20));
 	else if (WIFSIGNALED(ws))
 		snprintf(st->reason, sizeof(st->reason), "QEMU was killed by signal %d", WTERMSIG(ws));
 	else
@@ -238,6 +239,8 @@ main(int argc, char **argv)
 	if (lock < 0)
 		give_up(errno == EWOULDBLOCK ? "sandbox '%s' is already running" :
 		    "cannot lock sandbox '%s'", name);
+	/* Before QEMU and the vsock thread: both inherit the group. */
+	vmm_limits_start(&v);
 
 	static const int stops[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0 };
 	int sfd = msb_signalfd(stops, NULL);

@@ -50,21 +50,22 @@ check_group() { # check_group OVERHEAD_MIB
 		check_eq "QEMU is in the same $c group" "$g" "$(group_of "$qemu" $c)"
 		SB_GROUPS="$SB_GROUPS $g"
 	done
-	limit=$((($MEM + $1) * 1048576))
+	limit=$((($MEM + $MEM / 64 + $1) * 1048576))
 	if [ -n "$V2" ]; then
 		g=$(group_of "$vmm" memory)
-		check_eq "memory.max is guest memory + $1 MiB" "$limit" "$(val "$g" memory.max)"
+		check_eq "memory.max is guest memory + 1/64 + $1 MiB" "$limit" "$(val "$g" memory.max)"
 		[ -f "$g/memory.swap.max" ] && check_eq "memory.swap.max" 0 "$(val "$g" memory.swap.max)"
 		check_eq "cpu.max is $CPUS cpus" "$(($CPUS * 100000)) 100000" "$(val "$g" cpu.max)"
 		check_eq "pids.max" "$(($PIDS_BASE + $CPUS))" "$(val "$g" pids.max)"
 	else
 		g=$(group_of "$vmm" memory)
-		check_eq "memory.limit_in_bytes is guest memory + $1 MiB" "$limit" "$(val "$g" memory.limit_in_bytes)"
+		check_eq "memory.limit_in_bytes is guest memory + 1/64 + $1 MiB" "$limit" "$(val "$g" memory.limit_in_bytes)"
 		[ -f "$g/memory.memsw.limit_in_bytes" ] &&
 			check_eq "no swap: memory.memsw.limit_in_bytes the same" "$limit" "$(val "$g" memory.memsw.limit_in_bytes)"
 		g=$(group_of "$vmm" cpu)
 		check_eq "cpu.cfs_quota_us is $CPUS cpus" "$(($CPUS * 100000))" "$(val "$g" cpu.cfs_quota_us)"
 		check_eq "cpu.cfs_period_us" 100000 "$(val "$g" cpu.cfs_period_us)"
+		g=$(group_of "$vmm" pids)
 		check_eq "pids.max" "$(($PIDS_BASE + $CPUS))" "$(val "$g" pids.max)"
 	fi
 }
@@ -75,7 +76,7 @@ MSB_MEMORY_OVERHEAD_MIB=$TIGHT "$MSB" start box >"$TMP/out" 2>&1; rc=$?
 cat "$TMP/out"
 check_eq "start with an overhead of $TIGHT MiB" 0 $rc
 [ $rc -eq 0 ] || { tail -n 20 "$(sb box)/vmm.log"; done_testing; }
-check "the vmm says so in its log" grep -q "resource limits: .*memory $(($MEM + $TIGHT)) MiB" "$(sb box)/vmm.log"
+check "the vmm says so in its log" grep -q "resource limits: .*memory $(($MEM + $MEM / 64 + $TIGHT)) MiB" "$(sb box)/vmm.log"
 check_group "$TIGHT"
 g=$(group_of "$(field box vmm_pid)" memory)
 echo "metric: group memory after boot: $(( $(val "$g" memory.usage_in_bytes || val "$g" memory.current) / 1048576 )) MiB"
@@ -87,7 +88,7 @@ in_box box 'head -c 220M /dev/zero | tail > /dev/null' >/dev/null 2>&1
 wait_for 60 in_state box crashed
 check_eq "QEMU killed for memory: the sandbox is crashed" crashed "$(ls_state box)"
 "$MSB" ls >"$TMP/ls"; cat "$TMP/ls"
-check "ls gives the reason: out of memory" grep -q "^  out of memory" "$TMP/ls"
+check "ls gives the reason: out of memory, at the limit" grep -q "^  out of memory: .* limit of $(($MEM + $MEM / 64 + $TIGHT)) MiB" "$TMP/ls"
 "$MSB" ls --json >"$TMP/ls.json"
 check_eq "ls --json: crashed, out of memory" "crashed out of memory" \
 	"$(python3 -c 'import json, sys

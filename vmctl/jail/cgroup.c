@@ -176,7 +176,7 @@ read_oom_count(const struct msb_cgroup *cg, uint64_t *out)
 	return msb_cgroup_parse_counter(text, "oom_kill", out);
 }
 
-/* Whether a comma-separated list holds word. */
+/* Whether list, words separated by any of seps, holds word. */
 static bool
 list_has(const char *list, const char *word, const char *seps)
 {
