@@ -6,7 +6,8 @@ vmctl_libmsbvmctl_a_SOURCES = \
 	vmctl/sandbox.c vmctl/sandbox.h \
 	vmctl/sandbox_start.c vmctl/sandbox_start.h \
 	vmctl/disk.c vmctl/disk.h \
-	vmctl/jail/sandbox_uid.c vmctl/jail/sandbox_uid.h
+	vmctl/jail/sandbox_uid.c vmctl/jail/sandbox_uid.h \
+	vmctl/jail/cgroup.c vmctl/jail/cgroup.h
 vmctl_libmsbvmctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 
 pkglibexec_PROGRAMS += msb-vmm
@@ -18,6 +19,7 @@ msb_vmm_SOURCES = \
 	vmctl/jail/jail.c vmctl/jail/jail.h \
 	vmctl/jail/vmm_report.c vmctl/jail/vmm_report.h \
 	vmctl/vmm_vsock.c \
+	vmctl/vmm_limits.c \
 	vmctl/qemu_cmd.c vmctl/qemu_cmd.h \
 	vmctl/jail/vmm_seccomp.c vmctl/jail/vmm_seccomp.h \
 	lib/seccomp_table.c lib/seccomp_table.h

@@ -68,7 +68,10 @@ qemu_argv_build(const struct qemu_launch *l)
 	add(&b, "-M");
 	add(&b, "microvm,isa-serial=on,rtc=on,memory-backend=mem");
 	add(&b, "-accel");
-	add(&b, "%s", l->kvm ? "kvm" : "tcg");
+	if (l->kvm)
+		add(&b, "kvm");
+	else
+		add(&b, "tcg,tb-size=%u", QEMU_TCG_TB_SIZE_MIB);
 	add(&b, "-cpu");
 	add(&b, "%s", l->kvm ? "host" : "max");
 	add(&b, "-m");

@@ -9,6 +9,15 @@
 
 #include "sandbox.h"
 
+/*
+ * TCG's translation cache in MiB. QEMU 7.2 sizes it at 1 GiB (an eighth of
+ * a small host's memory) and fills it: a busy guest grows QEMU by that much
+ * within a minute, all of it counted in the sandbox's memory limit. A boot
+ * translates about 46 MiB; 64 holds it, and the cache is flushed and
+ * refilled when it is full.
+ */
+#define QEMU_TCG_TB_SIZE_MIB 64u
+
 struct qemu_launch {
 	const char *qemu;          /* binary: $MSB_QEMU, else qemu-system-x86_64 */
 	const char *kernel;

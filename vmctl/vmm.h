@@ -12,11 +12,28 @@
 #include <sys/types.h>
 
 #include "jail/vmm_report.h"
+#include "jail/cgroup.h"
 #include "sandbox.h"
 
 /* The guest's vsock context id: each VM has its own vhost-user device, so
  * every sandbox can use the same one. */
 #define VMM_GUEST_CID 3u
+
+/*
+ * The sandbox's memory limit is its guest memory, plus a 64th of it for the
+ * page tables QEMU and the vmm keep over it, plus this for the rest of
+ * QEMU (measured under TCG: its translation cache, QEMU_TCG_TB_SIZE_MIB,
+ * 40 MiB of heap, 23 MiB of code, 10 MiB of kernel memory) and the vmm
+ * (2.5 MiB), with room to spare. MSB_MEMORY_OVERHEAD_MIB overrides it.
+ */
+#define VMM_MEMORY_OVERHEAD_MIB 192u
+#define VMM_MEMORY_PER_GUEST_DIV 64u
+/*
+ * Its pids limit is this plus one per vCPU: QEMU's block I/O pool grows to
+ * 64 threads, it has a few of its own (main loop, RCU, signals), and the vmm
+ * two; the rest is headroom, not room for a fork bomb.
+ */
+#define VMM_PIDS_BASE 96u
 
 struct vmm {
 	char name[MSB_NAME_MAX + 1];
@@ -34,6 +51,9 @@ struct vmm {
 	int report_fd;        /* to the keeper */
 	long ready_ms;
 	char kvm_broken[256];  /* why KVM is known to hang here, or "" */
+	struct msb_cgroup cg;      /* empty when the limits are off */
+	struct msb_cgroup_limits limits;
+	char limits_off[256];      /* why they are off */
 };
 
 /* The jailed part: boots and supervises; 0 after a run, 1 if the start failed. */
@@ -41,6 +61,11 @@ int vmm_run(struct vmm *v);
 /* One line to the keeper; the text is the event's reason or message. */
 void vmm_report(struct vmm *v, enum vmm_report_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The cgroup limits for a config (overhead from the environment). */
+void vmm_limits_of(const struct sandbox_config *c, struct msb_cgroup_limits *lim);
+/* Puts the vmm in its sandbox's cgroup, or says in limits_off (and the log) why not. */
+void vmm_limits_start(struct vmm *v);
 
 /* The vsock backend thread. */
 int vmm_vsock_start(struct vmm *v);

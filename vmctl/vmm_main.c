@@ -87,6 +87,7 @@ give_up(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	verdict("error %s", msg);
+	msb_cgroup_destroy(&v.cg);
 	fatal("%s", msg);
 }
 
@@ -304,6 +305,11 @@ on_report(struct keeper *k, const struct vmm_report *r)
 		snprintf(v.status.accel, sizeof(v.status.accel), "%s", r->accel);
 		snprintf(v.status.reason, sizeof(v.status.reason), "%.120s%s%.120s", r->text,
 		    r->text[0] != '\0' && isolation_off[0] != '\0' ? "; " : "", isolation_off);
+		if (v.limits_off[0] != '\0') {
+			size_t n = strlen(v.status.reason);
+			snprintf(v.status.reason + n, sizeof(v.status.reason) - n,
+			    "%sresource limits are off: %.100s", n > 0 ? "; " : "", v.limits_off);
+		}
 		if (v.status.qemu_pid == 0)
 			v.status.qemu_pid = qemu_host_pid(k->child);
 		save_state();
@@ -429,13 +435,23 @@ record_child_exit(const struct keeper *k, int ws)
 {
 	v.status.vmm_pid = 0;
 	v.status.qemu_pid = 0;
-	if (k->exit_reported)
-		return;
+	/* The kernel's word, not the vmm's: the group's OOM-kill counter. */
+	bool oom = msb_cgroup_oom_killed(&v.cg);
 	if (k->failed) {
 		v.status.state = SANDBOX_STOPPED;
-		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %.200s", k->error);
+		snprintf(v.status.reason, sizeof(v.status.reason), "start failed: %s%.200s",
+		    oom ? "out of memory: " : "", k->error);
 		return;
 	}
+	if (oom && (!k->exit_reported || v.status.state == SANDBOX_CRASHED)) {
+		v.status.state = SANDBOX_CRASHED;
+		snprintf(v.status.reason, sizeof(v.status.reason), "out of memory: killed at the "
+		    "sandbox's limit of %llu MiB (guest memory and overhead: MSB_MEMORY_OVERHEAD_MIB)",
+		    (unsigned long long)(v.limits.memory_bytes >> 20));
+		return;
+	}
+	if (k->exit_reported)
+		return;
 	v.status.state = SANDBOX_CRASHED;
 	if (WIFSIGNALED(ws))
 		snprintf(v.status.reason, sizeof(v.status.reason), "the vmm was killed by signal %d",
@@ -495,6 +511,8 @@ main(int argc, char **argv)
 	bool as_root = geteuid() == 0;
 	if (as_root)
 		prepare_sandbox_uid();
+	/* Before the jailed vmm and QEMU exist: they inherit the group. */
+	vmm_limits_start(&v);
 	read_kvm_verdict();
 
 	v.status = (struct sandbox_status){ .state = SANDBOX_STARTING };
@@ -529,6 +547,7 @@ main(int argc, char **argv)
 		verdict("error %s", k.error);
 	else
 		verdict("error the vmm exited without a word; see %s/vmm.log", v.dir);
+	msb_cgroup_destroy(&v.cg);
 	save_state();
 	close(lock);
 	return 0;

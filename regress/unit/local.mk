@@ -31,3 +31,8 @@ check_PROGRAMS += regress/unit/test_agent_peer
 regress_unit_test_agent_peer_SOURCES = regress/unit/test_agent_peer.c regress/unit/unit.h \
 	guest/agent_peer.c guest/agent_peer.h
 regress_unit_test_agent_peer_LDADD = lib/libmsbcore.a
+
+# The sandbox cgroup; as root it makes real groups (v1 or v2) and an OOM kill.
+check_PROGRAMS += regress/unit/test_cgroup
+regress_unit_test_cgroup_SOURCES = regress/unit/test_cgroup.c regress/unit/unit.h
+regress_unit_test_cgroup_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a
