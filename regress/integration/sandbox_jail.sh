@@ -98,7 +98,7 @@ check_eq "a released uid is handed out again" "$ua" "$(sed -n 's/^uid=//p' "$(sb
 
 # Not root: the same namespaces from an unprivileged user namespace, the
 # caller's own uid inside.
-U="$TMP/unpriv"; mkdir -p "$U"; chown 65534:65534 "$U"
+U="$TMP/unpriv"; mkdir -p "$U"; chown 65534:65534 "$U"; chmod 711 "$TMP"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups \
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$U" MSB_HOME="$U" \
 	MSB_LIBEXECDIR="$MSB_LIBEXECDIR" MSB_TEST_RUN="${MSB_TEST_RUN:-}" "$@"; }
