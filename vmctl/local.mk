@@ -14,6 +14,7 @@ msb_vmm_SOURCES = \
 	vmctl/vmm_main.c \
 	vmctl/vmm_boot.c \
 	vmctl/vmm_vsock.c \
+	vmctl/vmm_console.c \
 	vmctl/qemu_cmd.c vmctl/qemu_cmd.h
 msb_vmm_LDADD = vmctl/libmsbvmctl.a vmctl/vsock/libmsbvsock.a vmctl/qmp/libmsbqmp.a \
 	lib/libmsbcore.a -lpthread

@@ -97,8 +97,11 @@ qemu_argv_build(const struct qemu_launch *l)
 		    l->hostname, l->tsc_khz);
 	else
 		add(&b, "console=ttyS0 panic=-1 quiet msb.hostname=%s", l->hostname);
+	/* A connected socket the vmm reads, which caps the log (vmm_console.c). */
+	add(&b, "-chardev");
+	add(&b, "socket,id=console,fd=%d", l->console_fd);
 	add(&b, "-serial");
-	add(&b, "file:%s", l->console_log);
+	add(&b, "chardev:console");
 	add(&b, "-drive");
 	add(&b, "id=root,file=%s,format=raw,if=none,discard=unmap", l->disk);
 	add(&b, "-device");

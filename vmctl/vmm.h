@@ -32,6 +32,17 @@ struct vmm {
 	char shutdown_reason[64];  /* from QEMU's SHUTDOWN event */
 };
 
+/*
+ * The console thread: QEMU's serial port is a socket it reads into
+ * console.log, which moves to console.log.1 when it would pass
+ * MSB_CONSOLE_LOG_MAX bytes (default 4 MiB). start empties both logs and
+ * returns the socket for QEMU (close it once QEMU has it), or -1 after
+ * logging why; stop waits for the thread, once QEMU has exited.
+ */
+#define VMM_CONSOLE_LOG_MAX_DEFAULT (4 * 1024 * 1024)
+int vmm_console_start(struct vmm *v);
+void vmm_console_stop(void);
+
 /* The vsock backend thread. */
 int vmm_vsock_start(struct vmm *v);
 void vmm_vsock_stop(void);

@@ -269,6 +269,7 @@ main(int argc, char **argv)
 
 	int ws = supervise(&v, sfd);
 	record_exit(&v, ws);
+	vmm_console_stop();
 	if (v.qmp != NULL)
 		qmp_free(v.qmp);
 	vmm_vsock_stop();

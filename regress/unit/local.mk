@@ -25,3 +25,8 @@ regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
 check_PROGRAMS += regress/unit/test_init_hostname
 regress_unit_test_init_hostname_SOURCES = regress/unit/test_init_hostname.c regress/unit/unit.h
 regress_unit_test_init_hostname_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
+
+# The ownership cases need root (chown); they are skipped otherwise.
+check_PROGRAMS += regress/unit/test_strict_files
+regress_unit_test_strict_files_SOURCES = regress/unit/test_strict_files.c regress/unit/unit.h
+regress_unit_test_strict_files_LDADD = lib/libmsbcore.a

@@ -1,0 +1,92 @@
+/*
+ * The guest's serial console reaches the host through a socket pair, not a
+ * file QEMU writes itself: a thread of the vmm reads it into console.log,
+ * capped (capped_log.h), so a guest that prints forever cannot fill the
+ * host's disk. QEMU's writes wait while the thread is behind (the serial
+ * port retries), so nothing is lost to a slow disk, and the thread stays
+ * inside the vmm: it writes only the sandbox directory.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "capped_log.h"
+#include "log.h"
+#include "vmm.h"
+
+static struct {
+	struct msb_capped_log log;
+	int fd;              /* the vmm's end */
+	pthread_t thread;
+	bool running;
+} con = { .fd = -1 };
+
+static void *
+console_thread(void *arg)
+{
+	char buf[4096];
+	bool failed = false;
+
+	(void)arg;
+	for (;;) {
+		ssize_t r = read(con.fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		/* Keep draining when the log cannot be written: QEMU must not stall. */
+		if (!failed && msb_capped_log_write(&con.log, buf, (size_t)r) != 0) {
+			error_f("cannot write the console log: %s", strerror(errno));
+			failed = true;
+		}
+	}
+	return NULL;
+}
+
+int
+vmm_console_start(struct vmm *v)
+{
+	int sp[2];
+
+	vmm_console_stop();
+	off_t cap = msb_capped_log_cap("MSB_CONSOLE_LOG_MAX", VMM_CONSOLE_LOG_MAX_DEFAULT);
+	if (msb_capped_log_open(&con.log, v->console_log, cap, true) != 0) {
+		error("cannot open %s: %s", v->console_log, strerror(errno));
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
+		error_f("socketpair: %s", strerror(errno));
+		msb_capped_log_close(&con.log);
+		return -1;
+	}
+	con.fd = sp[0];
+	int rc = pthread_create(&con.thread, NULL, console_thread, NULL);
+	if (rc != 0) {
+		error_f("pthread_create: %s", strerror(rc));
+		close(sp[0]);
+		close(sp[1]);
+		con.fd = -1;
+		msb_capped_log_close(&con.log);
+		return -1;
+	}
+	con.running = true;
+	return sp[1];
+}
+
+void
+vmm_console_stop(void)
+{
+	if (!con.running)
+		return;
+	/* QEMU has exited (or is being reaped): its end is closed, so the thread sees EOF. */
+	pthread_join(con.thread, NULL);
+	con.running = false;
+	close(con.fd);
+	con.fd = -1;
+	msb_capped_log_close(&con.log);
+}
