@@ -254,7 +254,7 @@ cmd_serve(int argc, char **argv)
 	    msb_home_path(audit, sizeof(audit), "ssh/audit.log") != 0)
 		fatal("path too long");
 	if (msb_hostkey_ensure(host_key) != 0)
-		fatal("cannot use the host key %s", host_key);
+		exit(1);
 	need_keys(auth_keys);
 	if (geteuid() == 0) {
 		uid_t u;
