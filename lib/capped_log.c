@@ -38,13 +38,16 @@ rotated_name(const struct msb_capped_log *l, char *buf, size_t len)
 }
 
 int
-msb_capped_log_open(struct msb_capped_log *l, const char *path, off_t cap, bool fresh)
+msb_capped_log_open(struct msb_capped_log *l, const char *path, off_t cap, bool fresh,
+    bool shared)
 {
 	const char *base;
 	char old[sizeof(l->name) + 2];
+	struct stat st;
 
 	l->fd = -1;
 	l->cap = cap;
+	l->shared = shared;
 	l->dirfd = msb_safe_dir(path, &base);
 	if (l->dirfd < 0)
 		return -1;
@@ -56,8 +59,13 @@ msb_capped_log_open(struct msb_capped_log *l, const char *path, off_t cap, bool 
 	    (unlinkat(l->dirfd, old, 0) != 0 && errno != ENOENT)))
 		goto fail;
 	l->fd = msb_safe_append(l->dirfd, l->name, 0600, fresh);
-	if (l->fd >= 0)
+	if (l->fd >= 0 && fstat(l->fd, &st) == 0) {
+		l->size = st.st_size;
 		return 0;
+	}
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
 fail:;
 	int e = errno;
 	close(l->dirfd);
@@ -87,16 +95,19 @@ follow(struct msb_capped_log *l, bool *moved)
 	return 0;
 }
 
-/* With the lock held: starts a new file if len more bytes would pass the cap. */
+/* With the lock held (if shared): starts a new file if len more bytes would pass the cap. */
 static int
 rotate_if_full(struct msb_capped_log *l, size_t len)
 {
 	char old[sizeof(l->name) + 2];
 	struct stat st;
 
-	if (fstat(l->fd, &st) != 0)
-		return -1;
-	if (st.st_size == 0 || st.st_size + (off_t)len <= l->cap)
+	if (l->shared) {
+		if (fstat(l->fd, &st) != 0)
+			return -1;
+		l->size = st.st_size;
+	}
+	if (l->size == 0 || l->size + (off_t)len <= l->cap)
 		return 0;
 	if (rotated_name(l, old, sizeof(old)) != 0 || renameat(l->dirfd, l->name, l->dirfd, old) != 0)
 		return -1;
@@ -106,6 +117,7 @@ rotate_if_full(struct msb_capped_log *l, size_t len)
 	/* The old file's lock goes with its descriptor. */
 	close(l->fd);
 	l->fd = fd;
+	l->size = 0;
 	return 0;
 }
 
@@ -118,7 +130,7 @@ msb_capped_log_write(struct msb_capped_log *l, const void *buf, size_t len)
 		errno = EBADF;
 		return -1;
 	}
-	while (moved) {
+	while (l->shared && moved) {
 		if (flock(l->fd, LOCK_EX) != 0 || follow(l, &moved) != 0)
 			return -1;
 	}
@@ -134,9 +146,11 @@ msb_capped_log_write(struct msb_capped_log *l, const void *buf, size_t len)
 		}
 		p += w;
 		len -= (size_t)w;
+		l->size += w;
 	}
 	int e = errno;
-	flock(l->fd, LOCK_UN);
+	if (l->shared)
+		flock(l->fd, LOCK_UN);
 	errno = e;
 	return rc;
 }

@@ -27,7 +27,7 @@ msb_audit_open(const char *path, const char *sandbox, const char *peer)
 {
 	off_t cap = msb_capped_log_cap("MSB_AUDIT_LOG_MAX", MSB_AUDIT_LOG_MAX_DEFAULT);
 
-	if (msb_capped_log_open(&audit.log, path, cap, false) != 0) {
+	if (msb_capped_log_open(&audit.log, path, cap, false, true) != 0) {
 		error("cannot open the audit log %s: %s%s", path, strerror(errno),
 		    errno == EPERM ? " (it must be a regular file with one link)" : "");
 		return -1;

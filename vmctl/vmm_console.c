@@ -55,7 +55,7 @@ vmm_console_start(struct vmm *v)
 
 	vmm_console_stop();
 	off_t cap = msb_capped_log_cap("MSB_CONSOLE_LOG_MAX", VMM_CONSOLE_LOG_MAX_DEFAULT);
-	if (msb_capped_log_open(&con.log, v->console_log, cap, true) != 0) {
+	if (msb_capped_log_open(&con.log, v->console_log, cap, true, false) != 0) {
 		error("cannot open %s: %s", v->console_log, strerror(errno));
 		return -1;
 	}

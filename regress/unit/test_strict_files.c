@@ -278,9 +278,9 @@ test_capped_log(void)
 	CHECK_EQ_U64(cap, 4096);
 	setenv("TEST_CAP", "12", 1);
 	CHECK_EQ_U64(msb_capped_log_cap("TEST_CAP", 1 << 20), 1 << 20);
-	CHECK(msb_capped_log_open(&a, p, cap, false) == 0);
+	CHECK(msb_capped_log_open(&a, p, cap, false, true) == 0);
 	/* A second writer, as a second monitor would be. */
-	CHECK(msb_capped_log_open(&b, p, cap, false) == 0);
+	CHECK(msb_capped_log_open(&b, p, cap, false, true) == 0);
 	for (int i = 0; i < 1000; i++) {
 		int n = snprintf(line, sizeof(line), "%s line %04d %-60s\n", i % 2 ? "a" : "b", i, "x");
 		CHECK(msb_capped_log_write(i % 2 ? &a : &b, line, (size_t)n) == 0);
@@ -297,9 +297,19 @@ test_capped_log(void)
 	msb_capped_log_close(&a);
 	msb_capped_log_close(&b);
 	/* A fresh log starts empty and drops the old rotation. */
-	CHECK(msb_capped_log_open(&a, p, cap, true) == 0);
+	CHECK(msb_capped_log_open(&a, p, cap, true, false) == 0);
 	CHECK_EQ_U64(size_of("logs/audit.log"), 0);
 	CHECK(size_of("logs/audit.log.1") < 0);
+	/* One writer, as the console: its size is kept in memory. */
+	for (int i = 0; i < 500; i++) {
+		int n = snprintf(line, sizeof(line), "console %04d %-60s\n", i, "y");
+		CHECK(msb_capped_log_write(&a, line, (size_t)n) == 0);
+	}
+	CHECK(size_of("logs/audit.log") <= cap && size_of("logs/audit.log.1") <= cap);
+	CHECK(size_of("logs/audit.log") + size_of("logs/audit.log.1") > cap);
+	read_file("logs/audit.log", buf, sizeof(buf));
+	size_t blen = strlen(buf);
+	CHECK(blen > 13 && strncmp(buf + blen - 13 - 61, "console 0499 ", 13) == 0);
 	msb_capped_log_close(&a);
 }
 
