@@ -14,7 +14,7 @@ struct qemu_launch {
 	const char *kernel;
 	const char *initrd;
 	const char *disk;
-	int console_fd;            /* the serial console's socket, in QEMU's fd table */
+	int console_fd;            /* the serial console's pipe, in QEMU's fd table */
 	const char *qmp_socket;
 	const char *vhost_user_socket;
 	const char *hostname;

@@ -33,10 +33,10 @@ struct vmm {
 };
 
 /*
- * The console thread: QEMU's serial port is a socket it reads into
+ * The console thread: QEMU's serial port is a pipe it reads into
  * console.log, which moves to console.log.1 when it would pass
  * MSB_CONSOLE_LOG_MAX bytes (default 4 MiB). start empties both logs and
- * returns the socket for QEMU (close it once QEMU has it), or -1 after
+ * returns the pipe's write end for QEMU (close it once QEMU has it), or -1 after
  * logging why; stop waits for the thread, once QEMU has exited.
  */
 #define VMM_CONSOLE_LOG_MAX_DEFAULT (4 * 1024 * 1024)

@@ -1,6 +1,6 @@
 /*
- * The guest's serial console reaches the host through a socket pair, not a
- * file QEMU writes itself: a thread of the vmm reads it into console.log,
+ * The guest's serial console reaches the host through a pipe, not a file
+ * QEMU opens itself: a thread of the vmm reads it into console.log,
  * capped (capped_log.h), so a guest that prints forever cannot fill the
  * host's disk. QEMU's writes wait while the thread is behind (the serial
  * port retries), so nothing is lost to a slow disk, and the thread stays
@@ -9,10 +9,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capped_log.h"
@@ -21,15 +22,24 @@
 
 static struct {
 	struct msb_capped_log log;
-	int fd;              /* the vmm's end */
+	int fd;              /* the pipe's read end */
 	pthread_t thread;
 	bool running;
 } con = { .fd = -1 };
 
+/*
+ * QEMU's serial port sends a byte per write: after a short read the thread
+ * lets the pipe fill for a moment (a pipe packs single bytes into its 64 KiB,
+ * where a socket would hold a few hundred), so that a flood costs a few
+ * hundred reads a second instead of one per byte.
+ */
+#define CONSOLE_BATCH_NS (5 * 1000 * 1000)
+
 static void *
 console_thread(void *arg)
 {
-	char buf[4096];
+	static const struct timespec batch = { 0, CONSOLE_BATCH_NS };
+	char buf[16384];
 	bool failed = false;
 
 	(void)arg;
@@ -44,6 +54,8 @@ console_thread(void *arg)
 			error_f("cannot write the console log: %s", strerror(errno));
 			failed = true;
 		}
+		if ((size_t)r < sizeof(buf) / 2)
+			nanosleep(&batch, NULL);
 	}
 	return NULL;
 }
@@ -51,7 +63,7 @@ console_thread(void *arg)
 int
 vmm_console_start(struct vmm *v)
 {
-	int sp[2];
+	int pp[2];
 
 	vmm_console_stop();
 	off_t cap = msb_capped_log_cap("MSB_CONSOLE_LOG_MAX", VMM_CONSOLE_LOG_MAX_DEFAULT);
@@ -59,23 +71,23 @@ vmm_console_start(struct vmm *v)
 		error("cannot open %s: %s", v->console_log, strerror(errno));
 		return -1;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) {
-		error_f("socketpair: %s", strerror(errno));
+	if (pipe2(pp, O_CLOEXEC) != 0) {
+		error_f("pipe: %s", strerror(errno));
 		msb_capped_log_close(&con.log);
 		return -1;
 	}
-	con.fd = sp[0];
+	con.fd = pp[0];
 	int rc = pthread_create(&con.thread, NULL, console_thread, NULL);
 	if (rc != 0) {
 		error_f("pthread_create: %s", strerror(rc));
-		close(sp[0]);
-		close(sp[1]);
+		close(pp[0]);
+		close(pp[1]);
 		con.fd = -1;
 		msb_capped_log_close(&con.log);
 		return -1;
 	}
 	con.running = true;
-	return sp[1];
+	return pp[1];
 }
 
 void

@@ -15,8 +15,8 @@ export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 CONSOLE_CAP=$((256 * 1024))
 AUDIT_CAP=4096
 export MSB_CONSOLE_LOG_MAX=$CONSOLE_CAP MSB_AUDIT_LOG_MAX=$AUDIT_CAP
-# Guest console output in the flood: the serial port under TCG takes about
-# ${CONSOLE_RATE} (see the README); this keeps the flood near a minute.
+# The flood: the serial port carries about 1 MiB/s under TCG here, so the
+# 100 MiB the issue asks for take about 100 s; MSB_TEST_CONSOLE_BYTES lowers it.
 CONSOLE_BYTES=${MSB_TEST_CONSOLE_BYTES:-$((100 * 1024 * 1024))}
 at_exit '"$MSB" stop --force dev >/dev/null 2>&1'
 SSHD="$MSB_HOME/ssh"
@@ -52,7 +52,7 @@ chmod 0777 "$TMP"
 refused "a world-writable parent of MSB_HOME" \
 	"refusing $MSB_HOME: its parent $TMP is writable by others (chmod go-w $TMP)" "$MSB" ls
 chmod 0700 "$TMP"
-check "MSB_HOME under /tmp (root's, sticky) is accepted" "$MSB" ls
+check "MSB_HOME under /tmp (root's, sticky) is accepted" sh -c '"$1" ls >/dev/null' _ "$MSB"
 
 chmod 0770 "$SSHD"
 refused "a group-writable ssh/" \
@@ -98,7 +98,7 @@ check_eq "and once it is a file again, logins work" hello "$(s 'echo hello')"
 
 # --- the console: a guest printing far more than the cap ---
 started=$(date +%s)
-s "head -c $CONSOLE_BYTES /dev/zero | tr '\\0' x >/dev/ttyS0; echo; echo msb-console-tail-$$ >/dev/ttyS0"
+timeout 400 ssh $OPTS root@127.0.0.1 "head -c $CONSOLE_BYTES /dev/zero | tr '\\0' x >/dev/ttyS0; echo >/dev/ttyS0; echo msb-console-tail-$$ >/dev/ttyS0"
 rc=$?
 secs=$(($(date +%s) - started))
 check_eq "the guest wrote $CONSOLE_BYTES bytes to its console (in ${secs} s)" 0 $rc
