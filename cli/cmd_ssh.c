@@ -28,8 +28,10 @@
 #include "log.h"
 #include "preauth_env.h"
 #include "relay.h"
+#include "safe_file.h"
 #include "sandbox.h"
 #include "spawn.h"
+#include "strict_modes.h"
 #include "usage.h"
 
 #define DEFAULT_HOST "127.0.0.1"
@@ -115,6 +117,10 @@ ssh_dir(char *buf, size_t len)
 		fatal("MSB_HOME path too long");
 	if (msb_mkdirs(buf, 0700) != 0)
 		fatal("cannot create %s: %s", buf, strerror(errno));
+	int fd = msb_strict_open(buf, MSB_STRICT_SSH_DIR);
+	if (fd < 0)
+		exit(1);
+	close(fd);
 }
 
 static void
@@ -248,7 +254,7 @@ cmd_serve(int argc, char **argv)
 	    msb_home_path(audit, sizeof(audit), "ssh/audit.log") != 0)
 		fatal("path too long");
 	if (msb_hostkey_ensure(host_key) != 0)
-		fatal("cannot use the host key %s", host_key);
+		exit(1);
 	need_keys(auth_keys);
 	if (geteuid() == 0) {
 		uid_t u;
@@ -313,13 +319,17 @@ append_keys(const char *path, const char *text, size_t len)
 {
 	struct stat st;
 	char last = '\n';
-	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	const char *base;
+	int dirfd = msb_safe_dir(path, &base);
+	int fd = dirfd < 0 ? -1 : openat(dirfd, base,
+	    O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 
 	if (fd < 0)
 		fatal("cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		fatal("%s is not a regular file", path);
-	if (fchmod(fd, 0600) != 0)
+	close(dirfd);
+	if (msb_strict_check_fd(fd, path, MSB_STRICT_AUTH_KEYS) != 0)
+		exit(1);
+	if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, O_APPEND) != 0 || fchmod(fd, 0600) != 0)
 		fatal("cannot chmod %s: %s", path, strerror(errno));
 	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
 		fatal("cannot read %s: %s", path, strerror(errno));

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "hostkey.h"
 #include "log.h"
+#include "safe_file.h"
 #include "sandbox.h"
 #include "usage.h"
 
@@ -142,17 +143,12 @@ static void
 pin_host_key(const char *path, const char *host, const char *pubkey)
 {
 	size_t len;
-	char *old = read_known_hosts(path, &len);
-	char tmp[PATH_MAX];
+	char *old = read_known_hosts(path, &len), *text = NULL;
+	size_t tlen = 0;
+	FILE *fp = open_memstream(&text, &tlen);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		fatal("path too long");
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		fatal("cannot create %s: %s", tmp, strerror(errno));
-	FILE *fp = fdopen(fd, "w");
 	if (fp == NULL)
-		fatal("cannot write %s: %s", tmp, strerror(errno));
+		fatal("out of memory");
 	for (size_t i = 0; i < len;) {
 		size_t n = strcspn(old + i, "\n");
 		if (!names_host(old + i, n, host) && n > 0)
@@ -160,17 +156,11 @@ pin_host_key(const char *path, const char *host, const char *pubkey)
 		i += n + 1;
 	}
 	fprintf(fp, "%s %s\n", host, pubkey);
-	/* mkstemp made it 0600 already; the fchmod states what the file must be. */
-	if (fchmod(fd, 0600) != 0 || fflush(fp) != 0 || fsync(fd) != 0 || fclose(fp) != 0) {
-		int saved = errno;
-		unlink(tmp);
-		fatal("cannot write %s: %s", tmp, strerror(saved));
-	}
-	if (rename(tmp, path) != 0) {
-		int saved = errno;
-		unlink(tmp);
-		fatal("cannot replace %s: %s", path, strerror(saved));
-	}
+	if (fclose(fp) != 0 || text == NULL)
+		fatal("out of memory");
+	if (msb_safe_publish_path(path, text, tlen, 0600, true) != 0)
+		fatal("cannot replace %s: %s", path, strerror(errno));
+	free(text);
 	free(old);
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "msb_home.h"
 #include "usage.h"
 
 static int
@@ -34,6 +35,25 @@ usage(FILE *fp, int status)
 	return status;
 }
 
+/*
+ * A command that uses MSB_HOME stops here when StrictModes refuse it, with
+ * that one message, not a second one from whatever needed a path in it.
+ */
+static bool
+home_refused(int argc, char **argv, const char *const *commands, size_t n)
+{
+	static const char *const homeless[] = { "agent", "version", "help" };
+	bool known = false;
+
+	for (size_t i = 0; i < n; i++)
+		known |= strcmp(argv[1], commands[i]) == 0;
+	for (size_t i = 0; i < sizeof(homeless) / sizeof(homeless[0]); i++)
+		known &= strcmp(argv[1], homeless[i]) != 0;
+	for (int i = 2; known && i < argc && strcmp(argv[i], "--") != 0; i++)
+		known = !usage_is_help(argv[i]);
+	return known && msb_home() == NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -46,6 +66,8 @@ main(int argc, char **argv)
 	msb_log_init("msb", MSB_LOG_INFO);
 	if (argc < 2)
 		return usage_error(usage, "", "no command given");
+	if (home_refused(argc, argv, commands, sizeof(commands) / sizeof(commands[0])))
+		return 1;
 	if (strcmp(argv[1], "agent") == 0)
 		return cmd_agent(argc - 1, argv + 1);
 	if (strcmp(argv[1], "image") == 0)

@@ -12,4 +12,7 @@ lib_libmsbcore_a_SOURCES = \
 	lib/relay.c lib/relay.h \
 	lib/signals.c lib/signals.h \
 	lib/mem_trim.c lib/mem_trim.h \
-	lib/agent_client.c lib/agent_client.h
+	lib/agent_client.c lib/agent_client.h \
+	lib/safe_file.c lib/safe_file.h \
+	lib/capped_log.c lib/capped_log.h \
+	lib/strict_modes.c lib/strict_modes.h

@@ -1,7 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,33 +10,34 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "capped_log.h"
 #include "log.h"
 
 #define AUDIT_LINE_MAX 2048
 
 /* The one log this process writes: a monitor serves one connection. */
 static struct {
-	int fd;
+	struct msb_capped_log log;
+	bool open;
 	char prefix[256];
-} audit = { .fd = -1 };
+} audit;
 
 int
 msb_audit_open(const char *path, const char *sandbox, const char *peer)
 {
-	struct stat st;
+	off_t cap = msb_capped_log_cap("MSB_AUDIT_LOG_MAX", MSB_AUDIT_LOG_MAX_DEFAULT);
 
-	audit.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	if (audit.fd < 0) {
-		error("cannot open the audit log %s: %s", path, strerror(errno));
+	if (msb_capped_log_open(&audit.log, path, cap, false, true) != 0) {
+		error("cannot open the audit log %s: %s%s", path, strerror(errno),
+		    errno == EPERM ? " (it must be a regular file with one link)" : "");
 		return -1;
 	}
-	if (fstat(audit.fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    ((st.st_mode & 077) != 0 && fchmod(audit.fd, 0600) != 0)) {
-		error("audit log %s: not a regular file, or cannot make it 0600", path);
-		close(audit.fd);
-		audit.fd = -1;
+	if (fchmod(audit.log.fd, 0600) != 0) {
+		error("cannot make the audit log %s 0600: %s", path, strerror(errno));
+		msb_capped_log_close(&audit.log);
 		return -1;
 	}
+	audit.open = true;
 	snprintf(audit.prefix, sizeof(audit.prefix), "msb-monitor[%ld] sandbox=%s peer=%s",
 	    (long)getpid(), sandbox, peer);
 	return 0;
@@ -54,7 +55,7 @@ msb_audit(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	info("%s", msg);
-	if (audit.fd < 0)
+	if (!audit.open)
 		return;
 	if (gmtime_r(&t, &tm) == NULL || strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(stamp, sizeof(stamp), "%lld", (long long)t);
@@ -63,6 +64,6 @@ msb_audit(const char *fmt, ...)
 		return;
 	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	line[len - 1] = '\n';
-	if (write(audit.fd, line, len) != (ssize_t)len)
+	if (msb_capped_log_write(&audit.log, line, len) != 0)
 		error_f("cannot append to the audit log: %s", strerror(errno));
 }

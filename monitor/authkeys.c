@@ -12,6 +12,7 @@
 #include "authkeys.h"
 #include "from_match.h"
 #include "log.h"
+#include "strict_modes.h"
 
 static const char *const key_types[] = {
 	"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
@@ -339,12 +340,13 @@ oom:
 int
 msb_authkeys_load(const char *path, struct msb_authkeys *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = msb_strict_open(path, MSB_STRICT_AUTH_KEYS);
 
 	out->keys = NULL;
 	out->n = 0;
 	if (fd < 0) {
-		error("cannot read authorized keys %s: %s", path, strerror(errno));
+		if (errno == ENOENT)
+			error("cannot read authorized keys %s: %s", path, strerror(errno));
 		return -1;
 	}
 	int rc = msb_authkeys_load_fd(fd, path, out);

@@ -45,9 +45,15 @@ void msb_authkey_free(struct msb_authkey *k);
  * with a warning; returns 0, or -1 only when memory runs out.
  */
 int msb_authkeys_parse(const char *text, size_t len, const char *name, struct msb_authkeys *out);
-/* Reads and parses path; -1 (after logging why) when it cannot be read. */
+/*
+ * Reads and parses path, held to StrictModes (strict_modes.h); -1 (after
+ * logging why) when it cannot be read or is refused.
+ */
 int msb_authkeys_load(const char *path, struct msb_authkeys *out);
-/* The same from an open file, read from offset 0; path names it in messages. */
+/*
+ * The same from an open file read from offset 0 (a memfd msb made, so no
+ * StrictModes); path names it in messages.
+ */
 int msb_authkeys_load_fd(int fd, const char *path, struct msb_authkeys *out);
 void msb_authkeys_free(struct msb_authkeys *ks);
 /*

@@ -12,14 +12,17 @@
 
 #include "hostkey.h"
 #include "log.h"
+#include "safe_file.h"
+#include "strict_modes.h"
 
 long
 msb_hostkey_read(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	int fd = msb_strict_open(path, MSB_STRICT_HOST_KEY);
 
 	if (fd < 0) {
-		error("cannot read host key %s: %s", path, strerror(errno));
+		if (errno == ENOENT)
+			error("cannot read host key %s: %s", path, strerror(errno));
 		return -1;
 	}
 	long n = msb_hostkey_read_fd(fd, path, buf, len);
@@ -73,38 +76,33 @@ bad:
 	return -1;
 }
 
-/* Writes a new key beside path, then links it into place so a concurrent
+/* Written under a random name and linked into place, so a concurrent
  * server never sees a half-written key and never replaces one. */
 static int
 create_key(const char *path)
 {
-	char tmp[PATH_MAX];
 	ssh_key key = NULL;
+	char *text = NULL;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp)) {
-		error("host key path too long: %s", path);
-		return -1;
-	}
 	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
 		error("cannot generate an Ed25519 host key");
 		return -1;
 	}
-	mode_t old = umask(077);
-	int rc = ssh_pki_export_privkey_file(key, NULL, NULL, NULL, tmp);
-	umask(old);
+	int rc = ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &text);
 	ssh_key_free(key);
 	if (rc != SSH_OK) {
-		error("cannot write host key %s", tmp);
-		unlink(tmp);
+		error("cannot encode the new host key");
 		return -1;
 	}
-	if (chmod(tmp, 0600) != 0 || (link(tmp, path) != 0 && errno != EEXIST)) {
-		error("cannot create host key %s: %s", path, strerror(errno));
-		unlink(tmp);
+	size_t len = strlen(text);
+	rc = msb_safe_publish_path(path, text, len, 0600, false);
+	int e = errno;
+	explicit_bzero(text, len);
+	ssh_string_free_char(text);
+	if (rc != 0) {
+		error("cannot create host key %s: %s", path, strerror(e));
 		return -1;
 	}
-	if (unlink(tmp) != 0)
-		error("cannot remove %s: %s", tmp, strerror(errno));
 	info("created host key %s", path);
 	return 0;
 }

@@ -10,11 +10,15 @@
 /* Longest host key file msb reads. */
 #define MSB_HOSTKEY_MAX (16u * 1024u)
 
-/* Creates the key at path unless it exists, then checks it. 0, or -1 after logging why. */
+/*
+ * Creates the key at path unless it exists (under a random temporary name,
+ * linked into place: safe_file.h), then checks it. 0, or -1 after logging why.
+ */
 int msb_hostkey_ensure(const char *path);
 /*
  * Reads the private key text (NUL-terminated, at most MSB_HOSTKEY_MAX)
- * into buf after the same checks; returns its length or -1 after logging
+ * into buf after the same checks and StrictModes' (strict_modes.h: the
+ * user's or root's, mode 0600 or less, no symbolic link); returns its length or -1 after logging
  * why. The caller wipes buf.
  */
 long msb_hostkey_read(const char *path, char *buf, size_t len);

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "msb_home.h"
+#include "strict_modes.h"
 
 int
 msb_mkdirs(const char *path, mode_t mode)
@@ -83,6 +84,14 @@ msb_home_find(char *home, size_t size)
 		home[0] = '\0';
 		return NULL;
 	}
+	int fd = msb_strict_open(home, MSB_STRICT_HOME);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			error("cannot open %s: %s", home, strerror(errno));
+		home[0] = '\0';
+		return NULL;
+	}
+	close(fd);
 	return home;
 toolong:
 	home[0] = '\0';

@@ -14,7 +14,11 @@
 /* Longest image or sandbox name. */
 #define MSB_NAME_MAX 64
 
-/* The state directory, created (0700) if missing; NULL after logging why. */
+/*
+ * The state directory, created (0700) if missing and held to StrictModes
+ * (strict_modes.h: the user's or root's, not writable by others, nor its
+ * parents); NULL after logging why.
+ */
 const char *msb_home(void);
 /*
  * Formats MSB_HOME/<rel...> into buf. Returns 0, or -1 if it does not fit

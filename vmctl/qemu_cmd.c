@@ -59,6 +59,9 @@ qemu_host_tsc_khz(void)
 	return mhz > 0 && mhz < 100000 ? (unsigned long)(mhz * 1000) : 0;
 }
 
+/* Any number: the set only names the console's descriptor on the command line. */
+#define QEMU_CONSOLE_FDSET 1
+
 char **
 qemu_argv_build(const struct qemu_launch *l)
 {
@@ -100,8 +103,15 @@ qemu_argv_build(const struct qemu_launch *l)
 		    l->hostname, l->tsc_khz);
 	else
 		add(&b, "console=ttyS0 panic=-1 quiet msb.hostname=%s", l->hostname);
+	/* A pipe the vmm reads, which caps the log (vmm_console.c); QEMU opens
+	 * an inherited descriptor by the name of its fd set, and only without
+	 * O_TRUNC (so append=on). */
+	add(&b, "-add-fd");
+	add(&b, "fd=%d,set=%d", l->console_fd, QEMU_CONSOLE_FDSET);
+	add(&b, "-chardev");
+	add(&b, "file,id=console,path=/dev/fdset/%d,append=on", QEMU_CONSOLE_FDSET);
 	add(&b, "-serial");
-	add(&b, "file:%s", l->console_log);
+	add(&b, "chardev:console");
 	add(&b, "-drive");
 	add(&b, "id=root,file=%s,format=raw,if=none,discard=unmap", l->disk);
 	add(&b, "-device");

@@ -23,7 +23,7 @@ struct qemu_launch {
 	const char *kernel;
 	const char *initrd;
 	const char *disk;
-	const char *console_log;
+	int console_fd;            /* the serial console's pipe, in QEMU's fd table */
 	const char *qmp_socket;
 	const char *vhost_user_socket;
 	const char *hostname;

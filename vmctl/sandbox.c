@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safe_file.h"
 #include "sandbox.h"
 
 void
@@ -235,34 +236,11 @@ sandbox_config_read(const char *path, struct sandbox_config *c)
 	return read_kv(path, config_kv, c);
 }
 
-/* Writes a whole file through a temporary and rename, so readers never see half. */
+/* Through a random temporary and a rename, so readers never see half a file. */
 static int
 write_atomic(const char *path, const char *text)
 {
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	size_t n = strlen(text);
-	ssize_t w = write(fd, text, n);
-	int saved = errno;
-	if (close(fd) != 0 && w == (ssize_t)n) {
-		saved = errno;
-		w = -1;
-	}
-	if (w != (ssize_t)n || rename(tmp, path) != 0) {
-		if (w == (ssize_t)n)
-			saved = errno;
-		unlink(tmp);
-		errno = saved ? saved : EIO;
-		return -1;
-	}
-	return 0;
+	return msb_safe_publish_path(path, text, strlen(text), 0644, true);
 }
 
 int
@@ -314,7 +292,7 @@ sandbox_lock(const char *name)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -421,7 +399,7 @@ sandbox_status_read(const char *name, struct sandbox_status *st)
 		return -1;
 	if (sandbox_path(path, sizeof(path), name, "vmm.lock") != 0)
 		return -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	bool alive = false;
 	if (fd >= 0) {
 		alive = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;

@@ -18,6 +18,7 @@
 #include "agent_io.h"
 #include "helpers.h"
 #include "sandbox.h"
+#include "safe_file.h"
 #include "sandbox_start.h"
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -44,7 +45,7 @@ exec_vmm(const char *vmm, const char *name, const char *logpath, int verdict)
 {
 	sigset_t none;
 	int null = open("/dev/null", O_RDWR);
-	int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int log = msb_safe_append_path(logpath, 0600, false);
 
 	if (setsid() < 0 || null < 0 || log < 0 || dup2(null, 0) < 0 ||
 	    dup2(log, 1) < 0 || dup2(log, 2) < 0 || dup2(verdict, 3) < 0)

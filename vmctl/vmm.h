@@ -40,7 +40,7 @@ struct vmm {
 	struct sandbox_config cfg;
 	char dir[PATH_MAX];
 	char image_dir[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], disk[PATH_MAX];
-	char console_log[PATH_MAX], qemu_log[PATH_MAX], qmp_socket[PATH_MAX];
+	char console_log[PATH_MAX], console_old[PATH_MAX], qemu_log[PATH_MAX], qmp_socket[PATH_MAX];
 	char vhost_socket[PATH_MAX], vsock_socket[PATH_MAX];
 	struct sandbox_status status;
 	pid_t qemu_pid;
@@ -66,6 +66,17 @@ void vmm_report(struct vmm *v, enum vmm_report_kind kind, const char *fmt, ...)
 void vmm_limits_of(const struct sandbox_config *c, struct msb_cgroup_limits *lim);
 /* Puts the vmm in its sandbox's cgroup, or says in limits_off (and the log) why not. */
 void vmm_limits_start(struct vmm *v);
+
+/*
+ * The console thread: QEMU's serial port is a pipe it reads into
+ * console.log, which moves to console.log.1 when it would pass
+ * MSB_CONSOLE_LOG_MAX bytes (default 4 MiB). start empties both logs and
+ * returns the pipe's write end for QEMU (close it once QEMU has it), or -1 after
+ * logging why; stop waits for the thread, once QEMU has exited.
+ */
+#define VMM_CONSOLE_LOG_MAX_DEFAULT (4 * 1024 * 1024)
+int vmm_console_start(struct vmm *v);
+void vmm_console_stop(void);
 
 /* The vsock backend thread. */
 int vmm_vsock_start(struct vmm *v);

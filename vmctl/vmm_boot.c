@@ -22,6 +22,7 @@
 #include "log.h"
 #include "qemu_cmd.h"
 #include "qmp/qmp.h"
+#include "safe_file.h"
 #include "vmm.h"
 
 /* A KVM guest reaches its agent in about a second; one that hangs (as
@@ -31,8 +32,6 @@
 #define QMP_CONNECT_MS 15000
 /* Each readiness attempt; the guest answers at once when it is up. */
 #define PROBE_MS       2000
-/* A verdict that KVM hangs on this host holds for a day. */
-#define KVM_VERDICT_S  86400
 
 static int
 ready_timeout_ms(bool kvm)
@@ -97,6 +96,18 @@ qemu_log_tail(const char *path, char *buf, size_t len)
 	fclose(fp);
 }
 
+/* Where QEMU finds the console's socket (qemu_cmd.c names it). */
+#define QEMU_CONSOLE_FD 3
+
+/* Puts fd at want in the child, open across exec. */
+static int
+inherit_as(int fd, int want)
+{
+	if (fd == want)
+		return fcntl(fd, F_SETFD, 0);
+	return dup2(fd, want) < 0 ? -1 : 0;
+}
+
 /* Starts QEMU; 0, or -1 with err set. */
 static int
 spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
@@ -105,7 +116,7 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 	struct qemu_launch l = {
 		.qemu = qemu != NULL && qemu[0] != '\0' ? qemu : "qemu-system-x86_64",
 		.kernel = v->kernel, .initrd = v->initrd, .disk = v->disk,
-		.console_log = v->console_log, .qmp_socket = v->qmp_socket,
+		.console_fd = QEMU_CONSOLE_FD, .qmp_socket = v->qmp_socket,
 		.vhost_user_socket = v->vhost_socket, .hostname = v->name,
 		.kvm = kvm, .memory_mib = v->cfg.memory_mib, .cpus = v->cfg.cpus,
 		.net = v->cfg.net, .forwards = v->cfg.forwards, .nforwards = v->cfg.nforwards,
@@ -120,16 +131,23 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 	}
 	/* A stale QMP socket would make QMP connect to nothing. */
 	unlink(v->qmp_socket);
+	int console = vmm_console_start(v);
+	if (console < 0) {
+		snprintf(err, errlen, "cannot set up the console log %s", v->console_log);
+		qemu_argv_free(argv);
+		return -1;
+	}
 	if (pipe2(status, O_CLOEXEC) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		qemu_argv_free(argv);
+		close(console);
 		return -1;
 	}
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
 		int e;
-		int log = open(v->qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int log = msb_safe_append_path(v->qemu_log, 0600, true);
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		sigset_t none;
 		sigemptyset(&none);
@@ -137,7 +155,8 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 		 * it dies with it. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent ||
 		    log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 ||
-		    dup2(log, 2) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		    dup2(log, 2) < 0 || inherit_as(console, QEMU_CONSOLE_FD) != 0 ||
+		    sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 			_exit(127);
 		execvp(argv[0], argv);
 		e = errno;
@@ -146,6 +165,7 @@ spawn_qemu(struct vmm *v, bool kvm, char *err, size_t errlen)
 	}
 	int saved = errno;
 	qemu_argv_free(argv);
+	close(console);
 	close(status[1]);
 	if (pid < 0) {
 		close(status[0]);
@@ -199,6 +219,7 @@ wait_agent(struct vmm *v, int timeout_ms, char *err, size_t errlen)
 
 		if (qemu_exited(v, &ws)) {
 			char tail[256];
+			vmm_console_stop();
 			qemu_log_tail(v->console_log, tail, sizeof(tail));
 			snprintf(err, errlen, "QEMU exited during boot (%s %d)%s%s",
 			    WIFSIGNALED(ws) ? "signal" : "status",

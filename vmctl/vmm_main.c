@@ -35,6 +35,7 @@
 #include "jail/vmm_report.h"
 #include "log.h"
 #include "mem_trim.h"
+#include "safe_file.h"
 #include "signals.h"
 #include "vmm.h"
 
@@ -107,6 +108,7 @@ set_paths(void)
 	bad |= snprintf(v.disk, sizeof(v.disk), "%s/disk.img", v.dir) >= (int)sizeof(v.disk);
 	bad |= snprintf(v.qemu_log, sizeof(v.qemu_log), "%s/qemu.log", v.dir) >= (int)sizeof(v.qemu_log);
 	bad |= snprintf(v.console_log, sizeof(v.console_log), "%s/console.log", v.dir) >= (int)sizeof(v.console_log);
+	bad |= snprintf(v.console_old, sizeof(v.console_old), "%s/console.log.1", v.dir) >= (int)sizeof(v.console_old);
 	bad |= snprintf(v.qmp_socket, sizeof(v.qmp_socket), "%s/qmp.sock", v.dir) >= (int)sizeof(v.qmp_socket);
 	bad |= snprintf(v.vhost_socket, sizeof(v.vhost_socket), "%s/vhost-user.sock", v.dir) >= (int)sizeof(v.vhost_socket);
 	bad |= snprintf(v.vsock_socket, sizeof(v.vsock_socket), "%s/vsock.sock", v.dir) >= (int)sizeof(v.vsock_socket);
@@ -166,12 +168,11 @@ write_kvm_verdict(const char *why)
 
 	if (msb_home_path(path, sizeof(path), "kvm-hangs") != 0)
 		return;
-	FILE *fp = fopen(path, "we");
-	if (fp == NULL)
-		return;
-	fprintf(fp, "%lld %s\n", (long long)time(NULL), why);
-	if (fclose(fp) != 0)
-		error("%s: %s", path, strerror(errno));
+	char line[512];
+	int n = snprintf(line, sizeof(line), "%lld %s\n", (long long)time(NULL), why);
+	if (n > 0 && (size_t)n < sizeof(line) &&
+	    msb_safe_publish_path(path, line, (size_t)n, 0644, true) != 0)
+		error("cannot write %s: %s", path, strerror(errno));
 }
 
 /* Gives the file to the sandbox's uid, creating it empty if missing. */
@@ -210,6 +211,7 @@ prepare_sandbox_uid(void)
 		give_up("cannot set the owner of %s: %s", v.dir, strerror(errno));
 	give_file(v.disk, 0);
 	give_file(v.console_log, O_APPEND);
+	give_file(v.console_old, O_APPEND);
 	give_file(v.qemu_log, O_APPEND);
 	/* A run as another uid (or an older msb) may have left root's sockets. */
 	const char *socks[] = { v.qmp_socket, v.vhost_socket, v.vsock_socket };

@@ -175,6 +175,7 @@ vmm_run(struct vmm *v)
 
 	int ws = supervise(v, sfd);
 	record_exit(v, ws);
+	vmm_console_stop();
 	if (v->qmp != NULL)
 		qmp_free(v->qmp);
 	vmm_vsock_stop();

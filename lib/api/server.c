@@ -19,6 +19,7 @@
 #include "hostkey.h"
 #include "msb_home.h"
 #include "relay.h"
+#include "strict_modes.h"
 
 struct msb_ssh_server {
 	struct api_err err;
@@ -109,7 +110,10 @@ authorized_keys(msb_ssh_server *srv, const msb_ssh_server_opts *o, struct api_er
 	if (mem == NULL)
 		return api_fail(e, MSB_ERR_NOMEM, "out of memory");
 	if (srv->authkeys_path[0] != '\0') {
-		FILE *f = fopen(srv->authkeys_path, "re");
+		int fd = msb_strict_open(srv->authkeys_path, MSB_STRICT_AUTH_KEYS);
+		FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+		if (fd >= 0 && f == NULL)
+			close(fd);
 		char line[MSB_AUTHKEYS_LINE_MAX];
 		while (f != NULL && fgets(line, sizeof(line), f) != NULL)
 			fputs(line, mem);

@@ -21,6 +21,7 @@
 #include "msb_home.h"
 #include "preauth_env.h"
 #include "spawn.h"
+#include "strict_modes.h"
 
 msb_status
 api_server_check(struct api_err *e)
@@ -38,6 +39,11 @@ api_server_check(struct api_err *e)
 	int rc = msb_home_path(path, sizeof(path), "ssh") != 0 || msb_mkdirs(path, 0700) != 0 ? -1 : 0;
 	if (rc != 0 && cap.msg[0] == '\0')
 		snprintf(cap.msg, sizeof(cap.msg), "cannot create MSB_HOME/ssh: %s", strerror(errno));
+	int dfd = rc == 0 ? msb_strict_open(path, MSB_STRICT_SSH_DIR) : -1;
+	if (dfd >= 0)
+		close(dfd);
+	else
+		rc = -1;
 	if (rc == 0 && geteuid() == 0)
 		rc = msb_preauth_user(msb_preauth_user_default(), &uid, &gid) != 0 ||
 		    msb_preauth_chroot_ensure(MSB_PREAUTH_CHROOT) != 0 ? -1 : 0;

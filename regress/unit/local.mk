@@ -36,3 +36,8 @@ regress_unit_test_agent_peer_LDADD = lib/libmsbcore.a
 check_PROGRAMS += regress/unit/test_cgroup
 regress_unit_test_cgroup_SOURCES = regress/unit/test_cgroup.c regress/unit/unit.h
 regress_unit_test_cgroup_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a
+
+# The ownership cases need root (chown); they are skipped otherwise.
+check_PROGRAMS += regress/unit/test_strict_files
+regress_unit_test_strict_files_SOURCES = regress/unit/test_strict_files.c regress/unit/unit.h
+regress_unit_test_strict_files_LDADD = lib/libmsbcore.a

@@ -9,15 +9,15 @@
 
 #include "image_int.h"
 #include "log.h"
+#include "safe_file.h"
 
 int
 image_conf_write(const char *dir, const char *kver, const char *source,
     uint64_t rootfs_bytes)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], created[32];
+	char path[PATH_MAX], text[PATH_MAX + 256], created[32];
 	struct tm tm;
 	time_t now = time(NULL);
-	FILE *fp;
 
 	if (strchr(source, '\n') != NULL || strchr(kver, '\n') != NULL) {
 		error("a newline cannot go into %s", IMAGE_CONF);
@@ -28,24 +28,19 @@ image_conf_write(const char *dir, const char *kver, const char *source,
 		error_f("cannot format the time");
 		return -1;
 	}
-	if (snprintf(path, sizeof(path), "%s/%s", dir, IMAGE_CONF) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	if (snprintf(path, sizeof(path), "%s/%s", dir, IMAGE_CONF) >= (int)sizeof(path)) {
 		error("path too long: %s", dir);
 		return -1;
 	}
-	if ((fp = fopen(tmp, "wx")) == NULL) {
-		error("cannot create %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	fprintf(fp, "kernel_version=%s\ncreated=%s\nrootfs_bytes=%" PRIu64
+	int n = snprintf(text, sizeof(text), "kernel_version=%s\ncreated=%s\nrootfs_bytes=%" PRIu64
 	    "\nsource=%s\n", kver, created, rootfs_bytes, source);
-	if (ferror(fp) != 0 || fclose(fp) != 0) {
-		error("cannot write %s: %s", tmp, strerror(errno));
+	if (n < 0 || (size_t)n >= sizeof(text)) {
+		error("the image source is too long: %s", source);
 		return -1;
 	}
 	/* image.conf marks a finished build: it appears whole or not at all. */
-	if (rename(tmp, path) != 0) {
-		error("cannot rename %s: %s", tmp, strerror(errno));
+	if (msb_safe_publish_path(path, text, (size_t)n, 0644, true) != 0) {
+		error("cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -26,7 +26,7 @@ image_lock(const char *images, const char *name)
 		error("path too long: %s", images);
 		return -1;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600)) == -1) {
 		error("cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
