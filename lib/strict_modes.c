@@ -105,7 +105,8 @@ check_parents(int fd, const char *path)
 		goto out;
 	}
 	for (;;) {
-		int next = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* O_PATH: a parent need only be searchable, as /tmp/x (0711) is. */
+		int next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (next < 0 || fstat(next, &up) != 0) {
 			error("cannot check the parents of %s: %s", path, strerror(errno));
 			if (next >= 0)

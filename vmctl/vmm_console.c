@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "capped_log.h"
+#include "jail/vmm_seccomp.h"
 #include "log.h"
 #include "vmm.h"
 
@@ -43,6 +44,9 @@ console_thread(void *arg)
 	bool failed = false;
 
 	(void)arg;
+	/* Before the first byte the guest wrote. */
+	if (vmm_seccomp_install(VMM_SECCOMP_CONSOLE) != 0)
+		fatal_f("cannot confine the console thread");
 	for (;;) {
 		ssize_t r = read(con.fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)

@@ -1,9 +1,9 @@
 # Seccomp behind the front door, seen from /proc on one booted sandbox:
-# both threads of msb-vmm (the vsock backend and the supervisor), QEMU
+# the three threads of msb-vmm (vsock backend, console, supervisor), QEMU
 # (-sandbox on) and a live msb-session run in filter mode, and the work
 # each does still goes through under its filter: exec and a bulk stream
 # through the vsock backend, a session worker's channel, a stop that
-# dials the agent, quits QEMU, reaps it and writes the state. From inside
+# dials the agent, quits QEMU and reaps it. From inside
 # the guest, the agent's vsock port is not reachable through loopback.
 # msb-test-timeout: 400
 . "$(dirname "$0")/../lib.sh"
@@ -24,10 +24,11 @@ status_of() { awk -v k="$2:" '$1 == k { print $2 }' "$1/status"; }
 vmm=$(field vmm_pid)
 qemu=$(field qemu_pid)
 
-# The vmm: the backend thread loaded its list before QEMU connected, the
-# main thread its own once the agent answered; there is no other thread.
+# The vmm: the backend and console threads loaded their lists before QEMU
+# sent them a byte, the main thread its own once the agent answered; there
+# is no other thread.
 tasks=$(ls "/proc/$vmm/task" | wc -l)
-check_eq "msb-vmm runs two threads" 2 "$tasks"
+check_eq "msb-vmm runs three threads" 3 "$tasks"
 for t in /proc/"$vmm"/task/*; do
 	check_eq "msb-vmm thread ${t##*/} runs seccomp in filter mode" 2 "$(status_of "$t" Seccomp)"
 	check_eq "... with no new privileges" 1 "$(status_of "$t" NoNewPrivs)"

@@ -60,10 +60,10 @@ static const struct msb_seccomp_rule vsock_rules[] = {
  * The main thread once boot is over: poll on QEMU's pidfd, the signalfd
  * and QMP; a stop dials the agent through the hybrid-vsock socket
  * (socket(AF_UNIX), connect) and may SIGKILL QEMU and reap it (wait4);
- * the state file is written to a temporary named by the pid and renamed
- * (getpid, openat, rename);
- * at the end the backend thread is joined and the sockets unlinked.
- * No exec, no fork, no network socket, no ptrace.
+ * what happens goes to the keeper as a line on a pipe (write); at the end
+ * the backend and console threads are joined and the QMP socket unlinked.
+ * The state file is the keeper's: no file is opened. No exec, no fork, no
+ * network socket, no ptrace.
  */
 static const struct msb_seccomp_rule supervisor_rules[] = {
 	COMMON_RULES, MEMORY_RULES, SANITIZER_RULES
@@ -71,7 +71,20 @@ static const struct msb_seccomp_rule supervisor_rules[] = {
 	MSB_SC_ARG_EQ(socket, 0, AF_UNIX), MSB_SC_ALLOW(connect),
 	MSB_SC_ALLOW(recvfrom), MSB_SC_ALLOW(sendto),
 	MSB_SC_ARG_EQ(kill, 1, SIGKILL), MSB_SC_ALLOW(wait4),
-	MSB_SC_ALLOW(getpid), MSB_SC_ALLOW(openat), MSB_SC_ALLOW(rename), MSB_SC_ALLOW(unlink),
+	MSB_SC_ALLOW(unlink),
+};
+
+/*
+ * The console thread: reads QEMU's serial pipe, pauses between short
+ * reads (nanosleep), appends to console.log and, at the cap, renames it to
+ * console.log.1 and opens a new one in the sandbox directory (openat with
+ * O_NOFOLLOW, fstat, fcntl). No socket, no exec, no signal.
+ */
+static const struct msb_seccomp_rule console_rules[] = {
+	COMMON_RULES, MEMORY_RULES, SANITIZER_RULES
+	MSB_SC_ALLOW(nanosleep), MSB_SC_ALLOW(clock_nanosleep),
+	MSB_SC_ALLOW(openat), MSB_SC_ALLOW(fstat), MSB_SC_ALLOW(newfstatat),
+	MSB_SC_ALLOW(fcntl), MSB_SC_ALLOW(renameat), MSB_SC_ALLOW(renameat2),
 };
 
 static const struct {
@@ -83,6 +96,8 @@ static const struct {
 	    sizeof(vsock_rules) / sizeof(vsock_rules[0]) },
 	[VMM_SECCOMP_SUPERVISOR] = { "supervisor", supervisor_rules,
 	    sizeof(supervisor_rules) / sizeof(supervisor_rules[0]) },
+	[VMM_SECCOMP_CONSOLE] = { "console", console_rules,
+	    sizeof(console_rules) / sizeof(console_rules[0]) },
 };
 
 int

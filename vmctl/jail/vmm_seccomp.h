@@ -12,8 +12,11 @@ enum vmm_seccomp_role {
 	 * it parses guest-controlled rings. */
 	VMM_SECCOMP_VSOCK,
 	/* The main thread once QEMU is up: QMP, the agent's shutdown,
-	 * reaping QEMU, the state file. */
+	 * reaping QEMU, reports to the keeper. */
 	VMM_SECCOMP_SUPERVISOR,
+	/* The console thread, before its first read: copies the guest's
+	 * serial output into the capped console.log. */
+	VMM_SECCOMP_CONSOLE,
 };
 
 /*
