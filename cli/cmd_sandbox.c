@@ -78,13 +78,14 @@ create_usage(FILE *fp, int status)
 {
 	fprintf(fp,
 	    "usage: msb create NAME [--image IMG] [--memory MiB] [--cpus N] [--disk-size SIZE]\n"
-	    "                  [--net none|user] [--accel auto|kvm|tcg]\n"
+	    "                  [--net none|user|user,host-loopback] [--accel auto|kvm|tcg]\n"
 	    "                  [--forward tcp:ADDR:HOSTPORT:GUESTPORT]...\n"
 	    "\n"
 	    "Creates sandbox NAME with a copy of the image's root disk (the image is\n"
 	    "built first if missing). Defaults: image %s, %u MiB, %u cpu, disk %llu G,\n"
-	    "net none, accel auto. --forward (with --net user) forwards a host TCP port\n"
-	    "to a guest port.\n",
+	    "net none, accel auto. --net user reaches other hosts but not this one;\n"
+	    "user,host-loopback also reaches this host (its loopback at 10.0.2.2).\n"
+	    "--forward (with --net user) forwards a host TCP port to a guest port.\n",
 	    SANDBOX_DEFAULT_IMAGE, SANDBOX_DEFAULT_MEMORY, SANDBOX_DEFAULT_CPUS,
 	    (unsigned long long)(SANDBOX_DEFAULT_DISK >> 30));
 	return status;
@@ -143,7 +144,7 @@ cmd_create(int argc, char **argv)
 			break;
 		case 'n':
 			if (sandbox_net_parse(optarg, &cfg.net) != 0)
-				fatal("--net takes none or user, not '%s'", optarg);
+				fatal("--net takes none, user or user,host-loopback, not '%s'", optarg);
 			break;
 		case 'a':
 			if (sandbox_accel_parse(optarg, &cfg.accel) != 0)
@@ -168,8 +169,8 @@ cmd_create(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error(create_usage, "create", "one sandbox name, not '%s' too",
 		    argv[optind + 1]);
-	if (cfg.nforwards > 0 && cfg.net != SANDBOX_NET_USER)
-		fatal("--forward needs --net user (QEMU's user network does the forwarding)");
+	if (cfg.nforwards > 0 && !sandbox_net_user(cfg.net))
+		fatal("--forward needs --net user (the user network does the forwarding)");
 	const char *name = argv[optind];
 	check_name(name);
 	ensure_image(cfg.image, rootfs, sizeof(rootfs));
@@ -212,6 +213,8 @@ cmd_create(int argc, char **argv)
 	}
 	info("created sandbox '%s' (image %s, %u MiB, %u cpu%s, net %s)", name, cfg.image,
 	    cfg.memory_mib, cfg.cpus, cfg.cpus == 1 ? "" : "s", sandbox_net_name(cfg.net));
+	if (sandbox_net_caveat(cfg.net) != NULL)
+		info("%s", sandbox_net_caveat(cfg.net));
 	return 0;
 }
 
@@ -227,11 +230,17 @@ sandbox_start(const char *name, bool quiet)
 		fatal("%s", err);
 	if (quiet)
 		return 0;
-	if (st.already)
+	if (st.already) {
 		info("sandbox '%s' is already running", name);
-	else
-		info("sandbox '%s' started in %.2f s (%s%s%s)", name, st.ms / 1000.0, st.accel,
-		    st.reason[0] != '\0' ? ": " : "", st.reason);
+		return 0;
+	}
+	info("sandbox '%s' started in %.2f s (%s%s%s)", name, st.ms / 1000.0, st.accel,
+	    st.reason[0] != '\0' ? ": " : "", st.reason);
+	struct sandbox_config cfg;
+	char path[PATH_MAX];
+	if (sandbox_path(path, sizeof(path), name, "config") == 0 &&
+	    sandbox_config_read(path, &cfg) == 0 && sandbox_net_caveat(cfg.net) != NULL)
+		info("%s", sandbox_net_caveat(cfg.net));
 	return 0;
 }
 

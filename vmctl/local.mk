@@ -20,6 +20,7 @@ msb_vmm_SOURCES = \
 	vmctl/jail/vmm_report.c vmctl/jail/vmm_report.h \
 	vmctl/vmm_vsock.c \
 	vmctl/vmm_limits.c \
+	vmctl/net_filter.c vmctl/net_filter.h \
 	vmctl/vmm_console.c \
 	vmctl/qemu_cmd.c vmctl/qemu_cmd.h \
 	vmctl/jail/vmm_seccomp.c vmctl/jail/vmm_seccomp.h \

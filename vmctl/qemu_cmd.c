@@ -122,7 +122,7 @@ qemu_argv_build(const struct qemu_launch *l)
 	add(&b, "vhost-user-vsock-device,chardev=vsock");
 	add(&b, "-qmp");
 	add(&b, "unix:%s,server=on,wait=off", l->qmp_socket);
-	if (l->net == SANDBOX_NET_USER) {
+	if (sandbox_net_user(l->net)) {
 		/* One string: QEMU takes every hostfwd as a suboption of the netdev. */
 		char netdev[64 + SANDBOX_MAX_FORWARDS * 48];
 		size_t n = (size_t)snprintf(netdev, sizeof(netdev), "user,id=net0");

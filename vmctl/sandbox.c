@@ -56,7 +56,7 @@ parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-static const char *const net_names[] = { "none", "user" };
+static const char *const net_names[] = { "none", "user", "user,host-loopback" };
 static const char *const accel_names[] = { "auto", "kvm", "tcg" };
 static const char *const state_names[] = { "stopped", "starting", "running", "crashed" };
 
@@ -77,12 +77,24 @@ lookup(const char *s, const char *const *names, size_t n)
 int
 sandbox_net_parse(const char *s, enum sandbox_net *out)
 {
-	int i = lookup(s, net_names, 2);
+	int i = lookup(s, net_names, sizeof(net_names) / sizeof(net_names[0]));
 
 	if (i < 0)
 		return -1;
 	*out = (enum sandbox_net)i;
 	return 0;
+}
+
+bool sandbox_net_user(enum sandbox_net n) { return n != SANDBOX_NET_NONE; }
+bool sandbox_net_host_access(enum sandbox_net n) { return n == SANDBOX_NET_USER_HOST; }
+
+const char *
+sandbox_net_caveat(enum sandbox_net n)
+{
+	if (n != SANDBOX_NET_USER || geteuid() == 0)
+		return NULL;
+	return "not running as root: host isolation is off (no nftables filter): the guest "
+	    "reaches this host's own addresses, and its loopback with crafted packets";
 }
 
 int

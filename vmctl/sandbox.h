@@ -16,7 +16,12 @@
 
 #include "msb_home.h"
 
-enum sandbox_net { SANDBOX_NET_NONE, SANDBOX_NET_USER };
+/*
+ * The guest's network: none (no NIC), or a user-mode network (passt) that
+ * reaches other hosts but not this one, or, opted into, this host too (its
+ * loopback through the gateway address, as QEMU's slirp gave).
+ */
+enum sandbox_net { SANDBOX_NET_NONE, SANDBOX_NET_USER, SANDBOX_NET_USER_HOST };
 enum sandbox_accel { SANDBOX_ACCEL_AUTO, SANDBOX_ACCEL_KVM, SANDBOX_ACCEL_TCG };
 
 #define SANDBOX_DEFAULT_IMAGE     "default"
@@ -37,7 +42,7 @@ enum sandbox_accel { SANDBOX_ACCEL_AUTO, SANDBOX_ACCEL_KVM, SANDBOX_ACCEL_TCG };
 #define SANDBOX_UID_BASE  0x70000000u
 #define SANDBOX_UID_COUNT 65536u
 
-/* A host TCP port QEMU's user network forwards to a guest port (hostfwd). */
+/* A host TCP port the user network forwards to a guest port (passt's -t). */
 struct sandbox_forward {
 	char host_addr[16];     /* dotted IPv4 */
 	uint16_t host_port;
@@ -82,6 +87,14 @@ int parse_size(const char *s, uint64_t *out);
 const char *sandbox_net_name(enum sandbox_net n);
 const char *sandbox_accel_name(enum sandbox_accel a);
 int sandbox_net_parse(const char *s, enum sandbox_net *out);
+/* Whether the guest has a user-mode network at all, and whether it may reach this host. */
+bool sandbox_net_user(enum sandbox_net n);
+bool sandbox_net_host_access(enum sandbox_net n);
+/*
+ * The one line to tell a user whose sandbox's network cannot be kept off
+ * this host (msb is not root, so there is no host filter), or NULL.
+ */
+const char *sandbox_net_caveat(enum sandbox_net n);
 int sandbox_accel_parse(const char *s, enum sandbox_accel *out);
 /* "tcp:ADDR:HOSTPORT:GUESTPORT", ADDR an IPv4 address; 0 or -1. */
 int sandbox_forward_parse(const char *s, struct sandbox_forward *out);

@@ -35,6 +35,7 @@
 #include "jail/vmm_report.h"
 #include "log.h"
 #include "mem_trim.h"
+#include "net_filter.h"
 #include "safe_file.h"
 #include "signals.h"
 #include "vmm.h"
@@ -221,6 +222,21 @@ prepare_sandbox_uid(void)
 	}
 }
 
+/*
+ * A user network's connections are QEMU's own sockets, made as the
+ * sandbox's uid: the host filter keeps them off this host's addresses
+ * unless the sandbox opted in. Without it the guest would reach every
+ * service on the host's loopback, so no filter means no start.
+ */
+static void
+apply_net_filter(void)
+{
+	char err[256];
+
+	if (net_filter_apply(v.cfg.uid, sandbox_net_host_access(v.cfg.net), err, sizeof(err)) != 0)
+		give_up("cannot keep the guest's network off this host: %s", err);
+}
+
 static void
 jail_spec_fill(struct jail_spec *j, bool as_root)
 {
@@ -230,7 +246,7 @@ jail_spec_fill(struct jail_spec *j, bool as_root)
 	*j = (struct jail_spec){
 		.hostname = v.name, .uid = v.cfg.uid, .userns = !as_root,
 		/* QEMU's user network lives in QEMU: it needs the host's. */
-		.net = v.cfg.net == SANDBOX_NET_NONE,
+		.net = !sandbox_net_user(v.cfg.net),
 		.kvm = v.cfg.accel != SANDBOX_ACCEL_TCG,
 	};
 	j->rw[0] = v.dir;
@@ -513,6 +529,8 @@ main(int argc, char **argv)
 	bool as_root = geteuid() == 0;
 	if (as_root)
 		prepare_sandbox_uid();
+	if (as_root && sandbox_net_user(v.cfg.net))
+		apply_net_filter();
 	/* Before the jailed vmm and QEMU exist: they inherit the group. */
 	vmm_limits_start(&v);
 	read_kvm_verdict();

@@ -121,7 +121,7 @@ check "the completion script parses" bash -n "$MSB_SRCDIR/completion/msb"
 check_eq "msb st<TAB>" "start stop " "$(complete_words msb st)"
 check_eq "msb start <TAB>: sandbox names" "dev-1 " "$(complete_words msb start '')"
 check_eq "msb ssh se<TAB>" "serve " "$(complete_words msb ssh se)"
-check_eq "msb create x --net <TAB>" "none user " "$(complete_words msb create x --net '')"
+check_eq "msb create x --net <TAB>" "none user user,host-loopback " "$(complete_words msb create x --net '')"
 check_eq "msb ls --j<TAB>" "--json " "$(complete_words msb ls --j)"
 
 done_testing

@@ -1,0 +1,5 @@
+# The user network's host filter: the nft script (checked by nft -c as root).
+check_PROGRAMS += regress/unit/test_net_user
+regress_unit_test_net_user_SOURCES = regress/unit/test_net_user.c regress/unit/unit.h \
+	vmctl/net_filter.c vmctl/net_filter.h
+regress_unit_test_net_user_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a
