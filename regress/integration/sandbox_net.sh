@@ -71,10 +71,12 @@ for via in from_guest dial; do
 	check_eq "$via open: the host's own address" host-link "$($via open "$HOST_LINK" "$P_LINK")"
 	check_eq "$via open: the outside host" outside "$($via open "$OUTSIDE" "$P_OUT")"
 done
-# Refused, not left to time out: the filter's reject reaches QEMU's connect.
+# Refused at the host (QEMU's connect fails at once); the guest's own
+# connect then ends within its timeout, never hangs.
 t0=$(date +%s)
 from_guest iso "$HOST_LINK" "$P_LINK" >/dev/null
-check "a refused connection fails at once ($(( $(date +%s) - t0 )) s)" [ $(( $(date +%s) - t0 )) -lt 4 ]
+check "a refused connection ends within the guest's connect timeout ($(( $(date +%s) - t0 )) s)" \
+	[ $(( $(date +%s) - t0 )) -lt 15 ]
 
 # --- through msb ssh serve: ssh -W and ssh -L --------------------------------------
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die "ssh-keygen"
