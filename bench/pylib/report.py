@@ -70,10 +70,12 @@ LIMITS = {
             "(msb gives back its kex and setup memory after 2 s). Per sandbox, with no "
             "connection: msb ssh serve's listener, the vmm and (jailed) the vmm's keeper, "
             "summed VmRSS (a shared library page counted in every process that maps it) and "
-            "summed Pss (each shared page split among its sharers); QEMU's Pss separately, "
-            "mostly the guest memory it has touched.",
+            "summed Pss (each shared page split among its sharers).",
     "boot": "Under TCG: the kernel's boot and the agent's start; for the guest sshd also "
-            "starting sshd and QEMU's forwarded port. Host sshd: starting the daemon.",
+            "starting sshd and QEMU's forwarded port. Host sshd: starting the daemon. "
+            "The memory of a freshly started sandbox (msb, msb-base) is read 2 s after "
+            "its start: the vmm with (jailed) its keeper, and QEMU, whose Pss is mostly "
+            "the guest memory touched so far and TCG's translation cache.",
 }
 
 
