@@ -378,11 +378,24 @@ class MsbHost(HostSide):
             time.sleep(0.05)
         if self.own_vm:
             _, self.ctx.accel_seen = self.vm.start()
+        self._open_agent_to_sandbox_uid()
         t0 = now()
         self.serve, self.port = start_serve(self.ctx, self.vm.name, self.log,
                                             dict(os.environ,
                                                  MSB_SESSION_VSOCK="unix:" + self.sock))
         return now() - t0
+
+    def _open_agent_to_sandbox_uid(self):
+        """The session workers run as the sandbox's own uid (its config's
+        uid=, when msb runs as root): the agent's socket becomes that uid's,
+        and the directories above it searchable, so they can connect."""
+        with open(os.path.join(self.vm.dir, "config")) as f:
+            m = re.search(r"^uid=(\d+)", f.read(), re.M)
+        if m is None:
+            return
+        for d in (self.ctx.work, self.dir):
+            os.chmod(d, 0o711)
+        os.chown(self.sock, int(m.group(1)), int(m.group(1)))
 
     def server_rss_kib(self):
         """msb ssh serve's process tree: the listener and its per-connection
