@@ -11,6 +11,10 @@ import sdk_bench
 from util import BenchError, free_port, log, median, now, p95, rotate, run, stop_process
 
 MiB = 1 << 20
+# The per-sandbox jail's budget against msb without it (the msb-base peer):
+# at most 5 % slower to start and to connect, at most 2 MiB more memory.
+JAIL = {"msb-base": ("le", 1.05)}
+JAIL_MEM_KIB = 2048
 
 
 class Row:
@@ -26,6 +30,7 @@ class Row:
         self.hook = False   # a figure waiting for work not yet in this build
         self.limit = None   # an absolute ceiling for msb's value
         self.compare = None  # the peers msb's ratio is shown against (None: all)
+        self.over = {}  # {peer id: most msb's value may exceed that peer's by}
 
     def put(self, peer, value, raw=None):
         self.values[peer] = value
@@ -56,7 +61,8 @@ def connect(ctx, peers):
             run(argv, timeout=120)
             times[pid].append((now() - t0) * 1000)
     host = {"sshd-host": ("le", 1.0)}
-    med = Row("connect", f"connect+auth+`true`+close, median of {n}", "ms", "lower", host)
+    med = Row("connect", f"connect+auth+`true`+close, median of {n}", "ms", "lower",
+              dict(host, **JAIL))
     top = Row("connect_p95", f"connect+auth+`true`+close, p95 of {n}", "ms", "lower")
     for pid in peers:
         med.put(pid, median(times[pid]), times[pid])
@@ -441,8 +447,12 @@ def idle_rss(ctx, peers):
     row = Row("idle_rss", f"server RSS per idle connection (summed over its processes, {k} open)",
               "MiB", "lower")
     row.limit = 8.0
+    sandbox_rows = _sandbox_rows()
     for pid, peer in peers.items():
         base = peer.server_rss_kib()
+        if hasattr(peer, "sandbox_memory_kib"):
+            for key, kib in peer.sandbox_memory_kib().items():
+                sandbox_rows[key].put(pid, kib / 1024, f"{kib} KiB")
         procs = []
         try:
             for _ in range(k):
@@ -462,7 +472,27 @@ def idle_rss(ctx, peers):
                 p.stdout.close()
                 p.stdin.close()
         row.put(pid, (loaded - base) / k / 1024, {"base_kib": base, "with_kib": loaded})
-    return [row]
+    return [row] + [r for r in sandbox_rows.values() if r.values]
+
+
+def _sandbox_rows():
+    """The host memory of one sandbox with no connection (Msb.sandbox_memory_kib),
+    msb against msb-base only; the msb processes within JAIL_MEM_KIB of it."""
+    what = "msb ssh serve, vmm and its keeper, no connection"
+    rows = {
+        "rss": Row("sandbox_rss", f"host memory per sandbox ({what}), summed VmRSS", "MiB",
+                   "lower"),
+        "pss": Row("sandbox_pss", f"host memory per sandbox ({what}), summed Pss", "MiB",
+                   "lower"),
+        "keeper_pss": Row("keeper_pss", "the vmm's keeper alone, Pss", "MiB", "lower"),
+        "keeper_dirty": Row("keeper_dirty", "the vmm's keeper alone, Private_Dirty", "MiB",
+                            "lower"),
+    }
+    for r in rows.values():
+        r.compare = ("msb-base",)
+    for key in ("rss", "pss"):
+        rows[key].over = {"msb-base": JAIL_MEM_KIB / 1024}
+    return rows
 
 
 # -- sandbox start ---------------------------------------------------------------------
@@ -471,27 +501,45 @@ def boot(ctx, peers):
     """Boot to ready on separate sandboxes of the same images and sizes:
     msb until its agent answers (msb start), sshd in a guest until its banner
     arrives through the forwarded port (sshd started by the agent at once);
-    for the host sshd, the start of the daemon to its banner. msb-host boots
-    nothing of its own (its sandbox is msb's) and is left out."""
-    from peers import GuestSshd, HostSshd, Msb
+    for the host sshd, the start of the daemon to its banner; msb-base as
+    msb, from its own build. msb-host boots nothing of its own (its sandbox
+    is msb's) and is left out."""
+    from peers import GuestSshd, HostSshd, Msb, MsbBase
     n = ctx.n("boot")
-    row = Row("boot", f"sandbox start to ready, median of {n}", "s", "lower")
-    row.compare = ("sshd-guest",)  # a host daemon has no VM to boot
+    row = Row("boot", f"sandbox start to ready, median of {n}", "s", "lower", dict(JAIL))
+    row.compare = ("sshd-guest", "msb-base")  # a host daemon has no VM to boot
+    fresh = f"a sandbox 2 s after its start, median of {n}"
+    mem_rows = {
+        "vmm_rss": Row("boot_vmm_rss", f"vmm and its keeper of {fresh}, summed VmRSS", "MiB",
+                       "lower"),
+        "vmm_pss": Row("boot_vmm_pss", f"vmm and its keeper of {fresh}, summed Pss", "MiB",
+                       "lower"),
+        "qemu_pss": Row("boot_qemu_pss", f"QEMU of {fresh}, Pss", "MiB", "lower"),
+    }
+    for r in mem_rows.values():
+        r.compare = ("msb-base",)
+        r.over = {"msb-base": JAIL_MEM_KIB / 1024}
     made = {}
     try:
         for pid in peers:
             if pid == "msb":
                 made[pid] = Msb(ctx, "boot-msb")
+            elif pid == "msb-base":
+                made[pid] = MsbBase(ctx, "boot-msb-base")
             elif pid == "sshd-guest":
                 made[pid] = GuestSshd(ctx, "boot-sshd")
             elif pid == "sshd-host":
                 made[pid] = HostSshd(ctx, "sshd-host-boot")
         times = {pid: [] for pid in made}
+        mem = {key: {pid: [] for pid in made} for key in mem_rows}
         for i in range(n):
             for pid in rotate(list(made), i):
                 m = made[pid]
-                if pid == "msb":
+                if pid in ("msb", "msb-base"):
                     t, ctx.accel_seen = m.vm.start()
+                    time.sleep(2)  # the vmm's start-up buffers trimmed (lib/mem_trim.c)
+                    for key, kib in m.vm.memory_kib().items():
+                        mem[key][pid].append(kib / 1024)
                     m.vm.stop()
                 elif pid == "sshd-guest":
                     t, ctx.accel_seen = m.start()
@@ -502,6 +550,9 @@ def boot(ctx, peers):
                 times[pid].append(t)
         for pid in made:
             row.put(pid, median(times[pid]), times[pid])
+            for key, r in mem_rows.items():
+                if mem[key][pid]:
+                    r.put(pid, median(mem[key][pid]), mem[key][pid])
     finally:
         for pid, m in made.items():
             if pid == "sshd-host":
@@ -509,7 +560,7 @@ def boot(ctx, peers):
             else:
                 m.close()
     row.label += f" ({ctx.accel_seen})"
-    return [row]
+    return [row] + [r for r in mem_rows.values() if r.values]
 
 
 def sdk(ctx, peers):

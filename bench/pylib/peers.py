@@ -8,6 +8,8 @@
 * msb-host: the same msb ssh serve, but its session workers reach a guest
   agent running on the host (MSB_SESSION_VSOCK=unix:...), so the commands
   run on the host as with sshd-host: msb's own server cost without a VM.
+* msb-base: the msb peer exactly, run from another build (--baseline-build,
+  e.g. the commit before the per-sandbox jail) with an MSB_HOME of its own.
 
 Every peer is reached with the same ssh client, the same Ed25519 key and
 the algorithms each side negotiates by default.
@@ -17,29 +19,49 @@ import re
 import subprocess
 import time
 
-from util import BenchError, free_port, log, now, rss_kib, run, stop_process, tree, wait_banner
+from util import (BenchError, free_port, log, now, rss_kib, run, smaps_kib, stop_process, tree,
+                  wait_banner)
 
 SINK_PORT = 7070  # the TCP sink for ssh -L, on the peer's own loopback
 
 
-class Sandbox:
-    """One msb sandbox in the bench's private MSB_HOME."""
+class Install:
+    """One build of msb and the MSB_HOME the bench gives it: its commands run
+    from builddir with MSB_HOME and MSB_LIBEXECDIR pointing at the two."""
 
-    def __init__(self, ctx, name, image, forwards=()):
+    def __init__(self, builddir, home):
+        self.builddir, self.home = builddir, home
+        self.msb = os.path.join(builddir, "msb")
+
+    def env(self, **extra):
+        return dict(os.environ, MSB_HOME=self.home, MSB_LIBEXECDIR=self.builddir, **extra)
+
+    def run(self, args, **kw):
+        """msb ARGS... of this build, in its home."""
+        return run([self.msb] + list(args), env=self.env(), **kw)
+
+
+class Sandbox:
+    """One msb sandbox in an MSB_HOME of the bench's (the tested build's,
+    unless inst names another)."""
+
+    def __init__(self, ctx, name, image, forwards=(), inst=None):
         self.ctx, self.name, self.image, self.forwards = ctx, name, image, list(forwards)
-        self.vsock = os.path.join(ctx.home, "sandboxes", name, "vsock.sock")
-        argv = [ctx.msb, "create", name, "--image", image, "--accel", ctx.accel,
+        self.inst = inst or ctx.main
+        self.dir = os.path.join(self.inst.home, "sandboxes", name)
+        self.vsock = os.path.join(self.dir, "vsock.sock")
+        argv = ["create", name, "--image", image, "--accel", ctx.accel,
                 "--memory", str(ctx.vm_memory), "--cpus", str(ctx.vm_cpus),
                 "--disk-size", ctx.vm_disk, "--net", "user"]
         for hp, gp in self.forwards:
             argv += ["--forward", f"tcp:127.0.0.1:{hp}:{gp}"]
-        run(argv)
+        self.inst.run(argv)
         self.running = False
 
     def start(self):
         """Boots the sandbox; returns (seconds until the agent answered, accelerator)."""
         t0 = now()
-        p = run([self.ctx.msb, "start", self.name], timeout=300)
+        p = self.inst.run(["start", self.name], timeout=300)
         t = now() - t0
         self.running = True
         m = re.search(r"started in [0-9.]+ s \((\w+)", p.stderr)
@@ -47,13 +69,43 @@ class Sandbox:
 
     def stop(self):
         if self.running:
-            run([self.ctx.msb, "stop", "--force", self.name], timeout=120, check=False)
+            self.inst.run(["stop", "--force", self.name], timeout=120, check=False)
             self.running = False
 
     def sh(self, cmd, timeout=120, check=True):
         """Runs a shell command in the guest through the agent (not through SSH)."""
-        return run([self.ctx.msb, "agent", "--vsock", self.vsock, "exec", "--", cmd],
-                   timeout=timeout, check=check)
+        return self.inst.run(["agent", "--vsock", self.vsock, "exec", "--", cmd],
+                             timeout=timeout, check=check)
+
+    def pids(self):
+        """{"vmm": [pid], "keeper": [pid] or [], "qemu": [pid]} from the
+        state file: the vmm and QEMU it records, and the vmm's parent when
+        that is an msb-vmm too (the jailed vmm's privileged keeper)."""
+        with open(os.path.join(self.dir, "state")) as f:
+            st = f.read()
+        out = {"vmm": [], "keeper": [], "qemu": []}
+        for key in ("vmm", "qemu"):
+            m = re.search(rf"^{key}_pid=(\d+)", st, re.M)
+            if m and int(m.group(1)) > 0:
+                out[key].append(int(m.group(1)))
+        for vmm in out["vmm"]:
+            try:
+                with open(f"/proc/{vmm}/status") as f:
+                    ppid = int(re.search(r"^PPid:\s+(\d+)", f.read(), re.M).group(1))
+                with open(f"/proc/{ppid}/cmdline", "rb") as f:
+                    if b"msb-vmm" in f.read():
+                        out["keeper"].append(ppid)
+            except (OSError, AttributeError):
+                pass
+        return out
+
+    def memory_kib(self):
+        """{name: KiB}: the vmm with its keeper (summed VmRSS and Pss) and
+        QEMU (Pss) of this running sandbox."""
+        ps = self.pids()
+        vmm = ps["vmm"] + ps["keeper"]
+        return {"vmm_rss": rss_kib(vmm), "vmm_pss": smaps_kib(vmm, "Pss"),
+                "qemu_pss": smaps_kib(ps["qemu"], "Pss")}
 
 
 class Peer:
@@ -202,11 +254,13 @@ class GuestSshd(Peer):
         self.stop()
 
 
-def start_serve(ctx, sandbox, logpath, env=None):
-    """Starts msb ssh serve SANDBOX --port 0; returns (Popen, its port)."""
+def start_serve(ctx, sandbox, logpath, env=None, inst=None):
+    """Starts msb ssh serve SANDBOX --port 0 of inst's build (default: the
+    tested one) in env (default: inst's); returns (Popen, its port)."""
+    inst = inst or ctx.main
     with open(logpath, "w") as errf:
-        serve = subprocess.Popen([ctx.msb, "ssh", "serve", sandbox, "--port", "0"],
-                                 stderr=errf, env=env)
+        serve = subprocess.Popen([inst.msb, "ssh", "serve", sandbox, "--port", "0"],
+                                 stderr=errf, env=env or inst.env())
     end = now() + 30
     while now() < end:
         with open(logpath) as f:
@@ -223,49 +277,66 @@ def start_serve(ctx, sandbox, logpath, env=None):
 class Msb(Peer):
     id, label = "msb", "msb"
 
-    def __init__(self, ctx, name="msb-vm"):
+    def __init__(self, ctx, name="msb-vm", inst=None):
         super().__init__(ctx)
-        self.vm = Sandbox(ctx, name, "default")
+        self.inst = inst or ctx.main
+        self.vm = Sandbox(ctx, name, "default", inst=self.inst)
         self.serve = None
-        self.log = os.path.join(ctx.work, "serve.log")
+        self.log = os.path.join(ctx.work, f"serve-{self.id}.log")
 
     def start(self):
         t, accel = self.vm.start()
-        self.serve, self.port = start_serve(self.ctx, self.vm.name, self.log)
+        self.serve, self.port = start_serve(self.ctx, self.vm.name, self.log, inst=self.inst)
         return t, accel
 
     def sh(self, cmd, timeout=120, check=True):
         return self.vm.sh(cmd, timeout, check)
 
+    def server_pids(self):
+        """{role: [pid]}: "serve", the listener and its per-connection
+        monitors, network children and session workers; "vmm" (the vsock
+        backend), "keeper" (the jailed vmm's parent; none without a jail)
+        and "qemu" of the sandbox."""
+        return dict(self.vm.pids(), serve=tree(self.serve.pid))
+
     def server_rss_kib(self):
         """Every msb process serving this sandbox: the listener and its
         per-connection monitors, network children and session workers, and
-        the sandbox's vmm (vsock backend) with its keeper (the vmm's parent)."""
-        pids = tree(self.serve.pid)
-        st = os.path.join(self.ctx.home, "sandboxes", self.vm.name, "state")
-        with open(st) as f:
-            m = re.search(r"^vmm_pid=(\d+)", f.read(), re.M)
-        if m:
-            vmm = int(m.group(1))
-            pids.append(vmm)
-            try:
-                with open(f"/proc/{vmm}/status") as f:
-                    ppid = int(re.search(r"^PPid:\s+(\d+)", f.read(), re.M).group(1))
-                with open(f"/proc/{ppid}/cmdline", "rb") as f:
-                    if b"msb-vmm" in f.read():
-                        pids.append(ppid)
-            except (OSError, AttributeError):
-                pass
-        return rss_kib(pids)
+        the sandbox's vmm with its keeper (QEMU is not counted)."""
+        ps = self.server_pids()
+        return rss_kib(ps["serve"] + ps["vmm"] + ps["keeper"])
+
+    def sandbox_memory_kib(self):
+        """What this sandbox costs the host with no connection open:
+        {name: KiB} over the same processes as server_rss_kib (summed VmRSS,
+        and summed Pss, which charges a shared page to each of its sharers
+        in part instead of to each in full), and the keeper's own Pss and
+        Private_Dirty. (QEMU's, which grows with what the guest has done, is
+        read in the boot figure on fresh sandboxes: Sandbox.memory_kib.)"""
+        ps = self.server_pids()
+        msb = ps["serve"] + ps["vmm"] + ps["keeper"]
+        return {"rss": rss_kib(msb), "pss": smaps_kib(msb, "Pss"),
+                "keeper_pss": smaps_kib(ps["keeper"], "Pss"),
+                "keeper_dirty": smaps_kib(ps["keeper"], "Private_Dirty")}
 
     def native_argv(self, cmd):
         """msb ssh NAME -- CMD: the native session (no listener, no ssh binary)."""
-        return [self.ctx.msb, "ssh", self.vm.name, "--", cmd]
+        return [self.inst.msb, "ssh", self.vm.name, "--", cmd]
 
     def close(self):
         if self.serve is not None:
             stop_process(self.serve, 15)
         self.vm.stop()
+
+
+class MsbBase(Msb):
+    """The msb peer run from the --baseline-build tree (e.g. msb before the
+    per-sandbox jail), in an MSB_HOME of its own: the same sandbox sizes,
+    msb start, and msb ssh serve in front of it."""
+    id, label = "msb-base", "msb, no jail"
+
+    def __init__(self, ctx, name="msb-base-vm"):
+        super().__init__(ctx, name, ctx.base)
 
 
 class MsbHost(HostSide):
@@ -307,11 +378,24 @@ class MsbHost(HostSide):
             time.sleep(0.05)
         if self.own_vm:
             _, self.ctx.accel_seen = self.vm.start()
+        self._open_agent_to_sandbox_uid()
         t0 = now()
         self.serve, self.port = start_serve(self.ctx, self.vm.name, self.log,
                                             dict(os.environ,
                                                  MSB_SESSION_VSOCK="unix:" + self.sock))
         return now() - t0
+
+    def _open_agent_to_sandbox_uid(self):
+        """The session workers run as the sandbox's own uid (its config's
+        uid=, when msb runs as root): the agent's socket becomes that uid's,
+        and the directories above it searchable, so they can connect."""
+        with open(os.path.join(self.vm.dir, "config")) as f:
+            m = re.search(r"^uid=(\d+)", f.read(), re.M)
+        if m is None:
+            return
+        for d in (self.ctx.work, self.dir):
+            os.chmod(d, 0o711)
+        os.chown(self.sock, int(m.group(1)), int(m.group(1)))
 
     def server_rss_kib(self):
         """msb ssh serve's process tree: the listener and its per-connection
@@ -329,10 +413,12 @@ class MsbHost(HostSide):
 
 
 def build_images(ctx, ids):
-    """The default image (msb, msb-host), and the same root plus sshd for
-    the guest peer."""
+    """The default image (msb, msb-host; msb-base's in its own home), and
+    the same root plus sshd for the guest peer."""
     log("building the guest images")
     run([ctx.msb, "image", "build"], timeout=300)
+    if "msb-base" in ids:
+        ctx.base.run(["image", "build"], timeout=300)
     if "sshd-guest" not in ids:
         return
     stage = os.path.join(ctx.work, "sshd-root")
@@ -346,11 +432,14 @@ def setup(ctx, ids):
     """Creates and starts the peers named in ids; returns {id: Peer} (started
     ones are also in ctx.peers, for cleanup even if a later one fails)."""
     run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ctx.key])
-    if set(ids) & {"msb", "msb-host", "sshd-guest"}:
+    if set(ids) & {"msb", "msb-host", "sshd-guest", "msb-base"}:
         build_images(ctx, ids)
     if "msb" in ids or "msb-host" in ids:
         run([ctx.msb, "ssh", "authorize", "--file", ctx.key + ".pub"])
-    kinds = {"msb": Msb, "sshd-host": HostSshd, "sshd-guest": GuestSshd, "msb-host": MsbHost}
+    if "msb-base" in ids:
+        ctx.base.run(["ssh", "authorize", "--file", ctx.key + ".pub"])
+    kinds = {"msb": Msb, "sshd-host": HostSshd, "sshd-guest": GuestSshd, "msb-host": MsbHost,
+             "msb-base": MsbBase}
     # msb before msb-host, which reuses its sandbox.
     for pid in sorted(ids, key=list(kinds).index):
         peer = kinds[pid](ctx)

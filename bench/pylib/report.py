@@ -7,10 +7,11 @@ import re
 
 from util import run
 
-# msb-host last keeps the first three columns where bench_smoke reads them.
-PEER_ORDER = ["msb", "sshd-host", "sshd-guest", "msb-host"]
+# msb-host and msb-base last keep the first three columns where bench_smoke
+# reads them.
+PEER_ORDER = ["msb", "sshd-host", "sshd-guest", "msb-host", "msb-base"]
 LABELS = {"msb": "msb", "sshd-host": "sshd (host)", "sshd-guest": "sshd (guest)",
-          "msb-host": "msb (agent on host)"}
+          "msb-host": "msb (agent on host)", "msb-base": "msb, no jail"}
 
 # What bounds each figure on a machine like the one these runs come from
 # (no usable KVM, so every guest runs under TCG).
@@ -66,9 +67,15 @@ LIMITS = {
             "with libssh, session worker; plus the vmm for msb in its sandbox; sshd: its "
             "privileged and unprivileged children, and the session's command), "
             "shared library pages counted once per process; read after 4 s of quiet "
-            "(msb gives back its kex and setup memory after 2 s).",
+            "(msb gives back its kex and setup memory after 2 s). Per sandbox, with no "
+            "connection: msb ssh serve's listener, the vmm and (jailed) the vmm's keeper, "
+            "summed VmRSS (a shared library page counted in every process that maps it) and "
+            "summed Pss (each shared page split among its sharers).",
     "boot": "Under TCG: the kernel's boot and the agent's start; for the guest sshd also "
-            "starting sshd and QEMU's forwarded port. Host sshd: starting the daemon.",
+            "starting sshd and QEMU's forwarded port. Host sshd: starting the daemon. "
+            "The memory of a freshly started sandbox (msb, msb-base) is read 2 s after "
+            "its start: the vmm with (jailed) its keeper, and QEMU, whose Pss is mostly "
+            "the guest memory touched so far and TCG's translation cache.",
 }
 
 
@@ -103,10 +110,21 @@ def target(row, rfn=None):
     mark = "†" if host_num == "msb-host" else ""
     parts, met = [], []
     for peer, (op, x) in row.targets.items():
-        r = ratio_of(row, peer, host_num)
-        parts.append(f"{'≤' if op == 'le' else '≥'}{x:g}x host{mark}")
+        if peer == "sshd-host":
+            num, who = host_num, "host" + mark
+        elif peer in row.values:
+            num, who = "msb", peer
+        else:
+            continue
+        r = ratio_of(row, peer, num)
+        parts.append(f"{'≤' if op == 'le' else '≥'}{x:g}x {who}")
         if r is not None:
             met.append(r <= x if op == "le" else r >= x)
+    for peer, most in row.over.items():
+        a, b = row.values.get("msb"), row.values.get(peer)
+        if a is not None and b is not None:
+            parts.append(f"≤{peer} +{most:g} {row.unit}")
+            met.append(a - b <= most)
     if ("sshd-guest" in row.values or row.hook) and ratio_of(row, "sshd-guest", "msb") is not None:
         r = ratio_of(row, "sshd-guest", "msb")
         parts.append("beats guest")
@@ -150,6 +168,13 @@ def legend(cols):
             f"Target/met: targets marked † (against host sshd) are judged on "
             f"{LABELS['msb-host']} ÷ sshd (host); \"beats guest\", the RSS ceiling and the "
             "msb-only figures (native session, C API) on msb in its sandbox.")
+    if "msb-base" in cols:
+        lines.append(
+            f"{LABELS['msb-base']} (msb-base): the msb peer exactly (same sandbox sizes, "
+            "`msb start`, `msb ssh serve` in front), run from the `--baseline-build` tree "
+            "(see Machine) in an MSB_HOME of its own; msb ÷ msb-base is the cost of what "
+            "the tested build adds (the per-sandbox jail: ≤1.05x to start and to connect, "
+            "≤2 MiB more host memory per sandbox).")
     return lines
 
 
@@ -220,7 +245,11 @@ def machine(ctx):
         ("QEMU", _first_line(["qemu-system-x86_64", "--version"])),
         ("rsync", _first_line(["rsync", "--version"])),
         ("msb", f"{_first_line([ctx.msb, 'version'])} ({commit})"),
-    ]
+    ] + ([] if ctx.base is None else [
+        ("msb, no jail (msb-base)",
+         f"{_first_line([ctx.base.msb, 'version'])} "
+         f"({_first_line(['git', '-C', ctx.base.builddir, 'describe', '--always', '--dirty'])},"
+         f" {ctx.base.builddir})")])
 
 
 def results_markdown(ctx, rows, peers, negotiated, stamp, argv, elapsed):

@@ -113,6 +113,21 @@ def rss_kib(pids):
     return total
 
 
+def smaps_kib(pids, field):
+    """A field of /proc/PID/smaps_rollup (Pss, Private_Dirty...) summed
+    over the pids that still exist, in KiB."""
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
 def exe_name(pid):
     try:
         return os.path.basename(os.readlink(f"/proc/{pid}/exe"))
