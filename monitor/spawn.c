@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -61,16 +62,29 @@ msb_spawn(const char *path, char *const argv[], const int *fds, size_t nfds,
 		error_f("too many descriptors");
 		return -1;
 	}
+	/* Opened with the caller's rights: a child that becomes another uid
+	 * runs its program through this descriptor, so the directories on
+	 * its path (a build tree under /root, say) need not be open to it. */
+	int exe = open(path, O_PATH | O_CLOEXEC);
+	if (exe < 0) {
+		error("cannot run %s: %s", path, strerror(errno));
+		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		error_f("fork: %s", strerror(errno));
+		close(exe);
 		return -1;
 	}
-	if (pid > 0)
+	if (pid > 0) {
+		close(exe);
 		return pid;
+	}
 
-	/* Lift every source above the target range first, so that no dup2
-	 * overwrites a source still to be placed. */
+	/* Lift every source (and the program's descriptor) above the target
+	 * range first, so that no dup2 overwrites one still to be used. */
+	if ((exe = fcntl(exe, F_DUPFD_CLOEXEC, 3 + SPAWN_MAX_FDS)) < 0)
+		child_fail("dup", path);
 	int high[SPAWN_MAX_FDS];
 	for (size_t i = 0; i < nfds; i++) {
 		if ((high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + SPAWN_MAX_FDS)) < 0)
@@ -104,6 +118,8 @@ msb_spawn(const char *path, char *const argv[], const int *fds, size_t nfds,
 		child_fail("setsid", path);
 	if (creds != NULL)
 		set_creds(creds, path);
+	syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
+	/* A script cannot run from a close-on-exec descriptor: by its path. */
 	execv(path, argv);
 	child_fail("exec", path);
 }

@@ -98,10 +98,18 @@ check_eq "a released uid is handed out again" "$ua" "$(sed -n 's/^uid=//p' "$(sb
 
 # Not root: the same namespaces from an unprivileged user namespace, the
 # caller's own uid inside.
-U="$TMP/unpriv"; mkdir -p "$U"; chown 65534:65534 "$U"; chmod 711 "$TMP"
+# The user runs copies of the build: the tree may be under a directory
+# (/root) that only root can enter.
+U="$TMP/unpriv" NB="$TMP/nb"; mkdir -p "$U" "$NB"; chown 65534:65534 "$U"; chmod 711 "$TMP"
+for f in "$MSB" "$MSB_BUILDDIR"/msb-*; do
+	[ -f "$f" ] && [ -x "$f" ] && cp "$f" "$NB/"
+done
+[ -n "${MSB_GUEST_AGENT:-}" ] && cp "$MSB_GUEST_AGENT" "$NB/msb-agent"
+chmod -R a+rX "$NB"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups \
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$U" MSB_HOME="$U" \
-	MSB_LIBEXECDIR="$MSB_LIBEXECDIR" MSB_TEST_RUN="${MSB_TEST_RUN:-}" "$@"; }
+	MSB_LIBEXECDIR="$NB" MSB_TEST_RUN="${MSB_TEST_RUN:-}" "$@"; }
+MSB="$NB/msb"
 at_exit "as_nobody '$MSB' stop --force un >/dev/null 2>&1"
 as_nobody "$MSB" create un --accel tcg --disk-size 128M >/dev/null 2>&1 || fail "create as nobody"
 as_nobody "$MSB" start un > "$TMP/un.out" 2>&1; rc=$?
