@@ -84,9 +84,14 @@ read_agent(struct exec_client *x)
 	if (dst == NULL)
 		return -1;
 	ssize_t n = read(x->c->fd, dst, MSB_AGENT_MAX_DATA);
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (n == 0) {
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	/* An agent that closes with our stdin or window grants unread in its
+	 * socket ends the stream with ECONNRESET, after every byte it sent:
+	 * after EXIT that is an end like EOF. */
+	if (n < 0 && !(errno == ECONNRESET && x->exited))
+		return -1;
+	if (n <= 0) {
 		if (x->exited) {
 			x->done = true;
 			return 0;
