@@ -21,6 +21,8 @@ msb_vmm_SOURCES = \
 	vmctl/vmm_vsock.c \
 	vmctl/vmm_limits.c \
 	vmctl/net_filter.c vmctl/net_filter.h \
+	vmctl/host_tool.c vmctl/host_tool.h \
+	vmctl/jail/sandbox_link.c vmctl/jail/sandbox_link.h \
 	vmctl/vmm_console.c \
 	vmctl/qemu_cmd.c vmctl/qemu_cmd.h \
 	vmctl/jail/vmm_seccomp.c vmctl/jail/vmm_seccomp.h \

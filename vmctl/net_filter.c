@@ -5,38 +5,75 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "host_tool.h"
+#include "jail/sandbox_link.h"
+#include "msb_home.h"
 #include "net_filter.h"
 
 /*
- * The policy, whole. New connections (a TCP SYN without ACK, or any
- * datagram) from a sandbox uid to an address of this host are refused;
- * replies on connections this host opened to a forwarded port pass, so
- * --forward keeps working from the host's own loopback. Broadcast and
- * multicast count as this host too: the kernel loops them back to local
- * listeners. The flushes make it idempotent; the set of opted-in uids
- * survives them. %1$u-%2$u is the sandbox uid range and NET_UNOWNED_UID.
+ * The policy, whole. %1$u-%2$u is the sandbox uid range and
+ * NET_UNOWNED_UID, %3$s the sandbox links' wildcard, %4$s their /16.
+ *
+ * output: a user network in the host's namespace (an opted-in sandbox's,
+ * or one with --forward) makes its connections as the sandbox's uid. New
+ * ones (a TCP SYN without ACK, or any datagram) to an address of this host
+ * are refused unless the uid opted in; replies on connections the host
+ * opened to a forwarded port pass. Broadcast and multicast count as this
+ * host: the kernel loops them back to local listeners. No sandbox uid
+ * reaches into another sandbox's namespace.
+ *
+ * input, forward, postrouting: a sandbox in a namespace of its own reaches
+ * the world through its link, masqueraded as this host, and nothing of the
+ * host itself (but replies to the host's own connections) nor of another
+ * sandbox; nothing from outside reaches in but replies.
+ *
+ * The flushes make it idempotent; the set of opted-in uids survives them.
  */
 #define RULESET \
     "add table " NET_FILTER_TABLE "\n" \
     "add set " NET_FILTER_TABLE " host_access { typeof meta skuid; }\n" \
     "add chain " NET_FILTER_TABLE " output { type filter hook output priority filter; policy accept; }\n" \
     "add chain " NET_FILTER_TABLE " sandbox_to_host\n" \
+    "add chain " NET_FILTER_TABLE " input { type filter hook input priority filter; policy accept; }\n" \
+    "add chain " NET_FILTER_TABLE " forward { type filter hook forward priority filter; policy accept; }\n" \
+    "add chain " NET_FILTER_TABLE " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n" \
     "flush chain " NET_FILTER_TABLE " output\n" \
     "flush chain " NET_FILTER_TABLE " sandbox_to_host\n" \
+    "flush chain " NET_FILTER_TABLE " input\n" \
+    "flush chain " NET_FILTER_TABLE " forward\n" \
+    "flush chain " NET_FILTER_TABLE " postrouting\n" \
+    "add rule " NET_FILTER_TABLE " output meta skuid %1$u-%2$u oifname \"%3$s\" reject\n" \
     "add rule " NET_FILTER_TABLE " output meta skuid %1$u-%2$u meta skuid != @host_access " \
         "fib daddr type { local, broadcast, multicast } jump sandbox_to_host\n" \
     "add rule " NET_FILTER_TABLE " sandbox_to_host tcp flags & (syn | ack) != syn return\n" \
-    "add rule " NET_FILTER_TABLE " sandbox_to_host reject\n"
+    "add rule " NET_FILTER_TABLE " sandbox_to_host reject\n" \
+    "add rule " NET_FILTER_TABLE " input iifname \"%3$s\" ct state established,related accept\n" \
+    "add rule " NET_FILTER_TABLE " input iifname \"%3$s\" reject\n" \
+    "add rule " NET_FILTER_TABLE " forward iifname \"%3$s\" oifname \"%3$s\" reject\n" \
+    "add rule " NET_FILTER_TABLE " forward oifname \"%3$s\" ct state established,related accept\n" \
+    "add rule " NET_FILTER_TABLE " forward oifname \"%3$s\" drop\n" \
+    "add rule " NET_FILTER_TABLE " postrouting ip saddr %4$s oifname != \"%3$s\" masquerade\n"
+
+/*
+ * When msb turned the host's IPv4 forwarding on, the host forwards nothing
+ * but the sandboxes' traffic, as it did nothing before.
+ */
+#define FORWARD_GUARD \
+    "add rule " NET_FILTER_TABLE " forward iifname != \"%3$s\" drop\n"
 
 /* Adding before deleting makes the delete of an absent element no error. */
 #define OPT_IN  "add element " NET_FILTER_TABLE " host_access { %1$u }\n"
 #define OPT_OUT OPT_IN "delete element " NET_FILTER_TABLE " host_access { %1$u }\n"
 
-/* A root vmm may be started with a PATH that lacks the sbin directories. */
-static const char *const nft_paths[] = { "/usr/sbin/nft", "/sbin/nft", "nft" };
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+/* Present once msb has turned forwarding on (until the host reboots). */
+#define FORWARD_MARK "/run/msb/ip_forward-by-msb"
+
+static const char *const nft_paths[] = { "/usr/sbin/nft", "/sbin/nft", "nft", NULL };
+static const struct host_tool nft_tool = { "nft", "nftables", nft_paths };
 
 static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t len, const char *fmt, ...)
@@ -49,58 +86,93 @@ fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-int
-net_filter_script(char *buf, size_t len, uid_t uid, bool host_access)
+static int
+append(char *buf, size_t len, size_t *n, const char *fmt, ...)
 {
-	int n = snprintf(buf, len, RULESET, SANDBOX_UID_BASE,
-	    NET_UNOWNED_UID);
-	if (n < 0 || (size_t)n >= len)
+	va_list ap;
+
+	va_start(ap, fmt);
+	int m = *n < len ? vsnprintf(buf + *n, len - *n, fmt, ap) : -1;
+	va_end(ap);
+	if (m < 0 || (size_t)m >= len - *n)
 		return -1;
-	int m = host_access ? snprintf(buf + n, len - (size_t)n, OPT_IN, (unsigned)uid) :
-	    snprintf(buf + n, len - (size_t)n, OPT_OUT, (unsigned)uid);
-	return m < 0 || (size_t)m >= len - (size_t)n ? -1 : 0;
+	*n += (size_t)m;
+	return 0;
 }
 
 int
-net_filter_apply(uid_t uid, bool host_access, char *err, size_t errlen)
+net_filter_script(char *buf, size_t len, uid_t uid, bool host_access, bool guard)
 {
-	char script[2048];
-	int in[2], ws;
+	size_t n = 0;
 
-	if (net_filter_script(script, sizeof(script), uid, host_access) != 0)
-		return fail(err, errlen, "the nft script does not fit");
-	if (pipe2(in, O_CLOEXEC) != 0)
-		return fail(err, errlen, "pipe: %s", strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0) {
+	if (append(buf, len, &n, RULESET, SANDBOX_UID_BASE, NET_UNOWNED_UID,
+	    SANDBOX_LINK_IF_GLOB, SANDBOX_LINK_NET_CIDR) != 0)
+		return -1;
+	if (guard && append(buf, len, &n, FORWARD_GUARD, SANDBOX_UID_BASE, NET_UNOWNED_UID,
+	    SANDBOX_LINK_IF_GLOB) != 0)
+		return -1;
+	return append(buf, len, &n, host_access ? OPT_IN : OPT_OUT, (unsigned)uid);
+}
+
+/* 1 on, 0 off, -1 unreadable. */
+static int
+forwarding_on(void)
+{
+	char c = 0;
+	int fd = open(IP_FORWARD, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, &c, 1);
+	close(fd);
+	return n == 1 ? c != '0' : -1;
+}
+
+static int
+set_forwarding(char *err, size_t errlen)
+{
+	int fd = open(IP_FORWARD, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "1\n", 2) != 2) {
 		int e = errno;
-		close(in[0]);
-		close(in[1]);
-		return fail(err, errlen, "fork: %s", strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return fail(err, errlen, "cannot turn on IPv4 forwarding (%s): %s", IP_FORWARD,
+		    strerror(e));
 	}
-	if (pid == 0) {
-		/* stdout and stderr stay the vmm's: nft's complaints land in vmm.log. */
-		if (dup2(in[0], 0) < 0)
-			_exit(126);
-		for (size_t i = 0; i < sizeof(nft_paths) / sizeof(nft_paths[0]); i++)
-			execvp(nft_paths[i], (char *const[]){ "nft", "-f", "-", NULL });
-		_exit(127);
-	}
-	close(in[0]);
-	size_t len = strlen(script);
-	ssize_t w = write(in[1], script, len);
-	int werr = errno;
-	close(in[1]);
-	while (waitpid(pid, &ws, 0) < 0) {
-		if (errno != EINTR)
-			return fail(err, errlen, "waitpid: %s", strerror(errno));
-	}
-	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127)
-		return fail(err, errlen, "nft is not installed (apt-get install nftables)");
-	if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-		return fail(err, errlen, "nft refused the host filter (%s %d; its message is in vmm.log)",
-		    WIFEXITED(ws) ? "status" : "signal", WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
-	if (w != (ssize_t)len)
-		return fail(err, errlen, "writing to nft: %s", w < 0 ? strerror(werr) : "short write");
+	close(fd);
 	return 0;
+}
+
+static int
+mark_forwarding(char *err, size_t errlen)
+{
+	if (msb_mkdirs("/run/msb", 0755) != 0)
+		return fail(err, errlen, "cannot create /run/msb: %s", strerror(errno));
+	int fd = open(FORWARD_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail(err, errlen, "cannot create %s: %s", FORWARD_MARK, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int
+net_filter_apply(uid_t uid, bool host_access, bool link, char *err, size_t errlen)
+{
+	char script[4096];
+	int on = forwarding_on();
+	bool turn_on = link && on == 0;
+
+	if (link && on < 0)
+		return fail(err, errlen, "cannot read %s: %s", IP_FORWARD, strerror(errno));
+	/* Marked, and guarded, before the host forwards anything. */
+	if (turn_on && mark_forwarding(err, errlen) != 0)
+		return -1;
+	bool guard = access(FORWARD_MARK, F_OK) == 0;
+	if (net_filter_script(script, sizeof(script), uid, host_access, guard) != 0)
+		return fail(err, errlen, "the nft script does not fit");
+	if (host_tool_run(&nft_tool, (char *const[]){ "nft", "-f", "-", NULL }, script, 0,
+	    err, errlen) != 0)
+		return -1;
+	return turn_on ? set_forwarding(err, errlen) : 0;
 }

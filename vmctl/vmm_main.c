@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "jail/jail.h"
+#include "jail/sandbox_link.h"
 #include "jail/sandbox_uid.h"
 #include "jail/vmm_report.h"
 #include "log.h"
@@ -69,6 +70,8 @@ verdict(const char *fmt, ...)
 }
 
 static struct vmm v = { .qemu_pid = -1, .qemu_pidfd = -1, .report_fd = -1 };
+/* Root's user network in a namespace of its own: the link to it (else host_if is empty). */
+static struct sandbox_link net_link;
 /* What of the jail is off, said with the start's result (not root, no user namespace). */
 static char isolation_off[200];
 
@@ -224,17 +227,29 @@ prepare_sandbox_uid(void)
 
 /*
  * A user network's connections are QEMU's own sockets, made as the
- * sandbox's uid: the host filter keeps them off this host's addresses
- * unless the sandbox opted in. Without it the guest would reach every
- * service on the host's loopback, so no filter means no start.
+ * sandbox's uid. QEMU runs in a network namespace of its own, linked to
+ * the host, unless the sandbox opted in to the host's loopback or has
+ * --forward (QEMU's listeners for it must be on the host); the host filter
+ * keeps both kinds off this host's addresses unless the sandbox opted in.
+ * Without it the guest would reach every service on the host's loopback,
+ * so no filter means no start.
  */
 static void
-apply_net_filter(void)
+plan_user_net(void)
 {
 	char err[256];
+	bool host_access = sandbox_net_host_access(v.cfg.net);
 
-	if (net_filter_apply(v.cfg.uid, sandbox_net_host_access(v.cfg.net), err, sizeof(err)) != 0)
+	if (!host_access && v.cfg.nforwards == 0 && sandbox_link_plan(v.cfg.uid, &net_link) != 0)
+		give_up("uid %lu is not a sandbox's", (unsigned long)v.cfg.uid);
+	if (net_filter_apply(v.cfg.uid, host_access, net_link.host_if[0] != '\0', err,
+	    sizeof(err)) != 0)
 		give_up("cannot keep the guest's network off this host: %s", err);
+	if (net_link.host_if[0] != '\0')
+		info("network: a namespace of its own, %s over %s", net_link.addr, net_link.host_if);
+	else
+		info("network: the host's namespace (%s), filtered by uid",
+		    host_access ? "host-loopback" : "--forward");
 }
 
 static void
@@ -245,8 +260,8 @@ jail_spec_fill(struct jail_spec *j, bool as_root)
 
 	*j = (struct jail_spec){
 		.hostname = v.name, .uid = v.cfg.uid, .userns = !as_root,
-		/* QEMU's user network lives in QEMU: it needs the host's. */
-		.net = !sandbox_net_user(v.cfg.net),
+		/* QEMU's user network lives in QEMU: it needs a link out. */
+		.net = !sandbox_net_user(v.cfg.net) || net_link.host_if[0] != '\0',
 		.kvm = v.cfg.accel != SANDBOX_ACCEL_TCG,
 	};
 	j->rw[0] = v.dir;
@@ -256,11 +271,14 @@ jail_spec_fill(struct jail_spec *j, bool as_root)
 		j->ro[ro++] = qemu;
 }
 
-/* In the child: into the jail (unless jail is NULL), then the vmm proper. */
+/*
+ * In the child: into the jail (unless jail is NULL), then the vmm proper;
+ * with go_fd, once the keeper has said its network is there.
+ */
 static _Noreturn void
-run_child(const struct jail_spec *j, int report_fd)
+run_child(const struct jail_spec *j, int report_fd, int go_fd)
 {
-	char err[512];
+	char err[512], go;
 
 	/* Nothing of the vmm's runs without its keeper. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
@@ -272,6 +290,14 @@ run_child(const struct jail_spec *j, int report_fd)
 		close(ready_fd);
 	ready_fd = -1;
 	v.report_fd = report_fd;
+	if (go_fd >= 0) {
+		ssize_t n;
+		while ((n = read(go_fd, &go, 1)) < 0 && errno == EINTR)
+			;
+		if (n != 1)
+			_exit(JAIL_FAILED);
+		close(go_fd);
+	}
 	if (j != NULL && jail_enter(j, err, sizeof(err)) != 0) {
 		vmm_report(&v, VMM_REPORT_ERROR, "%s", err);
 		error("%s", err);
@@ -379,12 +405,28 @@ read_reports(struct keeper *k)
 	}
 }
 
+/* Builds the link into the child's new network namespace, then lets it go on. */
+static void
+link_child(pid_t pid, int go_fd)
+{
+	char err[512];
+
+	if (sandbox_link_build(pid, &net_link, err, sizeof(err)) != 0) {
+		kill(pid, SIGKILL);
+		give_up("cannot link the sandbox's network namespace to the host: %s", err);
+	}
+	if (write(go_fd, "g", 1) != 1)
+		give_up("cannot start the vmm: %s", strerror(errno));
+	close(go_fd);
+}
+
 static pid_t
 start_child(struct keeper *k, const struct jail_spec *j)
 {
-	int p[2];
+	int p[2], go[2] = { -1, -1 };
+	bool link = j != NULL && net_link.host_if[0] != '\0';
 
-	if (pipe2(p, O_CLOEXEC) != 0)
+	if (pipe2(p, O_CLOEXEC) != 0 || (link && pipe2(go, O_CLOEXEC) != 0))
 		give_up("pipe: %s", strerror(errno));
 	struct jail_spec spec;
 	if (j != NULL)
@@ -392,15 +434,23 @@ start_child(struct keeper *k, const struct jail_spec *j)
 	pid_t pid = j != NULL ? jail_clone(&spec) : fork();
 	if (pid == 0) {
 		close(p[0]);
-		run_child(j != NULL ? &spec : NULL, p[1]);
+		if (link)
+			close(go[1]);
+		run_child(j != NULL ? &spec : NULL, p[1], go[0]);
 	}
 	int saved = errno;
 	close(p[1]);
+	if (link)
+		close(go[0]);
 	if (pid < 0) {
 		close(p[0]);
+		if (link)
+			close(go[1]);
 		errno = saved;
 		return -1;
 	}
+	if (link)
+		link_child(pid, go[1]);
 	*k = (struct keeper){ .child = pid, .reports = p[0] };
 	k->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (k->pidfd < 0)
@@ -530,7 +580,7 @@ main(int argc, char **argv)
 	if (as_root)
 		prepare_sandbox_uid();
 	if (as_root && sandbox_net_user(v.cfg.net))
-		apply_net_filter();
+		plan_user_net();
 	/* Before the jailed vmm and QEMU exist: they inherit the group. */
 	vmm_limits_start(&v);
 	read_kvm_verdict();
@@ -563,6 +613,8 @@ main(int argc, char **argv)
 		ws = keep(&k, sfd);
 	}
 	record_child_exit(&k, ws);
+	if (net_link.host_if[0] != '\0')
+		sandbox_link_remove(&net_link);
 	if (k.failed)
 		verdict("error %s", k.error);
 	else

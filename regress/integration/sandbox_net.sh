@@ -6,14 +6,17 @@
 # ssh -W and -L use (through msb ssh serve), the first two are refused and
 # the third answers; --net user,host-loopback gives back the host's
 # loopback at the gateway, 10.0.2.2, and its own addresses. QEMU's user
-# network makes the guest's connections as QEMU, that is as the sandbox's
-# uid, and the host filter (nft table inet msb) refuses that uid range new
-# connections to this host. Two boots (TCG), started together.
+# network makes the guest's connections as QEMU: by default in a network
+# namespace of the sandbox's own, whose one link to the host the host
+# filter (nft table inet msb) keeps off the host and masquerades out; the
+# opted-in QEMU stays in the host's namespace, where the filter refuses
+# the sandbox uid range new connections to this host and to any sandbox's
+# namespace. Two boots (TCG), started together.
 # msb-test-timeout: 900
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_ssh_server
-need_cmd qemu-system-x86_64 nft ip socat ssh ssh-keygen
+need_cmd qemu-system-x86_64 nft ip nsenter socat ssh ssh-keygen
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 at_exit '"$MSB" stop --force iso >/dev/null 2>&1; "$MSB" stop --force open >/dev/null 2>&1'
 
@@ -56,6 +59,22 @@ check_sh "iso's QEMU (its user network) runs as a uid of the filtered range ($(u
 	'[ "$(uid_of "$iso_qemu")" -ge $((0x70000000)) ] && [ "$(uid_of "$iso_qemu")" -lt $((0x70010000)) ]'
 check_eq "open's QEMU runs as its sandbox's uid" "$OPEN_UID" "$(uid_of "$(field open qemu_pid)")"
 check "the host filter is installed" sh -c "nft list table inet msb | grep -q 'fib daddr type'"
+netns() { readlink "/proc/$1/ns/net"; }
+ISO_UID=$(uid_of "$iso_qemu")
+ISO_IF=$(printf 'msbh%04x' $((ISO_UID - 0x70000000)))
+ISO_ADDR=10.254.$(( (ISO_UID - 0x70000000) >> 8 )).$(( (ISO_UID - 0x70000000) & 255 ))
+check_sh "iso's QEMU has a network namespace of its own" '[ "$(netns "$iso_qemu")" != "$(netns $$)" ]'
+check_eq "... its vmm shares it" "$(netns "$iso_qemu")" "$(netns "$(field iso vmm_pid)")"
+check_eq "open's QEMU (opted in) stays in the host's" "$(netns $$)" "$(netns "$(field open qemu_pid)")"
+check "iso's link is up on the host ($ISO_IF)" sh -c "ip -br link show $ISO_IF | grep -qw UP"
+check "the host routes iso's address ($ISO_ADDR) to it" sh -c "ip route get $ISO_ADDR | grep -qw $ISO_IF"
+check_eq "the host forwards (msb turned it on if it was off)" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
+# A listener inside iso's namespace: the host may reach it, no sandbox may.
+P_NS=$((P_LO + 10))
+nsenter --net="/proc/$iso_qemu/ns/net" socat "TCP-LISTEN:$P_NS,bind=$ISO_ADDR,reuseaddr,fork" \
+	SYSTEM:'echo in-iso' & L4=$!
+at_exit "kill $L4 2>/dev/null"
+wait_for 10 up "$ISO_ADDR" "$P_NS" in-iso || die "the listener in iso's namespace does not answer the host"
 check "the opt-in is in its set" sh -c "nft list set inet msb host_access | grep -qw $OPEN_UID"
 check "... and the default is not" sh -c "! nft list set inet msb host_access | grep -qw $(uid_of "$iso_qemu")"
 
@@ -70,6 +89,7 @@ for via in from_guest dial; do
 	check_eq "$via open: the host's loopback at 10.0.2.2" host-loopback "$($via open 10.0.2.2 "$P_LO")"
 	check_eq "$via open: the host's own address" host-link "$($via open "$HOST_LINK" "$P_LINK")"
 	check_eq "$via open: the outside host" outside "$($via open "$OUTSIDE" "$P_OUT")"
+	check_eq "$via open: not into another sandbox's namespace" "" "$($via open "$ISO_ADDR" "$P_NS")"
 done
 # Refused at the host (QEMU's connect fails at once); the guest's own
 # connect then ends within its timeout, never hangs.
@@ -101,4 +121,6 @@ check_eq "ssh -L to the host's loopback gets nothing" "" "$(l "$((LP + 2))")"
 kill $FWD 2>/dev/null
 
 "$MSB" stop iso >/dev/null 2>&1; "$MSB" stop open >/dev/null 2>&1
+gone() { ! ip link show "$1" >/dev/null 2>&1; }
+check "iso's link is gone with it" wait_for 5 gone "$ISO_IF"
 done_testing

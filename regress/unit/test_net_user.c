@@ -1,7 +1,8 @@
 /*
- * The user network's host filter, without a VM: its nft script, which nft
- * itself checks (nft -c: the kernel validates the transaction, nothing is
- * changed) when this runs as root with nft installed.
+ * The user network's host filter and links, without a VM: the nft script,
+ * which nft itself checks (nft -c: the kernel validates the transaction,
+ * nothing is changed) when this runs as root with nft installed, and the
+ * names and addresses of the sandboxes' links.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jail/sandbox_link.h"
 #include "net_filter.h"
 #include "unit.h"
 
@@ -29,20 +31,28 @@ nft_check(const char *script)
 static void
 test_filter_script(void)
 {
-	char out[2048], in[2048], small[100], range[64], del[128];
+	char out[4096], in[4096], guarded[4096], small[100], range[64], del[128];
 
 	snprintf(range, sizeof(range), "meta skuid %u-%u ", SANDBOX_UID_BASE,
 	    SANDBOX_UID_BASE + SANDBOX_UID_COUNT);
 	snprintf(del, sizeof(del), "delete element inet msb host_access { %u }",
 	    SANDBOX_UID_BASE + 9);
-	CHECK(net_filter_script(out, sizeof(out), SANDBOX_UID_BASE + 9, false) == 0);
-	CHECK(net_filter_script(in, sizeof(in), SANDBOX_UID_BASE + 9, true) == 0);
+	CHECK(net_filter_script(out, sizeof(out), SANDBOX_UID_BASE + 9, false, false) == 0);
+	CHECK(net_filter_script(in, sizeof(in), SANDBOX_UID_BASE + 9, true, false) == 0);
+	CHECK(net_filter_script(guarded, sizeof(guarded), SANDBOX_UID_BASE + 9, false, true) == 0);
 	CHECK(strstr(out, range) != NULL);
 	CHECK(strstr(out, "fib daddr type { local, broadcast, multicast }") != NULL);
 	CHECK(strstr(out, del) != NULL);
 	CHECK(strstr(in, del) == NULL);
 	CHECK(strstr(in, "add element inet msb host_access {") != NULL);
-	CHECK(net_filter_script(small, sizeof(small), SANDBOX_UID_BASE, false) == -1);
+	CHECK(net_filter_script(small, sizeof(small), SANDBOX_UID_BASE, false, false) == -1);
+	/* The links: nothing of theirs to this host nor to each other, masqueraded out. */
+	CHECK(strstr(out, "input iifname \"msbh*\" reject") != NULL);
+	CHECK(strstr(out, "forward iifname \"msbh*\" oifname \"msbh*\" reject") != NULL);
+	CHECK(strstr(out, "oifname \"msbh*\" reject") != NULL);
+	CHECK(strstr(out, "ip saddr 10.254.0.0/16 oifname != \"msbh*\" masquerade") != NULL);
+	CHECK(strstr(out, "forward iifname != \"msbh*\" drop") == NULL);
+	CHECK(strstr(guarded, "forward iifname != \"msbh*\" drop") != NULL);
 
 	int rc = nft_check(out);
 	if (rc == 77) {
@@ -51,11 +61,29 @@ test_filter_script(void)
 	}
 	CHECK(rc == 0);
 	CHECK(nft_check(in) == 0);
+	CHECK(nft_check(guarded) == 0);
+}
+
+static void
+test_link_plan(void)
+{
+	struct sandbox_link l;
+
+	CHECK(sandbox_link_plan(SANDBOX_UID_BASE, &l) == 0);
+	CHECK(strcmp(l.host_if, "msbh0000") == 0 && strcmp(l.addr, "10.254.0.0") == 0);
+	CHECK(sandbox_link_plan(SANDBOX_UID_BASE + 0x1234, &l) == 0);
+	CHECK(strcmp(l.host_if, "msbh1234") == 0 && strcmp(l.addr, "10.254.18.52") == 0);
+	CHECK(sandbox_link_plan(SANDBOX_UID_BASE + SANDBOX_UID_COUNT - 1, &l) == 0);
+	CHECK(strcmp(l.host_if, "msbhffff") == 0 && strcmp(l.addr, "10.254.255.255") == 0);
+	CHECK(sandbox_link_plan(SANDBOX_UID_BASE + SANDBOX_UID_COUNT, &l) == -1);
+	CHECK(sandbox_link_plan(SANDBOX_UID_BASE - 1, &l) == -1);
+	CHECK(sandbox_link_plan(0, &l) == -1);
 }
 
 int
 main(void)
 {
 	test_filter_script();
+	test_link_plan();
 	return unit_done();
 }

@@ -1,0 +1,77 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host_tool.h"
+
+static _Noreturn void
+exec_tool(const struct host_tool *tool, char *const args[], int in, pid_t netns_of)
+{
+	if (dup2(in, 0) < 0)
+		_exit(126);
+	if (netns_of > 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)netns_of);
+		int ns = open(path, O_RDONLY | O_CLOEXEC);
+		if (ns < 0 || setns(ns, CLONE_NEWNET) != 0)
+			_exit(125);
+	}
+	for (size_t i = 0; tool->paths[i] != NULL; i++)
+		execvp(tool->paths[i], args);
+	_exit(127);
+}
+
+int
+host_tool_run(const struct host_tool *tool, char *const args[], const char *script,
+    pid_t netns_of, char *err, size_t errlen)
+{
+	int in[2], ws;
+
+	if (pipe2(in, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(in[0]);
+		close(in[1]);
+		snprintf(err, errlen, "fork: %s", strerror(e));
+		return -1;
+	}
+	if (pid == 0)
+		exec_tool(tool, args, in[0], netns_of);
+	close(in[0]);
+	size_t len = strlen(script);
+	ssize_t w = write(in[1], script, len);
+	int werr = errno;
+	close(in[1]);
+	while (waitpid(pid, &ws, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127)
+		snprintf(err, errlen, "%s is not installed (apt-get install %s)", tool->name,
+		    tool->package);
+	else if (WIFEXITED(ws) && WEXITSTATUS(ws) == 125)
+		snprintf(err, errlen, "cannot enter the network namespace of process %d",
+		    (int)netns_of);
+	else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+		snprintf(err, errlen, "%s failed (%s %d; its message is in vmm.log)", tool->name,
+		    WIFEXITED(ws) ? "status" : "signal",
+		    WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+	else if (w != (ssize_t)len)
+		snprintf(err, errlen, "writing to %s: %s", tool->name,
+		    w < 0 ? strerror(werr) : "short write");
+	else
+		return 0;
+	return -1;
+}
