@@ -15,6 +15,7 @@ msb_monitor_SOURCES = \
 	monitor/monitor_main.c \
 	monitor/monitor.c monitor/monitor.h \
 	monitor/mon_io.c monitor/mon_io.h \
+	monitor/session_limits.c monitor/session_limits.h \
 	monitor/audit.c monitor/audit.h
 msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
 msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS)

@@ -28,6 +28,7 @@
 #include "sandbox.h"
 #include "sandbox_start.h"
 #include "signals.h"
+#include "session_limits.h"
 #include "spawn.h"
 
 /* After the monitor gives up on a connection, how long children get to go. */
@@ -48,6 +49,7 @@ struct mon {
 	sigset_t mask;
 	struct mon_peer pre, ses;
 	pid_t pre_pid, ses_pid;
+	struct msb_cgroup ses_cg;  /* the session worker's resource limits */
 	enum phase phase;
 	unsigned failures;
 	bool seen_request;
@@ -270,6 +272,8 @@ start_session(struct mon *m)
 	}
 	int fds[3] = { sp[1], m->mux_worker, dirfd };
 	m->ses_pid = msb_spawn(path, argv, fds, dirfd >= 0 ? 3 : 2, &creds, &m->mask, 0);
+	if (m->ses_pid > 0)
+		session_limits_enter(&m->ses_cg, m->ses_pid);
 	close(sp[1]);
 	if (dirfd >= 0)
 		close(dirfd);
@@ -494,6 +498,9 @@ reap(struct mon *m)
 		} else if (pid == m->ses_pid) {
 			m->ses_pid = 0;
 			child_ended(m, "session worker", st);
+			if (msb_cgroup_oom_killed(&m->ses_cg))
+				error("the session worker ran out of memory (its limit: "
+				    "MSB_SESSION_MEMORY_MIB, default %u)", SESSION_MEMORY_MIB);
 			kill_child(m, m->pre_pid, SIGTERM);
 		}
 	}
@@ -560,6 +567,7 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 
 	mon_peer_init(&m.pre, -1);
 	mon_peer_init(&m.ses, -1);
+	msb_cgroup_init(&m.ses_cg);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal_f("signal: %s", strerror(errno));
 	int sfd = msb_signalfd(sigs, &m.mask);
@@ -594,6 +602,7 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 		close(m.mux_worker);
 	mon_peer_close(&m.pre);
 	mon_peer_close(&m.ses);
+	msb_cgroup_destroy(&m.ses_cg);
 	msb_authkeys_free(&m.keys);
 	free(m.user);
 	close(sfd);

@@ -185,3 +185,28 @@ serve_host_agent() {
 	serve_bg box --port 0
 	OPTS="-p $PORT -i $TMP/id -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
 }
+
+# The cgroup hierarchy msb uses: $CG_V2 is the cgroup2 mount where it has
+# the memory controller, else empty (the v1 controllers).
+cgroup_v2_mount() {
+	CG_V2=""
+	for m in $(awk '$3 == "cgroup2" { print $2 }' /proc/mounts); do
+		grep -qw memory "$m/cgroup.controllers" 2>/dev/null && { CG_V2=$m; break; }
+	done
+}
+# The directory of PID's group for a controller (one for all under v2);
+# needs cgroup_v2_mount first.
+group_of() { # group_of PID CONTROLLER
+	if [ -n "$CG_V2" ]; then
+		echo "$CG_V2$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
+	else
+		mnt=$(awk -v c="$2" '$3 == "cgroup" && ("," $4 ",") ~ ("," c ",") { print $2; exit }' /proc/mounts)
+		echo "$mnt$(awk -F: -v c="$2" '("," $2 ",") ~ ("," c ",") { print $3; exit }' "/proc/$1/cgroup")"
+	fi
+}
+val() { head -n 1 "$1/$2" 2>/dev/null; }
+# The memory limit, in bytes, of the group a process is in.
+memory_limit_of() { # memory_limit_of PID
+	g=$(group_of "$1" memory)
+	if [ -n "$CG_V2" ]; then val "$g" memory.max; else val "$g" memory.limit_in_bytes; fi
+}

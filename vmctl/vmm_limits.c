@@ -14,29 +14,10 @@
 #include "log.h"
 #include "vmm.h"
 
-/* A number of MiB from the environment, or dflt when unset or bad. */
-static unsigned
-env_mib(const char *var, unsigned dflt)
-{
-	const char *s = getenv(var);
-	char *end;
-
-	if (s == NULL || s[0] == '\0')
-		return dflt;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' || v > SANDBOX_MAX_MEMORY) {
-		error("%s=%s is not a number of MiB up to %u; using %u", var, s,
-		    SANDBOX_MAX_MEMORY, dflt);
-		return dflt;
-	}
-	return (unsigned)v;
-}
-
 void
 vmm_limits_of(const struct sandbox_config *c, struct msb_cgroup_limits *lim)
 {
-	unsigned overhead = env_mib("MSB_MEMORY_OVERHEAD_MIB", VMM_MEMORY_OVERHEAD_MIB);
+	unsigned overhead = msb_cgroup_env_mib("MSB_MEMORY_OVERHEAD_MIB", VMM_MEMORY_OVERHEAD_MIB);
 
 	/* The page tables of QEMU and the vmm over guest memory grow with it. */
 	lim->memory_bytes = ((uint64_t)c->memory_mib + c->memory_mib / VMM_MEMORY_PER_GUEST_DIV +

@@ -23,22 +23,8 @@ field() { grep "^$2=" "$(sb "$1")/state" | cut -d= -f2-; }
 ls_state() { "$MSB" ls | awk -v n="$1" '$1 == n { print $2 }'; }
 in_state() { [ "$(ls_state "$1")" = "$2" ]; }
 
-# The hierarchy the sandbox uses: cgroup2 where it has the memory controller.
-V2=""
-for m in $(awk '$3 == "cgroup2" { print $2 }' /proc/mounts); do
-	grep -qw memory "$m/cgroup.controllers" 2>/dev/null && { V2=$m; break; }
-done
+cgroup_v2_mount; V2=$CG_V2
 echo "cgroup ${V2:+v2 at $V2}${V2:-v1}"
-# The directory of PID's group for a controller (one for all under v2).
-group_of() { # group_of PID CONTROLLER
-	if [ -n "$V2" ]; then
-		echo "$V2$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
-	else
-		mnt=$(awk -v c="$2" '$3 == "cgroup" && ("," $4 ",") ~ ("," c ",") { print $2; exit }' /proc/mounts)
-		echo "$mnt$(awk -F: -v c="$2" '("," $2 ",") ~ ("," c ",") { print $3; exit }' "/proc/$1/cgroup")"
-	fi
-}
-val() { head -n 1 "$1/$2" 2>/dev/null; }
 
 # Checks the group of the running sandbox against an overhead; sets SB_GROUPS.
 check_group() { # check_group OVERHEAD_MIB

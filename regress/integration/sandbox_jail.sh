@@ -42,7 +42,7 @@ for s in ja jb; do
 		check_eq "$s: $what's effective capabilities" 0000000000000000 "$(status_of "$pid" CapEff)"
 		check_eq "$s: $what's bounding set" 0000000000000000 "$(status_of "$pid" CapBnd)"
 		check_eq "$s: $what has NO_NEW_PRIVS" 1 "$(status_of "$pid" NoNewPrivs)"
-		for n in mnt pid ipc uts; do
+		for n in mnt pid net ipc uts; do
 			check "$s: $what's $n namespace is its own" [ "$(ns "$pid" $n)" != "$(ns $$ $n)" ]
 		done
 		check "$s: no /etc/shadow in $what's root" [ ! -e "/proc/$pid/root/etc/shadow" ]
@@ -54,7 +54,14 @@ for s in ja jb; do
 			"Read-only file system" "$(cd "/proc/$pid/root" && touch ./x 2>&1 | sed 's/.*: //')"
 	done
 done
-check "ja (--net none) has a network namespace of its own" [ "$(ns "$(field ja vmm_pid)" net)" != "$(ns $$ net)" ]
+cgroup_v2_mount
+for s in ja jb; do
+	for p in "vmm:$(field $s vmm_pid)" "QEMU:$(field $s qemu_pid)"; do
+		lim=$(memory_limit_of "${p#*:}")
+		check_sh "$s: ${p%%:*}'s cgroup has a memory limit ($lim)" \
+			'[ -n "$lim" ] && [ "$lim" -lt $((4 << 30)) ]'
+	done
+done
 check_eq "the vmm's core limit" 0 "$(awk '/^Max core file size/ { print $5 }' "/proc/$(field ja vmm_pid)/limits")"
 
 # One sandbox's uid against the other's files and processes.
@@ -84,8 +91,14 @@ if [ -n "$ses" ]; then
 	check_eq "the session worker's effective capabilities" 0000000000000000 "$(status_of "$ses" CapEff)"
 	check_eq "the session worker's bounding set" 0000000000000000 "$(status_of "$ses" CapBnd)"
 	check_eq "the session worker has NO_NEW_PRIVS" 1 "$(status_of "$ses" NoNewPrivs)"
+	SES_GROUP=$(group_of "$ses" memory)
+	check "the session worker is in a group of its own ($SES_GROUP)" \
+		sh -c "echo '$SES_GROUP' | grep -q '/msb/session-[0-9]*\$'"
+	check_eq "... whose memory limit is the session's (320 MiB)" $((320 << 20)) "$(memory_limit_of "$ses")"
+	check_eq "... and pids limit" 4 "$(val "$(group_of "$ses" pids)" pids.max)"
 fi
 kill $SSH 2>/dev/null; wait $SSH 2>/dev/null
+[ -n "${SES_GROUP:-}" ] && check "the session's group is gone with the connection" wait_for 10 test ! -d "$SES_GROUP"
 
 # Stopping keeps the uid; rm gives it back.
 "$MSB" stop ja >/dev/null || fail "stop ja"

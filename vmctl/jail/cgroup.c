@@ -15,6 +15,7 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "sandbox.h"
 
 /* A killed process leaves its group within milliseconds; this is plenty. */
 #define EMPTY_WAIT_MS 3000
@@ -531,4 +532,22 @@ msb_cgroup_destroy(struct msb_cgroup *cg)
 	}
 	close(cg->oom_fd);
 	msb_cgroup_init(cg);
+}
+
+unsigned
+msb_cgroup_env_mib(const char *var, unsigned dflt)
+{
+	const char *s = getenv(var);
+	char *end;
+
+	if (s == NULL || s[0] == '\0')
+		return dflt;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' || v > SANDBOX_MAX_MEMORY) {
+		error("%s=%s is not a number of MiB up to %u; using %u", var, s,
+		    SANDBOX_MAX_MEMORY, dflt);
+		return dflt;
+	}
+	return (unsigned)v;
 }

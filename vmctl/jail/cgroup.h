@@ -66,6 +66,12 @@ bool msb_cgroup_oom_killed(struct msb_cgroup *cg);
 void msb_cgroup_destroy(struct msb_cgroup *cg);
 
 /*
+ * A number of MiB (up to a sandbox's largest memory) from the environment
+ * variable var, or dflt when unset or bad (and said so).
+ */
+unsigned msb_cgroup_env_mib(const char *var, unsigned dflt);
+
+/*
  * The value of the "KEY N" line in the text of a flat-keyed cgroup file
  * (memory.events, memory.oom_control, memory.stat); 0, or -1 when absent
  * or not a number.
