@@ -10,6 +10,12 @@
 
 #include "host_tool.h"
 
+/* A root vmm may be started with a PATH that lacks the sbin directories. */
+static const char *const nft_paths[] = { "/usr/sbin/nft", "/sbin/nft", "nft", NULL };
+static const char *const ip_paths[] = { "/usr/sbin/ip", "/sbin/ip", "/bin/ip", "ip", NULL };
+const struct host_tool host_tool_nft = { "nft", "nftables", nft_paths };
+const struct host_tool host_tool_ip = { "ip", "iproute2", ip_paths };
+
 static _Noreturn void
 exec_tool(const struct host_tool *tool, char *const args[], int in, pid_t netns_of)
 {

@@ -15,6 +15,9 @@ struct host_tool {
 	const char *const *paths;  /* tried in order: a root vmm may lack sbin in PATH */
 };
 
+/* nft (nftables) and ip (iproute2). */
+extern const struct host_tool host_tool_nft, host_tool_ip;
+
 /*
  * Runs tool with args (argv[0] included, NULL-terminated) and script on
  * its stdin; in the network namespace of process netns_of unless that is

@@ -21,6 +21,7 @@ msb_vmm_SOURCES = \
 	vmctl/vmm_vsock.c \
 	vmctl/vmm_limits.c \
 	vmctl/net_filter.c vmctl/net_filter.h \
+	vmctl/net_forward.c vmctl/net_forward.h \
 	vmctl/host_tool.c vmctl/host_tool.h \
 	vmctl/jail/sandbox_link.c vmctl/jail/sandbox_link.h \
 	vmctl/vmm_console.c \

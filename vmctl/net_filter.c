@@ -28,7 +28,14 @@
  * input, forward, postrouting: a sandbox in a namespace of its own reaches
  * the world through its link, masqueraded as this host, and nothing of the
  * host itself (but replies to the host's own connections) nor of another
- * sandbox; nothing from outside reaches in but replies.
+ * sandbox; nothing from outside reaches in but replies and its --forward
+ * ports.
+ *
+ * forward_in, forward_local: a --forward port of such a sandbox is a
+ * destination NAT of this host's address and port (any local address for
+ * 0.0.0.0) to the link's address, where QEMU listens (net_forward.h);
+ * connections from the host's own loopback leave masqueraded as the
+ * link's gateway.
  *
  * The flushes make it idempotent; the set of opted-in uids survives them.
  */
@@ -40,11 +47,17 @@
     "add chain " NET_FILTER_TABLE " input { type filter hook input priority filter; policy accept; }\n" \
     "add chain " NET_FILTER_TABLE " forward { type filter hook forward priority filter; policy accept; }\n" \
     "add chain " NET_FILTER_TABLE " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n" \
+    "add map " NET_FILTER_TABLE " " NET_FILTER_FORWARDS " { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n" \
+    "add map " NET_FILTER_TABLE " " NET_FILTER_FORWARDS_ANY " { type inet_service : ipv4_addr . inet_service; }\n" \
+    "add chain " NET_FILTER_TABLE " forward_in { type nat hook prerouting priority dstnat; policy accept; }\n" \
+    "add chain " NET_FILTER_TABLE " forward_local { type nat hook output priority -100; policy accept; }\n" \
     "flush chain " NET_FILTER_TABLE " output\n" \
     "flush chain " NET_FILTER_TABLE " sandbox_to_host\n" \
     "flush chain " NET_FILTER_TABLE " input\n" \
     "flush chain " NET_FILTER_TABLE " forward\n" \
     "flush chain " NET_FILTER_TABLE " postrouting\n" \
+    "flush chain " NET_FILTER_TABLE " forward_in\n" \
+    "flush chain " NET_FILTER_TABLE " forward_local\n" \
     "add rule " NET_FILTER_TABLE " output meta skuid %1$u-%2$u oifname \"%3$s\" reject\n" \
     "add rule " NET_FILTER_TABLE " output meta skuid %1$u-%2$u meta skuid != @host_access " \
         "fib daddr type { local, broadcast, multicast } jump sandbox_to_host\n" \
@@ -54,8 +67,17 @@
     "add rule " NET_FILTER_TABLE " input iifname \"%3$s\" reject\n" \
     "add rule " NET_FILTER_TABLE " forward iifname \"%3$s\" oifname \"%3$s\" reject\n" \
     "add rule " NET_FILTER_TABLE " forward oifname \"%3$s\" ct state established,related accept\n" \
+    "add rule " NET_FILTER_TABLE " forward oifname \"%3$s\" ct status dnat accept\n" \
     "add rule " NET_FILTER_TABLE " forward oifname \"%3$s\" drop\n" \
-    "add rule " NET_FILTER_TABLE " postrouting ip saddr %4$s oifname != \"%3$s\" masquerade\n"
+    "add rule " NET_FILTER_TABLE " postrouting ip saddr %4$s oifname != \"%3$s\" masquerade\n" \
+    "add rule " NET_FILTER_TABLE " postrouting oifname \"%3$s\" ip saddr 127.0.0.0/8 masquerade\n" \
+    FORWARD_DNAT("forward_in") FORWARD_DNAT("forward_local")
+
+#define FORWARD_DNAT(chain) \
+    "add rule " NET_FILTER_TABLE " " chain " meta nfproto ipv4 meta l4proto tcp fib daddr type local " \
+        "dnat ip to ip daddr . tcp dport map @" NET_FILTER_FORWARDS "\n" \
+    "add rule " NET_FILTER_TABLE " " chain " meta nfproto ipv4 meta l4proto tcp fib daddr type local " \
+        "dnat ip to tcp dport map @" NET_FILTER_FORWARDS_ANY "\n"
 
 /*
  * When msb turned the host's IPv4 forwarding on, the host forwards nothing
@@ -72,8 +94,6 @@
 /* Present once msb has turned forwarding on (until the host reboots). */
 #define FORWARD_MARK "/run/msb/ip_forward-by-msb"
 
-static const char *const nft_paths[] = { "/usr/sbin/nft", "/sbin/nft", "nft", NULL };
-static const struct host_tool nft_tool = { "nft", "nftables", nft_paths };
 
 static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t len, const char *fmt, ...)
@@ -171,7 +191,7 @@ net_filter_apply(uid_t uid, bool host_access, bool link, char *err, size_t errle
 	bool guard = access(FORWARD_MARK, F_OK) == 0;
 	if (net_filter_script(script, sizeof(script), uid, host_access, guard) != 0)
 		return fail(err, errlen, "the nft script does not fit");
-	if (host_tool_run(&nft_tool, (char *const[]){ "nft", "-f", "-", NULL }, script, 0,
+	if (host_tool_run(&host_tool_nft, (char *const[]){ "nft", "-f", "-", NULL }, script, 0,
 	    err, errlen) != 0)
 		return -1;
 	return turn_on ? set_forwarding(err, errlen) : 0;

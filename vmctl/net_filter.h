@@ -22,6 +22,9 @@
 #include "sandbox.h"
 
 #define NET_FILTER_TABLE "inet msb"
+/* The --forward maps: host address . port, and port alone for 0.0.0.0. */
+#define NET_FILTER_FORWARDS     "forwards"
+#define NET_FILTER_FORWARDS_ANY "forwards_any"
 
 /* The filtered range's end: one past the sandbox range, never handed out. */
 #define NET_UNOWNED_UID (SANDBOX_UID_BASE + SANDBOX_UID_COUNT)

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "mem_trim.h"
 #include "net_filter.h"
+#include "net_forward.h"
 #include "safe_file.h"
 #include "signals.h"
 #include "vmm.h"
@@ -72,6 +73,9 @@ verdict(const char *fmt, ...)
 static struct vmm v = { .qemu_pid = -1, .qemu_pidfd = -1, .report_fd = -1 };
 /* Root's user network in a namespace of its own: the link to it (else host_if is empty). */
 static struct sandbox_link net_link;
+/* Its --forward ports as the host sees them, and the keeper's hold on each. */
+static struct sandbox_config host_forwards;
+static int forward_fds[SANDBOX_MAX_FORWARDS];
 /* What of the jail is off, said with the start's result (not root, no user namespace). */
 static char isolation_off[200];
 
@@ -228,11 +232,11 @@ prepare_sandbox_uid(void)
 /*
  * A user network's connections are QEMU's own sockets, made as the
  * sandbox's uid. QEMU runs in a network namespace of its own, linked to
- * the host, unless the sandbox opted in to the host's loopback or has
- * --forward (QEMU's listeners for it must be on the host); the host filter
- * keeps both kinds off this host's addresses unless the sandbox opted in.
- * Without it the guest would reach every service on the host's loopback,
- * so no filter means no start.
+ * the host, unless the sandbox opted in to the host's loopback; the host
+ * filter keeps both kinds off this host's addresses unless the sandbox
+ * opted in. Without it the guest would reach every service on the host's
+ * loopback, so no filter means no start. In a namespace, QEMU listens for
+ * --forward on the link's address: the host's ports are mapped there.
  */
 static void
 plan_user_net(void)
@@ -240,16 +244,22 @@ plan_user_net(void)
 	char err[256];
 	bool host_access = sandbox_net_host_access(v.cfg.net);
 
-	if (!host_access && v.cfg.nforwards == 0 && sandbox_link_plan(v.cfg.uid, &net_link) != 0)
+	if (!host_access && sandbox_link_plan(v.cfg.uid, &net_link) != 0)
 		give_up("uid %lu is not a sandbox's", (unsigned long)v.cfg.uid);
 	if (net_filter_apply(v.cfg.uid, host_access, net_link.host_if[0] != '\0', err,
 	    sizeof(err)) != 0)
 		give_up("cannot keep the guest's network off this host: %s", err);
-	if (net_link.host_if[0] != '\0')
-		info("network: a namespace of its own, %s over %s", net_link.addr, net_link.host_if);
-	else
-		info("network: the host's namespace (%s), filtered by uid",
-		    host_access ? "host-loopback" : "--forward");
+	if (net_link.host_if[0] == '\0') {
+		info("network: the host's namespace (host-loopback), filtered by uid");
+		return;
+	}
+	if (net_forward_reserve(&v.cfg, forward_fds, err, sizeof(err)) != 0)
+		give_up("%s", err);
+	host_forwards = v.cfg;
+	for (unsigned i = 0; i < v.cfg.nforwards; i++)
+		snprintf(v.cfg.forwards[i].host_addr, sizeof(v.cfg.forwards[i].host_addr), "%s",
+		    net_link.addr);
+	info("network: a namespace of its own, %s over %s", net_link.addr, net_link.host_if);
 }
 
 static void
@@ -289,6 +299,8 @@ run_child(const struct jail_spec *j, int report_fd, int go_fd)
 	if (ready_fd >= 0)
 		close(ready_fd);
 	ready_fd = -1;
+	for (unsigned i = 0; i < host_forwards.nforwards; i++)
+		close(forward_fds[i]);
 	v.report_fd = report_fd;
 	if (go_fd >= 0) {
 		ssize_t n;
@@ -414,6 +426,11 @@ link_child(pid_t pid, int go_fd)
 	if (sandbox_link_build(pid, &net_link, err, sizeof(err)) != 0) {
 		kill(pid, SIGKILL);
 		give_up("cannot link the sandbox's network namespace to the host: %s", err);
+	}
+	if (net_forward_apply(&host_forwards, &net_link, true, err, sizeof(err)) != 0) {
+		kill(pid, SIGKILL);
+		sandbox_link_remove(&net_link);
+		give_up("cannot map the forwarded ports: %s", err);
 	}
 	if (write(go_fd, "g", 1) != 1)
 		give_up("cannot start the vmm: %s", strerror(errno));
@@ -613,8 +630,12 @@ main(int argc, char **argv)
 		ws = keep(&k, sfd);
 	}
 	record_child_exit(&k, ws);
-	if (net_link.host_if[0] != '\0')
+	if (net_link.host_if[0] != '\0') {
+		char err[256];
+		if (net_forward_apply(&host_forwards, &net_link, false, err, sizeof(err)) != 0)
+			error("cannot unmap the forwarded ports: %s", err);
 		sandbox_link_remove(&net_link);
+	}
 	if (k.failed)
 		verdict("error %s", k.error);
 	else

@@ -13,6 +13,7 @@
 
 #include "jail/sandbox_link.h"
 #include "net_filter.h"
+#include "net_forward.h"
 #include "unit.h"
 
 static int
@@ -64,6 +65,37 @@ test_filter_script(void)
 	CHECK(nft_check(guarded) == 0);
 }
 
+/* The forward maps' elements, checked by nft together with the table they go in. */
+static void
+test_forward_script(void)
+{
+	struct sandbox_config c = { .nforwards = 2 };
+	struct sandbox_link l;
+	char add[2048], del[2048], table[4096], both[8192];
+
+	CHECK(sandbox_forward_parse("tcp:127.0.0.1:2222:22", &c.forwards[0]) == 0);
+	CHECK(sandbox_forward_parse("tcp:0.0.0.0:8080:80", &c.forwards[1]) == 0);
+	CHECK(sandbox_link_plan(SANDBOX_UID_BASE + 0x102, &l) == 0);
+	CHECK(net_forward_script(add, sizeof(add), &c, &l, true) == 0);
+	CHECK(net_forward_script(del, sizeof(del), &c, &l, false) == 0);
+	CHECK(strstr(add, "add element inet msb forwards { 127.0.0.1 . 2222 : 10.254.1.2 . 2222 }") != NULL);
+	CHECK(strstr(add, "add element inet msb forwards_any { 8080 : 10.254.1.2 . 8080 }") != NULL);
+	CHECK(strstr(add, "delete element inet msb forwards { 127.0.0.1 . 2222 }") != NULL);
+	/* Removing ends with the key gone; adding ends with it mapped. */
+	CHECK(strcmp(del + strlen(del) - strlen("delete element inet msb forwards_any { 8080 }\n"),
+	    "delete element inet msb forwards_any { 8080 }\n") == 0);
+	CHECK(strcmp(add + strlen(add) - strlen("add element inet msb forwards_any { 8080 : 10.254.1.2 . 8080 }\n"),
+	    "add element inet msb forwards_any { 8080 : 10.254.1.2 . 8080 }\n") == 0);
+	char small[40];
+	CHECK(net_forward_script(small, sizeof(small), &c, &l, true) == -1);
+
+	CHECK(net_filter_script(table, sizeof(table), SANDBOX_UID_BASE + 0x102, false, false) == 0);
+	snprintf(both, sizeof(both), "%s%s%s", table, add, del);
+	int rc = nft_check(both);
+	if (rc != 77)
+		CHECK(rc == 0);
+}
+
 static void
 test_link_plan(void)
 {
@@ -85,5 +117,6 @@ main(void)
 {
 	test_filter_script();
 	test_link_plan();
+	test_forward_script();
 	return unit_done();
 }

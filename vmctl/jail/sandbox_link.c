@@ -1,16 +1,18 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "host_tool.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sandbox_link.h"
-
-static const char *const ip_paths[] = { "/usr/sbin/ip", "/sbin/ip", "/bin/ip", "ip", NULL };
-static const struct host_tool ip_tool = { "ip", "iproute2", ip_paths };
 
 /*
  * The two halves, as ip -batch scripts: the host's end (%1$s the link,
@@ -48,9 +50,45 @@ sandbox_link_remove(const struct sandbox_link *l)
 	char err[256];
 
 	if (if_nametoindex(l->host_if) != 0 &&
-	    host_tool_run(&ip_tool, del, "", 0, err, sizeof(err)) != 0 &&
+	    host_tool_run(&host_tool_ip, del, "", 0, err, sizeof(err)) != 0 &&
 	    if_nametoindex(l->host_if) != 0)
 		error_f("cannot remove %s: %s", l->host_if, err);
+}
+
+/*
+ * Writes text to a /proc/sys/net file of process pid's network namespace
+ * (which one /proc/sys/net shows is the opener's).
+ */
+static int
+ns_sysctl(pid_t pid, const char *path, const char *text, char *err, size_t errlen)
+{
+	char ns[64];
+	int ws;
+
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
+	pid_t child = fork();
+	if (child < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (child == 0) {
+		int fd = open(ns, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET) != 0)
+			_exit(1);
+		int out = open(path, O_WRONLY | O_CLOEXEC);
+		size_t n = strlen(text);
+		_exit(out >= 0 && write(out, text, n) == (ssize_t)n ? 0 : 2);
+	}
+	while (waitpid(child, &ws, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot write %s in the sandbox's network namespace", path);
+	return -1;
 }
 
 int
@@ -60,10 +98,14 @@ sandbox_link_build(pid_t pid, const struct sandbox_link *l, char *err, size_t er
 
 	sandbox_link_remove(l);
 	snprintf(script, sizeof(script), HOST_END, l->host_if, l->addr, (int)pid);
-	if (host_tool_run(&ip_tool, batch, script, 0, err, errlen) != 0)
+	if (host_tool_run(&host_tool_ip, batch, script, 0, err, errlen) != 0)
 		return -1;
 	snprintf(script, sizeof(script), NAMESPACE_END, l->addr);
-	if (host_tool_run(&ip_tool, batch, script, pid, err, errlen) != 0) {
+	/* QEMU listens there for --forward, as a uid without privileges, and
+	 * the namespace has nothing else for low ports to protect. */
+	if (host_tool_run(&host_tool_ip, batch, script, pid, err, errlen) != 0 ||
+	    ns_sysctl(pid, "/proc/sys/net/ipv4/ip_unprivileged_port_start", "0\n", err,
+	    errlen) != 0) {
 		sandbox_link_remove(l);
 		return -1;
 	}
