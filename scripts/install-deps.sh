@@ -11,9 +11,10 @@ apt-get update -qq
 # build: the toolchain, clang with its ASan/UBSan/libFuzzer runtimes, and
 # the four libraries configure checks for
 # sandboxes: QEMU, the guest kernel, the tools that build images, and
-# nftables (the filter that keeps a user network's guest off this host)
+# nftables and iproute2 (a user network's namespace, its link to this host
+# and the filter that keeps the guest off this host)
 # default image root (vmctl/image/mkrootfs-debian.sh copies these binaries)
-# tests: OpenSSH clients and server parts, socat, tmux, python3, iproute2,
+# tests: OpenSSH clients and server parts, socat, tmux, python3,
 # git (readme_commands copies the working tree as git lists it), groff-base
 # (cli_help renders the man pages)
 apt-get install -y -qq --no-install-recommends \
