@@ -15,4 +15,5 @@ lib_libmsbcore_a_SOURCES = \
 	lib/agent_client.c lib/agent_client.h \
 	lib/safe_file.c lib/safe_file.h \
 	lib/capped_log.c lib/capped_log.h \
+	lib/rlimit.c lib/rlimit.h \
 	lib/strict_modes.c lib/strict_modes.h
