@@ -10,6 +10,7 @@
 
 #include "agent_client.h"
 #include "agent_io.h"
+#include "clock.h"
 
 #define SOFTWARE "msb " PACKAGE_VERSION
 

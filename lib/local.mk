@@ -9,6 +9,7 @@ lib_libmsbcore_a_SOURCES = \
 	lib/monitor_proto.c lib/monitor_proto.h \
 	lib/agent_proto.c lib/agent_proto.h \
 	lib/agent_io.c lib/agent_io.h \
+	lib/clock.c lib/clock.h \
 	lib/relay.c lib/relay.h \
 	lib/signals.c lib/signals.h \
 	lib/mem_trim.c lib/mem_trim.h \

@@ -15,6 +15,7 @@
 
 #include "agent_io.h"
 #include "agent_proto.h"
+#include "clock.h"
 #include "log.h"
 #include "session.h"
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_io.h"
+#include "clock.h"
 #include "mem_trim.h"
 #include "log.h"
 #include "monitor_proto.h"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent_io.h"
+#include "clock.h"
 #include "helpers.h"
 #include "log.h"
 #include "sandbox.h"

@@ -5,7 +5,7 @@ fuzz_vsock_lib_sources = \
 	$(srcdir)/vmctl/vsock/vsock_host.c $(srcdir)/vmctl/vsock/hybrid.c \
 	$(srcdir)/vmctl/vsock/virtq.c $(srcdir)/vmctl/vsock/guest_mem.c \
 	$(srcdir)/vmctl/vsock/vsock_pkt.c $(srcdir)/vmctl/vsock/vu_msg.c \
-	$(srcdir)/vmctl/vsock/vu_server.c $(srcdir)/lib/log.c
+	$(srcdir)/vmctl/vsock/vu_server.c $(srcdir)/lib/log.c $(srcdir)/lib/clock.c
 FUZZ_VSOCK_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/vmctl/vsock
 
 EXTRA_DIST += regress/fuzz/fuzz_vsock_queue.c regress/fuzz/fuzz_vsock_vu.c

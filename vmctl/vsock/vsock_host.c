@@ -9,6 +9,7 @@
 
 #include <linux/virtio_vsock.h>
 
+#include "clock.h"
 #include "log.h"
 #include "vsock_host.h"
 
@@ -330,7 +331,7 @@ vsock_dev_timers(struct vsock_dev *d)
 {
 	if (d->next_deadline == 0)
 		return -1;
-	uint64_t now = vsock_now_ms();
+	uint64_t now = (uint64_t)msb_now_ms();
 	if (now < d->next_deadline)
 		return (int)(d->next_deadline - now);
 	d->next_deadline = 0;
