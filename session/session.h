@@ -17,8 +17,6 @@
 #include "buf.h"
 #include "mux_proto.h"
 
-/* Concurrent channels per connection; more get OPEN_FAILURE RESOURCE. */
-#define SESSION_MAX_CHANS  256
 /* How long dialing the agent and its hello/request/reply may take. */
 #define SESSION_DIAL_MS    15000
 /* What direct-tcpip asks the agent to wait for the TCP connect. */
@@ -115,7 +113,7 @@ struct session {
 	bool agent_vsock;       /* "vsock:": hybrid vsock; "unix:": the agent itself */
 	uint32_t flags, idle_timeout_s;
 
-	struct chan *chans[SESSION_MAX_CHANS];
+	struct chan *chans[MSB_MUX_MAX_CHANS];
 	size_t nchans;
 	int64_t last_activity;
 	int64_t trimmed_after;  /* the last_activity of the latest quiet trim */

@@ -70,7 +70,7 @@ session_confine(void)
 	__lsan_do_leak_check();
 #endif
 	msb_set_rlimit(RLIMIT_CORE, "CORE", 0);
-	msb_set_rlimit(RLIMIT_NOFILE, "NOFILE", SESSION_MAX_CHANS + SESSION_FIXED_FDS);
+	msb_set_rlimit(RLIMIT_NOFILE, "NOFILE", MSB_MUX_MAX_CHANS + SESSION_FIXED_FDS);
 	if (!msb_stderr_is_file())
 		msb_set_rlimit(RLIMIT_FSIZE, "FSIZE", 0);
 	if (session_seccomp_install() != 0)
