@@ -14,6 +14,7 @@ lib_libmsbcore_a_SOURCES = \
 	lib/signals.c lib/signals.h \
 	lib/mem_trim.c lib/mem_trim.h \
 	lib/agent_client.c lib/agent_client.h \
+	lib/hybrid_vsock.c lib/hybrid_vsock.h \
 	lib/safe_file.c lib/safe_file.h \
 	lib/capped_log.c lib/capped_log.h \
 	lib/rlimit.c lib/rlimit.h \

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "hybrid_vsock.h"
 #include "mux_proto.h"
 
 /* How long dialing the agent and its hello/request/reply may take. */
@@ -75,7 +76,7 @@ struct chan {
 
 	/* the agent request, queued once the socket is connected */
 	struct msb_buf req;
-	char vsock_line[32];
+	char vsock_line[MSB_HYBRID_LINE_MAX];
 	size_t vsock_got;
 
 	/* client -> agent */

@@ -212,7 +212,7 @@ vsock_host_read(struct vsock_dev *d, struct vsock_conn *c,
 static void
 handshake(struct vsock_dev *d, struct vsock_conn *c)
 {
-	char line[HYBRID_LINE_MAX];
+	char line[MSB_HYBRID_LINE_MAX];
 	uint32_t port;
 	ssize_t n;
 
@@ -239,7 +239,7 @@ handshake(struct vsock_dev *d, struct vsock_conn *c)
 		return;
 	}
 	size_t len = (size_t)(nl - line) + 1;
-	if (hybrid_parse_connect(line, len, &port) != 0) {
+	if (msb_hybrid_parse_connect(line, len, &port) != 0) {
 		info_f("closing a Unix client: bad CONNECT line");
 		vsock_conn_free(d, c);
 		return;
