@@ -18,6 +18,7 @@
 
 #include "agent_io.h"
 #include "cli.h"
+#include "clock.h"
 #include "disk.h"
 #include "jail/sandbox_uid.h"
 #include "log.h"

@@ -13,6 +13,7 @@
 
 #include "agent.h"
 #include "agent_io.h"
+#include "clock.h"
 #include "guest_user.h"
 #include "log.h"
 #include "sftp/sftp_server.h"

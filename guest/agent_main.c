@@ -24,6 +24,7 @@
 #include "agent.h"
 #include "agent_io.h"
 #include "agent_peer.h"
+#include "clock.h"
 #include "init/init.h"
 #include "log.h"
 #include "signals.h"

@@ -20,6 +20,7 @@
 
 #include "agent.h"
 #include "agent_io.h"
+#include "clock.h"
 #include "guest_user.h"
 #include "log.h"
 

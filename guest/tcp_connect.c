@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "agent_io.h"
+#include "clock.h"
 #include "log.h"
 #include "relay.h"
 

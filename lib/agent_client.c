@@ -10,6 +10,8 @@
 
 #include "agent_client.h"
 #include "agent_io.h"
+#include "clock.h"
+#include "hybrid_vsock.h"
 
 #define SOFTWARE "msb " PACKAGE_VERSION
 
@@ -110,7 +112,7 @@ msb_agent_client_connect_unix(struct msb_agent_client *c, const char *path)
 static int
 read_vsock_answer(struct msb_agent_client *c, int fd, uint32_t port)
 {
-	char line[32];
+	char line[MSB_HYBRID_LINE_MAX];
 	size_t n = 0;
 	int64_t deadline = msb_now_ms() + c->timeout_ms;
 
@@ -145,10 +147,8 @@ read_vsock_answer(struct msb_agent_client *c, int fd, uint32_t port)
 			return fail(c, "vsock backend answer");
 		}
 	}
-	line[n] = '\0';
-	unsigned long host_port;
-	char tail;
-	if (sscanf(line, "OK %lu%c", &host_port, &tail) != 1) {
+	uint32_t host_port;
+	if (msb_hybrid_parse_ok(line, n + 1, &host_port) != 0) {
 		errno = EPROTO;
 		return fail(c, "vsock backend answer");
 	}
@@ -159,13 +159,13 @@ int
 msb_agent_client_connect_vsock(struct msb_agent_client *c, const char *uds_path,
     uint32_t port)
 {
-	char req[32];
+	char req[MSB_HYBRID_LINE_MAX];
 	int fd = dial_unix(c, uds_path);
 
 	if (fd < 0)
 		return -1;
-	int n = snprintf(req, sizeof(req), "CONNECT %u\n", port);
-	if (msb_write_all(fd, req, (size_t)n) != 0 || read_vsock_answer(c, fd, port) != 0) {
+	size_t n = msb_hybrid_format_connect(req, port);
+	if (msb_write_all(fd, req, n) != 0 || read_vsock_answer(c, fd, port) != 0) {
 		if (c->err[0] == '\0')
 			fail(c, "sending CONNECT to the vsock backend");
 		close(fd);

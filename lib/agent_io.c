@@ -8,6 +8,7 @@
 
 #include "agent_io.h"
 #include "agent_proto.h"
+#include "clock.h"
 
 int
 msb_set_nonblock(int fd, int on)
@@ -18,16 +19,6 @@ msb_set_nonblock(int fd, int on)
 		return -1;
 	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
 	return fcntl(fd, F_SETFL, fl);
-}
-
-int64_t
-msb_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail with a valid clock id. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int

@@ -15,8 +15,6 @@ int msb_set_nonblock(int fd, int on);
 int msb_write_all(int fd, const void *p, size_t n);
 /* Writes and consumes all of b; 0 or -1. */
 int msb_flush_buf(int fd, struct msb_buf *b);
-/* Milliseconds on the monotonic clock. */
-int64_t msb_now_ms(void);
 /*
  * Reads until one whole agent frame is in `in` (see agent_proto.h), waiting
  * at most timeout_ms in total (-1: forever). Returns 1 with the frame peeked

@@ -9,10 +9,13 @@ lib_libmsbcore_a_SOURCES = \
 	lib/monitor_proto.c lib/monitor_proto.h \
 	lib/agent_proto.c lib/agent_proto.h \
 	lib/agent_io.c lib/agent_io.h \
+	lib/clock.c lib/clock.h \
 	lib/relay.c lib/relay.h \
 	lib/signals.c lib/signals.h \
 	lib/mem_trim.c lib/mem_trim.h \
 	lib/agent_client.c lib/agent_client.h \
+	lib/hybrid_vsock.c lib/hybrid_vsock.h \
 	lib/safe_file.c lib/safe_file.h \
 	lib/capped_log.c lib/capped_log.h \
+	lib/rlimit.c lib/rlimit.h \
 	lib/strict_modes.c lib/strict_modes.h

@@ -125,6 +125,32 @@ msb_fatal(const char *func, const char *fmt, ...)
 	exit(1);
 }
 
+int
+msb_errf(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* A message cut to the caller's buffer is still the message's start. */
+	(void)vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+msb_errf_errno(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < len && saved != 0)
+		(void)snprintf(err + n, len - (size_t)n, ": %s", strerror(saved));
+	return -1;
+}
+
 void
 msb_log_escape(char *buf, size_t len, const char *s, size_t n)
 {

@@ -33,6 +33,16 @@ void msb_log_level_option(const char *name);
  */
 void msb_log_capture(char *buf, size_t len);
 
+/*
+ * For calls that report to their caller in a buffer rather than to the log:
+ * formats into err and returns -1, so that "return msb_errf(...)" ends the
+ * call. msb_errf_errno appends ": " and strerror(errno) when errno is set.
+ */
+int msb_errf(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int msb_errf_errno(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Copies untrusted text for a log line: non-printable bytes as \xHH, cut at len-1. */
 void msb_log_escape(char *buf, size_t len, const char *s, size_t n);
 

@@ -44,6 +44,10 @@
 #define MSB_MUX_CHAN_WINDOW (1024u * 1024u)
 #define MSB_MUX_MAX_STRING  (64u * 1024u)
 #define MSB_MUX_MAX_COMMAND (200u * 1024u)
+/* Concurrent channels per connection, both sides: the network child
+ * refuses an SSH channel open past it, the worker answers OPEN_FAILURE
+ * RESOURCE to a mux open past it and sizes its tables by it. */
+#define MSB_MUX_MAX_CHANS   256u
 
 enum msb_mux_msg {
 	MSB_MUX_HELLO             = 1,   /* both: version */

@@ -1,7 +1,8 @@
 /*
  * A seccomp allow-list as data: each confined role (a thread of msb-vmm,
- * the session worker) keeps its policy in one table of these rules, and
- * this loads it. Not in libmsbcore: that library depends on libc alone.
+ * the network child, the session worker) keeps its policy in one table of
+ * these rules, and this loads it. Not in libmsbcore: that library depends
+ * on libc alone.
  */
 #ifndef MSB_SECCOMP_TABLE_H
 #define MSB_SECCOMP_TABLE_H

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "listener.h"
 #include "log.h"
 #include "signals.h"
@@ -59,14 +60,6 @@ struct listener {
 	size_t nsources;
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 addr_text(const struct sockaddr_storage *ss, socklen_t len, char *buf, size_t buflen, char *port,
@@ -163,7 +156,7 @@ source_find(struct listener *l, const char *addr, bool create)
 static void
 source_failed(struct listener *l, const char *addr)
 {
-	int64_t now = now_ms(), window = (int64_t)l->lim->penalty_window_s * 1000;
+	int64_t now = msb_now_ms(), window = (int64_t)l->lim->penalty_window_s * 1000;
 	struct source *s = source_find(l, addr, true);
 	unsigned recent = 0;
 
@@ -184,7 +177,7 @@ penalized(struct listener *l, const char *addr)
 {
 	struct source *s = source_find(l, addr, false);
 
-	return s != NULL && s->penalty_until > now_ms();
+	return s != NULL && s->penalty_until > msb_now_ms();
 }
 
 /* MaxStartups start:rate:full: refuse with a probability rising from rate% to 100%. */
@@ -217,7 +210,7 @@ accept_one(struct listener *l, int lfd, int64_t *backoff_until)
 	if (fd < 0) {
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			error("accept: %s", strerror(errno));
-			*backoff_until = now_ms() + ACCEPT_BACKOFF_MS;
+			*backoff_until = msb_now_ms() + ACCEPT_BACKOFF_MS;
 		} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 			error("accept: %s", strerror(errno));
 		}
@@ -327,7 +320,7 @@ msb_listener_run(int lfd, const char *monitor, char *const argv[],
 		fatal_f("signal: %s", strerror(errno));
 	int sfd = msb_signalfd(sigs, &l->mask);
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = msb_now_ms();
 		size_t n = 0;
 		int timeout = -1;
 
@@ -352,7 +345,7 @@ msb_listener_run(int lfd, const char *monitor, char *const argv[],
 				continue;
 			fatal_f("poll: %s", strerror(errno));
 		}
-		if (lfd < 0 && !killed && now_ms() >= shutdown_deadline) {
+		if (lfd < 0 && !killed && msb_now_ms() >= shutdown_deadline) {
 			info("monitors still running after %d s: killing them", SHUTDOWN_MS / 1000);
 			signal_all(l, SIGKILL);
 			killed = true;
@@ -371,7 +364,7 @@ msb_listener_run(int lfd, const char *monitor, char *const argv[],
 					info("shutting down (signal %u)", si.ssi_signo);
 					close(lfd);
 					lfd = -1;
-					shutdown_deadline = now_ms() + SHUTDOWN_MS;
+					shutdown_deadline = msb_now_ms() + SHUTDOWN_MS;
 					signal_all(l, SIGTERM);
 				}
 				reap(l);

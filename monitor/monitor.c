@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "mem_trim.h"
 #include "authkeys.h"
 #include "helpers.h"
@@ -61,14 +62,6 @@ struct mon {
 	bool sent_term, sent_kill; /* a child that dies of these died of us */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 kill_child(struct mon *m, pid_t pid, int sig)
@@ -98,7 +91,7 @@ close_connection(struct mon *m, int status)
 	mon_peer_close(&m->pre);
 	kill_child(m, m->pre_pid, SIGTERM);
 	kill_child(m, m->ses_pid, SIGTERM);
-	m->kill_deadline = now_ms() + CLOSE_GRACE_MS;
+	m->kill_deadline = msb_now_ms() + CLOSE_GRACE_MS;
 }
 
 static void
@@ -517,7 +510,7 @@ serve(struct mon *m, int sfd)
 			{ .fd = m->pre.fd, .events = POLLIN },
 			{ .fd = m->ses.fd, .events = POLLIN },
 		};
-		int64_t now = now_ms(), deadline = INT64_MAX;
+		int64_t now = msb_now_ms(), deadline = INT64_MAX;
 		if (m->phase == PH_PREAUTH)
 			deadline = m->grace_deadline;
 		if (m->kill_deadline != 0 && m->kill_deadline < deadline)
@@ -525,7 +518,7 @@ serve(struct mon *m, int sfd)
 		int timeout = deadline == INT64_MAX ? -1 : deadline <= now ? 0 : (int)(deadline - now);
 		if (poll(pfd, 3, timeout) < 0 && errno != EINTR)
 			fatal_f("poll: %s", strerror(errno));
-		now = now_ms();
+		now = msb_now_ms();
 		if (m->phase == PH_PREAUTH && now >= m->grace_deadline) {
 			msb_audit("login grace time (%u s) exceeded; closing the connection", m->o->grace_s);
 			close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
@@ -582,7 +575,7 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monp) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)
 		fatal_f("socketpair: %s", strerror(errno));
-	m.grace_deadline = now_ms() + (int64_t)o->grace_s * 1000;
+	m.grace_deadline = msb_now_ms() + (int64_t)o->grace_s * 1000;
 	if (start_preauth(&m, monp[1], mux[1]) != 0)
 		return 1;
 	close(monp[1]);

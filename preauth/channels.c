@@ -8,6 +8,7 @@
 #include "channels.h"
 #include "log.h"
 #include "msg_fields.h"
+#include "mux_proto.h"
 
 /*
  * Client -> worker buffering. libssh re-offers bytes we leave it only when
@@ -22,7 +23,6 @@
 #define UP_MAX           (LIBSSH_HELD_MAX + 65536u)
 /* Grant the worker its credit back in batches, not per write. */
 #define GRANT_BATCH      (32u * 1024u)
-#define MAX_CHANNELS     256u
 #define MAX_PENDING_REQS 32u
 
 struct pending_req {
@@ -239,7 +239,7 @@ open_channel(struct chan_relay *r, ssh_message msg)
 	struct msb_mux m = { 0 };
 
 	if ((subtype != SSH_CHANNEL_SESSION && subtype != SSH_CHANNEL_DIRECT_TCPIP) ||
-	    r->nchans >= MAX_CHANNELS) {
+	    r->nchans >= MSB_MUX_MAX_CHANS) {
 		verbose_f("refusing a channel open of type %d", subtype);
 		if (ssh_message_reply_default(msg) != SSH_OK)
 			r->failed = true;

@@ -1,6 +1,7 @@
 # msb-preauth: the network child (libssh server side, sandboxed).
 noinst_LIBRARIES += preauth/libmsbpreauth.a
-preauth_libmsbpreauth_a_SOURCES = preauth/sandbox.c preauth/sandbox.h
+preauth_libmsbpreauth_a_SOURCES = preauth/sandbox.c preauth/sandbox.h \
+	lib/seccomp_table.c lib/seccomp_table.h
 preauth_libmsbpreauth_a_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS) $(LIBCAP_CFLAGS)
 
 pkglibexec_PROGRAMS += msb-preauth

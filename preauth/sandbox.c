@@ -1,24 +1,22 @@
 #include "config.h"
 
-
 #ifdef MSB_SANITIZERS
 #include <sanitizer/lsan_interface.h>
 #endif
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
-#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "rlimit.h"
 #include "sandbox.h"
+#include "seccomp_table.h"
 
 /*
  * Exactly what the network child was seen to need once confined (strace of
@@ -42,63 +40,34 @@
  * Everything else -- open, socket, connect, exec, fork, kill, ptrace,
  * mprotect -- kills the process.
  */
-static const int allowed_syscalls[] = {
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
-	SCMP_SYS(poll), SCMP_SYS(close),
-	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap),
-	SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(getrandom),
-	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-	SCMP_SYS(restart_syscall), SCMP_SYS(exit_group),
+static const struct msb_seccomp_rule preauth_rules[] = {
+	MSB_SC_ALLOW(read), MSB_SC_ALLOW(write), MSB_SC_ALLOW(recvfrom), MSB_SC_ALLOW(sendto),
+	MSB_SC_ALLOW(poll), MSB_SC_ALLOW(close),
+	MSB_SC_ALLOW(brk), MSB_SC_ALLOW(munmap), MSB_SC_ALLOW(mremap),
+	/* Memory may be mapped, never executable: no injected code runs. */
+	MSB_SC_ARG_MASKED(mmap, 2, PROT_EXEC, 0),
+	/* Pages may be given back, with no other advice. */
+	MSB_SC_ARG_EQ(madvise, 2, MADV_DONTNEED),
+	MSB_SC_ALLOW(futex), MSB_SC_ALLOW(getpid), MSB_SC_ALLOW(getrandom),
+	MSB_SC_ALLOW(clock_gettime), MSB_SC_ALLOW(gettimeofday),
+	MSB_SC_ALLOW(restart_syscall), MSB_SC_ALLOW(exit_group),
 #ifdef MSB_SANITIZERS
 	/* A sanitizer (test) build only: ASan's runtime drops its alternate
 	 * signal stack at exit, returns shadow memory to the kernel and asks
 	 * for its thread id. */
-	SCMP_SYS(sigaltstack), SCMP_SYS(madvise), SCMP_SYS(gettid),
+	MSB_SC_ALLOW(sigaltstack), MSB_SC_ALLOW(madvise), MSB_SC_ALLOW(gettid),
 #endif
 };
 
 int
 preauth_seccomp_install(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int rc;
-
 #ifdef MSB_SANITIZERS
 	/* As in preauth_sandbox(), for callers that only want the filter. */
 	__lsan_do_leak_check();
 #endif
-
-	if (ctx == NULL) {
-		error_f("seccomp_init failed");
-		return -1;
-	}
-	for (size_t i = 0; i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]); i++) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
-		if (rc != 0)
-			goto fail;
-	}
-	/* Memory may be mapped, never executable: no injected code runs. */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (rc != 0)
-		goto fail;
-#ifndef MSB_SANITIZERS
-	/* Pages may be given back, with no other advice (the sanitizer runtime
-	 * gets madvise whole, above). */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(madvise), 1,
-	    SCMP_A2(SCMP_CMP_EQ, MADV_DONTNEED, 0));
-	if (rc != 0)
-		goto fail;
-#endif
-	rc = seccomp_load(ctx);
-	if (rc != 0)
-		goto fail;
-	seccomp_release(ctx);
-	return 0;
-fail:
-	error_f("seccomp filter: %s", strerror(-rc));
-	seccomp_release(ctx);
-	return -1;
+	return msb_seccomp_load("preauth", preauth_rules,
+	    sizeof(preauth_rules) / sizeof(preauth_rules[0]));
 }
 
 /* The highest descriptor open now: the child keeps exactly these. */
@@ -121,31 +90,6 @@ highest_open_fd(void)
 	if (closedir(d) != 0)
 		fatal_f("closedir: %s", strerror(errno));
 	return highest;
-}
-
-static void
-set_limit(int resource, const char *name, rlim_t value)
-{
-	struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
-
-	if (setrlimit(resource, &rl) != 0)
-		fatal_f("setrlimit %s: %s", name, strerror(errno));
-}
-
-/*
- * With a file size limit of 0 every append to a log file would kill the
- * child with SIGXFSZ. The limit only guards writes to files, and the
- * filter forbids opening any, so a log file on stderr is the one file
- * left and it keeps its limit.
- */
-static bool
-stderr_is_file(void)
-{
-	struct stat st;
-
-	if (fstat(STDERR_FILENO, &st) != 0)
-		fatal_f("fstat stderr: %s", strerror(errno));
-	return S_ISREG(st.st_mode);
 }
 
 static void
@@ -217,13 +161,13 @@ preauth_sandbox(const struct preauth_identity *id)
 		fatal_f("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		fatal_f("PR_SET_DUMPABLE: %s", strerror(errno));
-	set_limit(RLIMIT_NOFILE, "NOFILE", (rlim_t)highest + 1);
-	set_limit(RLIMIT_NPROC, "NPROC", 0);
-	if (stderr_is_file())
+	msb_set_rlimit(RLIMIT_NOFILE, "NOFILE", (rlim_t)highest + 1);
+	msb_set_rlimit(RLIMIT_NPROC, "NPROC", 0);
+	if (msb_stderr_is_file())
 		verbose_f("stderr is a file: RLIMIT_FSIZE stays so the log can grow");
 	else
-		set_limit(RLIMIT_FSIZE, "FSIZE", 0);
-	set_limit(RLIMIT_CORE, "CORE", 0);
+		msb_set_rlimit(RLIMIT_FSIZE, "FSIZE", 0);
+	msb_set_rlimit(RLIMIT_CORE, "CORE", 0);
 	if (preauth_seccomp_install() != 0)
 		fatal_f("cannot install the seccomp filter");
 	verbose_f("sandboxed: fds 0..%d, seccomp allow-list loaded", highest);

@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "channels.h"
+#include "clock.h"
 #include "log.h"
 #include "mem_trim.h"
 #include "serve.h"
@@ -18,7 +19,7 @@
  * code pages it touched while busy (kex, authentication, channel setup);
  * the idle loop needs few of them, and a busy one faults them back in.
  */
-#define QUIET_TRIM_MS 2000u
+#define QUIET_TRIM_MS 2000
 
 enum phase { PHASE_KEX, PHASE_AUTH, PHASE_RELAY };
 
@@ -74,15 +75,6 @@ watch_mux(struct conn *c, short events)
 	return ssh_event_add_fd(c->event, c->p->mux_fd, events, on_mux, c) == SSH_OK ? 0 : -1;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		fatal_f("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static bool
 step_kex(struct conn *c)
@@ -138,8 +130,8 @@ int
 preauth_serve(const struct serve_params *p)
 {
 	struct conn c = { .p = p, .phase = PHASE_KEX };
-	uint64_t last_activity = now_ms();
-	uint64_t idle_ms = (uint64_t)p->idle_timeout_s * 1000u;
+	int64_t last_activity = msb_now_ms();
+	int64_t idle_ms = (int64_t)p->idle_timeout_s * 1000;
 	int status = 1;
 	bool trimmed = false;
 
@@ -162,8 +154,8 @@ preauth_serve(const struct serve_params *p)
 		if (c.wake) {
 			timeout = 0;
 		} else if (c.phase == PHASE_RELAY) {
-			uint64_t idle = now_ms() - last_activity;
-			uint64_t next = trimmed ? idle_ms : QUIET_TRIM_MS;
+			int64_t idle = msb_now_ms() - last_activity;
+			int64_t next = trimmed ? idle_ms : QUIET_TRIM_MS;
 
 			if (!trimmed && idle_ms > 0 && idle_ms < next)
 				next = idle_ms;
@@ -190,13 +182,13 @@ preauth_serve(const struct serve_params *p)
 				break;
 			if (c.relay.activity) {
 				c.relay.activity = false;
-				last_activity = now_ms();
+				last_activity = msb_now_ms();
 				trimmed = false;
-			} else if (idle_ms > 0 && now_ms() - last_activity >= idle_ms) {
+			} else if (idle_ms > 0 && msb_now_ms() - last_activity >= idle_ms) {
 				info("idle for %u s: closing the connection", p->idle_timeout_s);
 				status = 0;
 				break;
-			} else if (!trimmed && now_ms() - last_activity >= QUIET_TRIM_MS) {
+			} else if (!trimmed && msb_now_ms() - last_activity >= QUIET_TRIM_MS) {
 				msb_mem_trim();
 				trimmed = true;
 			}

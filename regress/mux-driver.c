@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "agent_io.h"
+#include "clock.h"
 #include "monitor_proto.h"
 #include "mux_proto.h"
 

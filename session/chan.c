@@ -147,7 +147,7 @@ chan_open(struct session *s, const struct msb_mux *m)
 		error_f("channel %u opened twice", m->chan);
 		return -1;
 	}
-	if (s->nchans >= SESSION_MAX_CHANS) {
+	if (s->nchans >= MSB_MUX_MAX_CHANS) {
 		open_failure(s, m->chan, MSB_MUX_OPEN_RESOURCE, "too many channels");
 		return 0;
 	}

@@ -15,6 +15,8 @@
 
 #include "agent_io.h"
 #include "agent_proto.h"
+#include "clock.h"
+#include "hybrid_vsock.h"
 #include "log.h"
 #include "session.h"
 
@@ -48,10 +50,10 @@ static void
 connected(struct session *s, struct chan *c)
 {
 	if (s->agent_vsock) {
-		char line[32];
-		int n = snprintf(line, sizeof(line), "CONNECT %u\n", MSB_AGENT_VSOCK_PORT);
+		char line[MSB_HYBRID_LINE_MAX];
+		size_t n = msb_hybrid_format_connect(line, MSB_AGENT_VSOCK_PORT);
 		/* A fresh socket always takes a line this short whole. */
-		if (write(c->fd, line, (size_t)n) != n) {
+		if (write(c->fd, line, n) != (ssize_t)n) {
 			unreachable(s, c, strerror(errno));
 			return;
 		}
@@ -125,18 +127,15 @@ on_vsock_line(struct session *s, struct chan *c)
 		unreachable(s, c, "nothing answers on the guest's vsock port (is the guest up?)");
 		return;
 	}
-	if (ch != '\n') {
-		if (c->vsock_got == sizeof(c->vsock_line) - 1) {
-			unreachable(s, c, "malformed answer from the vsock backend");
-			return;
-		}
-		c->vsock_line[c->vsock_got++] = ch;
+	if (c->vsock_got == sizeof(c->vsock_line)) {
+		unreachable(s, c, "malformed answer from the vsock backend");
 		return;
 	}
-	c->vsock_line[c->vsock_got] = '\0';
-	unsigned long port;
-	char tail;
-	if (sscanf(c->vsock_line, "OK %lu%c", &port, &tail) != 1) {
+	c->vsock_line[c->vsock_got++] = ch;
+	if (ch != '\n')
+		return;
+	uint32_t port;
+	if (msb_hybrid_parse_ok(c->vsock_line, c->vsock_got, &port) != 0) {
 		unreachable(s, c, "malformed answer from the vsock backend");
 		return;
 	}

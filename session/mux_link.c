@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "agent_io.h"
+#include "clock.h"
 #include "log.h"
 #include "session.h"
 

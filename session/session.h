@@ -15,10 +15,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "hybrid_vsock.h"
 #include "mux_proto.h"
 
-/* Concurrent channels per connection; more get OPEN_FAILURE RESOURCE. */
-#define SESSION_MAX_CHANS  256
 /* How long dialing the agent and its hello/request/reply may take. */
 #define SESSION_DIAL_MS    15000
 /* What direct-tcpip asks the agent to wait for the TCP connect. */
@@ -77,7 +76,7 @@ struct chan {
 
 	/* the agent request, queued once the socket is connected */
 	struct msb_buf req;
-	char vsock_line[32];
+	char vsock_line[MSB_HYBRID_LINE_MAX];
 	size_t vsock_got;
 
 	/* client -> agent */
@@ -115,7 +114,7 @@ struct session {
 	bool agent_vsock;       /* "vsock:": hybrid vsock; "unix:": the agent itself */
 	uint32_t flags, idle_timeout_s;
 
-	struct chan *chans[SESSION_MAX_CHANS];
+	struct chan *chans[MSB_MUX_MAX_CHANS];
 	size_t nchans;
 	int64_t last_activity;
 	int64_t trimmed_after;  /* the last_activity of the latest quiet trim */

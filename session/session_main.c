@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent_io.h"
+#include "clock.h"
 #include "mem_trim.h"
 #include "log.h"
 #include "monitor_proto.h"
@@ -234,8 +235,8 @@ shutdown_session(struct session *s)
 static void
 serve(struct session *s, int sigfd)
 {
-	struct pollfd pfd[3 + SESSION_MAX_CHANS];
-	struct chan *polled[SESSION_MAX_CHANS];
+	struct pollfd pfd[3 + MSB_MUX_MAX_CHANS];
+	struct chan *polled[MSB_MUX_MAX_CHANS];
 
 	for (;;) {
 		/* Whatever waited for room in the mux output goes on now:

@@ -8,15 +8,11 @@
 #ifdef MSB_SANITIZERS
 #include <sanitizer/lsan_interface.h>
 #endif
-#include <errno.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "rlimit.h"
 #include "seccomp_table.h"
 #include "session.h"
 
@@ -58,26 +54,6 @@ static const struct msb_seccomp_rule session_rules[] = {
 #endif
 };
 
-static void
-set_limit(int resource, const char *name, rlim_t value)
-{
-	struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
-
-	if (setrlimit(resource, &rl) != 0)
-		fatal_f("setrlimit %s: %s", name, strerror(errno));
-}
-
-/* A log file on stderr is the one file the worker writes: it keeps growing. */
-static bool
-stderr_is_file(void)
-{
-	struct stat st;
-
-	if (fstat(STDERR_FILENO, &st) != 0)
-		fatal_f("fstat stderr: %s", strerror(errno));
-	return S_ISREG(st.st_mode);
-}
-
 int
 session_seccomp_install(void)
 {
@@ -93,10 +69,10 @@ session_confine(void)
 	 * filter forbids: check now (this cancels that one). */
 	__lsan_do_leak_check();
 #endif
-	set_limit(RLIMIT_CORE, "CORE", 0);
-	set_limit(RLIMIT_NOFILE, "NOFILE", SESSION_MAX_CHANS + SESSION_FIXED_FDS);
-	if (!stderr_is_file())
-		set_limit(RLIMIT_FSIZE, "FSIZE", 0);
+	msb_set_rlimit(RLIMIT_CORE, "CORE", 0);
+	msb_set_rlimit(RLIMIT_NOFILE, "NOFILE", MSB_MUX_MAX_CHANS + SESSION_FIXED_FDS);
+	if (!msb_stderr_is_file())
+		msb_set_rlimit(RLIMIT_FSIZE, "FSIZE", 0);
 	if (session_seccomp_install() != 0)
 		fatal("cannot load the session worker's seccomp filter");
 	verbose_f("confined: rlimits and the seccomp allow-list loaded");

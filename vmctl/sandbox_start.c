@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -16,24 +15,12 @@
 #include <unistd.h>
 
 #include "agent_io.h"
+#include "clock.h"
 #include "helpers.h"
+#include "log.h"
 #include "sandbox.h"
 #include "safe_file.h"
 #include "sandbox_start.h"
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /*
  * The vmm outlives its caller (a command, or a per-connection monitor): a
@@ -102,17 +89,17 @@ boot(const char *name, struct sandbox_started *out, char *err, size_t errlen)
 
 	/* Said here: once detached, the vmm's exec failure reaches only its log. */
 	if (msb_helper_find(vmm, sizeof(vmm), "msb-vmm", cant, sizeof(cant)) != 0)
-		return fail(err, errlen, "cannot start '%s': %s", name, cant);
+		return msb_errf(err, errlen, "cannot start '%s': %s", name, cant);
 	if (sandbox_path(logpath, sizeof(logpath), name, "vmm.log") != 0 ||
 	    sandbox_path(console, sizeof(console), name, "console.log") != 0)
-		return fail(err, errlen, "path too long");
+		return msb_errf(err, errlen, "path too long");
 	if (pipe2(p, O_CLOEXEC) != 0)
-		return fail(err, errlen, "pipe: %s", strerror(errno));
+		return msb_errf(err, errlen, "pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return fail(err, errlen, "fork: %s", strerror(errno));
+		return msb_errf(err, errlen, "fork: %s", strerror(errno));
 	}
 	if (pid == 0)
 		exec_vmm(vmm, name, logpath, p[1]);
@@ -120,24 +107,28 @@ boot(const char *name, struct sandbox_started *out, char *err, size_t errlen)
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			close(p[0]);
-			return fail(err, errlen, "waitpid: %s", strerror(errno));
+			return msb_errf(err, errlen, "waitpid: %s", strerror(errno));
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		close(p[0]);
-		return fail(err, errlen, "cannot start the vmm for '%s'; see %s", name, logpath);
+		return msb_errf(err, errlen, "cannot start the vmm for '%s'; see %s", name,
+		    logpath);
 	}
 	int rc = read_verdict(name, p[0], line, sizeof(line));
 	close(p[0]);
 	if (rc != 0)
-		return fail(err, errlen, "sandbox '%s' did not start within %d s; see %s and %s",
-		    name, SANDBOX_START_TIMEOUT_MS / 1000, console, logpath);
+		return msb_errf(err, errlen,
+		    "sandbox '%s' did not start within %d s; see %s and %s", name,
+		    SANDBOX_START_TIMEOUT_MS / 1000, console, logpath);
 	if (sscanf(line, "ok %ld %7s", &out->ms, out->accel) == 2)
 		return 0;
 	if (strncmp(line, "error ", 6) == 0)
-		return fail(err, errlen, "cannot start '%s': %s (see %s)", name, line + 6, console);
-	return fail(err, errlen, "cannot start '%s': the vmm exited without a word; see %s and %s",
-	    name, logpath, console);
+		return msb_errf(err, errlen, "cannot start '%s': %s (see %s)", name, line + 6,
+		    console);
+	return msb_errf(err, errlen,
+	    "cannot start '%s': the vmm exited without a word; see %s and %s", name,
+	    logpath, console);
 }
 
 /* Another starter (an older msb, say) left it booting: wait for the verdict in its state. */
@@ -149,15 +140,15 @@ wait_booting(const char *name, char *err, size_t errlen)
 
 	while (msb_now_ms() < deadline) {
 		if (sandbox_status_read(name, &st) != 0)
-			return fail(err, errlen, "cannot read the state of '%s'", name);
+			return msb_errf(err, errlen, "cannot read the state of '%s'", name);
 		if (st.state == SANDBOX_RUNNING)
 			return 0;
 		if (st.state != SANDBOX_STARTING)
-			return fail(err, errlen, "sandbox '%s' failed to start: %s", name,
+			return msb_errf(err, errlen, "sandbox '%s' failed to start: %s", name,
 			    st.reason[0] != '\0' ? st.reason : sandbox_state_name(st.state));
 		poll(NULL, 0, 50);
 	}
-	return fail(err, errlen, "sandbox '%s' did not start within %d s", name,
+	return msb_errf(err, errlen, "sandbox '%s' did not start within %d s", name,
 	    SANDBOX_START_TIMEOUT_MS / 1000);
 }
 
@@ -170,18 +161,18 @@ sandbox_boot(const char *name, struct sandbox_started *out, char *err, size_t er
 
 	memset(out, 0, sizeof(*out));
 	if (sandbox_path(path, sizeof(path), name, "start.lock") != 0)
-		return fail(err, errlen, "path too long");
+		return msb_errf(err, errlen, "path too long");
 	int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock < 0)
-		return fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return msb_errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 	while ((rc = flock(lock, LOCK_EX)) != 0 && errno == EINTR)
 		;
 	if (rc != 0) {
 		close(lock);
-		return fail(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+		return msb_errf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
 	}
 	if (sandbox_status_read(name, &st) != 0) {
-		rc = fail(err, errlen, "cannot read the state of '%s'", name);
+		rc = msb_errf(err, errlen, "cannot read the state of '%s'", name);
 	} else if (st.state == SANDBOX_RUNNING) {
 		out->already = true;
 		rc = 0;

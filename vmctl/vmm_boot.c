@@ -19,6 +19,7 @@
 
 #include "agent_client.h"
 #include "agent_io.h"
+#include "clock.h"
 #include "log.h"
 #include "qemu_cmd.h"
 #include "qmp/qmp.h"

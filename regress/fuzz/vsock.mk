@@ -2,10 +2,10 @@
 # regress/fuzz/local.mk, which defines FUZZ_TARGETS, FUZZ_CFLAGS and `make fuzz`.
 fuzz_vsock_lib_sources = \
 	$(srcdir)/vmctl/vsock/vsock_dev.c $(srcdir)/vmctl/vsock/vsock_conn.c \
-	$(srcdir)/vmctl/vsock/vsock_host.c $(srcdir)/vmctl/vsock/hybrid.c \
+	$(srcdir)/vmctl/vsock/vsock_host.c $(srcdir)/lib/hybrid_vsock.c \
 	$(srcdir)/vmctl/vsock/virtq.c $(srcdir)/vmctl/vsock/guest_mem.c \
 	$(srcdir)/vmctl/vsock/vsock_pkt.c $(srcdir)/vmctl/vsock/vu_msg.c \
-	$(srcdir)/vmctl/vsock/vu_server.c $(srcdir)/lib/log.c
+	$(srcdir)/vmctl/vsock/vu_server.c $(srcdir)/lib/log.c $(srcdir)/lib/clock.c
 FUZZ_VSOCK_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/vmctl/vsock
 
 EXTRA_DIST += regress/fuzz/fuzz_vsock_queue.c regress/fuzz/fuzz_vsock_vu.c

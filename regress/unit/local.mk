@@ -3,6 +3,10 @@ check_PROGRAMS += regress/unit/test_buf
 regress_unit_test_buf_SOURCES = regress/unit/test_buf.c regress/unit/unit.h
 regress_unit_test_buf_LDADD = lib/libmsbcore.a
 
+check_PROGRAMS += regress/unit/test_log
+regress_unit_test_log_SOURCES = regress/unit/test_log.c regress/unit/unit.h
+regress_unit_test_log_LDADD = lib/libmsbcore.a
+
 check_PROGRAMS += regress/unit/test_agent_proto
 regress_unit_test_agent_proto_SOURCES = regress/unit/test_agent_proto.c regress/unit/unit.h
 regress_unit_test_agent_proto_LDADD = lib/libmsbcore.a

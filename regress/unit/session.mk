@@ -13,7 +13,7 @@ regress_mux_driver_LDADD = lib/libmsbcore.a
 # The session worker's seccomp allow-list, enforced: forbidden syscalls kill.
 check_PROGRAMS += regress/unit/test_session_seccomp
 regress_unit_test_session_seccomp_SOURCES = regress/unit/test_session_seccomp.c \
-	regress/unit/unit.h session/session_seccomp.c session/session.h \
+	regress/unit/seccomp_probe.h regress/unit/unit.h session/session_seccomp.c session/session.h \
 	lib/seccomp_table.c lib/seccomp_table.h
 regress_unit_test_session_seccomp_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 regress_unit_test_session_seccomp_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS)

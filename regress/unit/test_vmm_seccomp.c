@@ -25,10 +25,8 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,22 +34,19 @@
 
 #include "jail/vmm_seccomp.h"
 #include "log.h"
+#include "seccomp_probe.h"
 #include "unit.h"
 
-enum probe {
-	P_ALLOWED, P_EXECVE, P_PTRACE, P_INET, P_INET6, P_CLONE, P_MMAP_EXEC, P_MPROTECT_EXEC,
-	P_OPENAT, P_KILL_TERM, P_COUNT,
-};
-
-static const char *const probe_names[] = {
-	"allowed", "execve", "ptrace", "socket(AF_INET)", "socket(AF_INET6)", "fork",
-	"mmap(PROT_EXEC)", "mprotect(PROT_EXEC)", "openat", "kill(SIGTERM)",
+/* What no thread of the vmm may do (openat: see OPENAT_DENIED). */
+static const enum sc_probe forbidden[] = {
+	SC_EXECVE, SC_PTRACE, SC_SOCKET_INET, SC_SOCKET_INET6, SC_FORK, SC_MMAP_EXEC,
+	SC_MPROTECT_EXEC, SC_OPENAT, SC_KILL,
 };
 
 /* Everything a probe thread needs, made before its filter is loaded. */
 struct fixture {
 	enum vmm_seccomp_role role;
-	enum probe probe;
+	enum sc_probe probe;
 	char dir[64];
 	struct sockaddr_un listen_addr;
 	int listen_fd;      /* a Unix listener with one client already queued */
@@ -174,45 +169,6 @@ console_work(struct fixture *f)
  * nothing, and the console needs it (its log). */
 #define OPENAT_DENIED 30
 
-static void
-forbidden(const struct fixture *f)
-{
-	switch (f->probe) {
-	case P_EXECVE:
-		syscall(SYS_execve, "/bin/true", (char *[]){ "true", NULL }, (char *[]){ NULL });
-		break;
-	case P_PTRACE:
-		syscall(SYS_ptrace, PTRACE_TRACEME, 0, NULL, NULL);
-		break;
-	case P_INET:
-		syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
-		break;
-	case P_INET6:
-		syscall(SYS_socket, AF_INET6, SOCK_DGRAM, 0);
-		break;
-	case P_CLONE:
-		syscall(SYS_fork);
-		break;
-	case P_MMAP_EXEC:
-		syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		break;
-	case P_MPROTECT_EXEC:
-		syscall(SYS_mprotect, f, 4096, PROT_READ | PROT_EXEC);
-		break;
-	case P_OPENAT:
-		/* Fails softly in the backend thread: see OPENAT_DENIED. */
-		if (syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY) < 0 && errno == EACCES)
-			_exit(OPENAT_DENIED);
-		break;
-	case P_KILL_TERM:
-		syscall(SYS_kill, f->victim, SIGTERM);
-		break;
-	case P_ALLOWED:
-	case P_COUNT:
-		break;
-	}
-}
-
 static void *
 probe_thread(void *arg)
 {
@@ -222,13 +178,16 @@ probe_thread(void *arg)
 		f->result = 10;
 		return NULL;
 	}
-	if (f->probe == P_ALLOWED) {
+	if (f->probe == SC_ALLOWED) {
 		f->result = f->role == VMM_SECCOMP_VSOCK ? vsock_work(f) :
 		    f->role == VMM_SECCOMP_CONSOLE ? console_work(f) : supervisor_work(f);
 		return NULL;
 	}
-	forbidden(f);
-	f->result = 20;  /* the syscall returned: the filter let it through */
+	/* SIGTERM: the supervisor may only SIGKILL QEMU. */
+	long rc = sc_forbidden_call(f->probe, f->victim, SIGTERM);
+	if (f->probe == SC_OPENAT && rc < 0 && errno == EACCES)
+		_exit(OPENAT_DENIED);
+	f->result = SC_RETURNED;
 	return NULL;
 }
 
@@ -311,19 +270,15 @@ run_probe(struct fixture *f)
 }
 
 static int
-probe_status(enum vmm_seccomp_role role, enum probe what)
+probe_status(enum vmm_seccomp_role role, enum sc_probe what)
 {
 	struct fixture f = { .role = role, .probe = what };
-	int status;
 
 	fixture_setup(&f);
-	pid_t pid = fork();
-	if (pid < 0)
-		fatal("fork: %s", strerror(errno));
+	pid_t pid = sc_fork();
 	if (pid == 0)
 		run_probe(&f);
-	if (waitpid(pid, &status, 0) != pid)
-		fatal("waitpid: %s", strerror(errno));
+	int status = sc_wait(pid);
 	fixture_teardown(&f);
 	return status;
 }
@@ -331,20 +286,16 @@ probe_status(enum vmm_seccomp_role role, enum probe what)
 static void
 check_role(enum vmm_seccomp_role role, const char *name)
 {
-	int st = probe_status(role, P_ALLOWED);
-	if (!CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-		fprintf(stderr, "  %s: allowed work: status 0x%x\n", name, st);
-	for (enum probe p = P_EXECVE; p < P_COUNT; p++) {
-		if (role == VMM_SECCOMP_CONSOLE && p == P_OPENAT)
+	sc_check_exit(probe_status(role, SC_ALLOWED), 0, name, "allowed work");
+	for (size_t i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
+		enum sc_probe p = forbidden[i];
+		if (role == VMM_SECCOMP_CONSOLE && p == SC_OPENAT)
 			continue;
-		st = probe_status(role, p);
-		if (p == P_OPENAT && role == VMM_SECCOMP_VSOCK) {
-			if (!CHECK(WIFEXITED(st) && WEXITSTATUS(st) == OPENAT_DENIED))
-				fprintf(stderr, "  %s: openat: status 0x%x\n", name, st);
-			continue;
-		}
-		if (!CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS))
-			fprintf(stderr, "  %s: %s: status 0x%x\n", name, probe_names[p], st);
+		int st = probe_status(role, p);
+		if (p == SC_OPENAT && role == VMM_SECCOMP_VSOCK)
+			sc_check_exit(st, OPENAT_DENIED, name, sc_probe_names[p]);
+		else
+			sc_check_killed(st, name, sc_probe_names[p]);
 	}
 }
 

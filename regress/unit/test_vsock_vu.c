@@ -1,7 +1,7 @@
 /*
- * vhost-user message decoding and handling, the hybrid CONNECT line, and
- * the message reader on a real socket: every malformed input is refused
- * and no file descriptor leaks.
+ * vhost-user message decoding and handling, the hybrid CONNECT and OK
+ * lines, and the message reader on a real socket: every malformed input
+ * is refused and no file descriptor leaks.
  */
 #include "config.h"
 
@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "hybrid.h"
+#include "hybrid_vsock.h"
 #include "log.h"
 #include "vsock_test_guest.h"
 #include "vu_server.h"
@@ -273,17 +273,31 @@ test_hybrid(void)
 		"CONNECT 5\nCONNECT 6\n", "CONNECT 5",
 	};
 
-	CHECK_EQ(hybrid_parse_connect("CONNECT 1024\n", 13, &port), 0);
+	CHECK_EQ(msb_hybrid_parse_connect("CONNECT 1024\n", 13, &port), 0);
 	CHECK_EQ(port, 1024);
-	CHECK_EQ(hybrid_parse_connect("CONNECT 0\n", 10, &port), 0);
+	CHECK_EQ(msb_hybrid_parse_connect("CONNECT 0\n", 10, &port), 0);
 	CHECK_EQ(port, 0);
-	CHECK_EQ(hybrid_parse_connect("CONNECT 4294967294\n", 19, &port), 0);
+	CHECK_EQ(msb_hybrid_parse_connect("CONNECT 4294967294\n", 19, &port), 0);
 	CHECK_EQ(port, 4294967294u);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(hybrid_parse_connect(bad[i], strlen(bad[i]), &port) != 0);
-	char ok[HYBRID_LINE_MAX];
-	CHECK_EQ(hybrid_format_ok(ok, 1073741824u), 14);
+		CHECK(msb_hybrid_parse_connect(bad[i], strlen(bad[i]), &port) != 0);
+	char ok[MSB_HYBRID_LINE_MAX];
+	CHECK_EQ(msb_hybrid_format_ok(ok, 1073741824u), 14);
 	CHECK(memcmp(ok, "OK 1073741824\n", 14) == 0);
+	CHECK_EQ(msb_hybrid_parse_ok(ok, 14, &port), 0);
+	CHECK_EQ(port, 1073741824u);
+	CHECK_EQ(msb_hybrid_parse_ok("OK 4294967295\n", 14, &port), 0);
+	CHECK_EQ(port, 4294967295u);
+	static const char *bad_ok[] = {
+		"OK\n", "OK \n", "OK x\n", "OK 01\n", "OK 4294967296\n", "OK 5 \n", "ok 5\n",
+		"OK 5", "CONNECT 5\n",
+	};
+	for (size_t i = 0; i < sizeof(bad_ok) / sizeof(bad_ok[0]); i++)
+		CHECK(msb_hybrid_parse_ok(bad_ok[i], strlen(bad_ok[i]), &port) != 0);
+	char req[MSB_HYBRID_LINE_MAX];
+	CHECK_EQ(msb_hybrid_format_connect(req, 4294967294u), 19);
+	CHECK_EQ(msb_hybrid_parse_connect(req, 19, &port), 0);
+	CHECK_EQ(port, 4294967294u);
 }
 
 int

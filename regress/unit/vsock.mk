@@ -14,6 +14,7 @@ regress_unit_test_vsock_vu_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.a
 # msb-vmm's per-thread seccomp allow-lists, enforced: forbidden syscalls kill.
 check_PROGRAMS += regress/unit/test_vmm_seccomp
 regress_unit_test_vmm_seccomp_SOURCES = regress/unit/test_vmm_seccomp.c regress/unit/unit.h \
+	regress/unit/seccomp_probe.h \
 	vmctl/jail/vmm_seccomp.c vmctl/jail/vmm_seccomp.h lib/seccomp_table.c lib/seccomp_table.h
 regress_unit_test_vmm_seccomp_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 regress_unit_test_vmm_seccomp_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS) -lpthread

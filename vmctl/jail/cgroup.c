@@ -6,7 +6,6 @@
 #include <mntent.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,17 +54,6 @@ static const struct cg_setting v2_settings[] = {
 static const char *const oom_file[] = {
 	[MSB_CGROUP_V1] = "memory.oom_control", [MSB_CGROUP_V2] = "memory.events",
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void
 format_value(char *buf, size_t len, enum cg_value v, enum msb_cgroup_version ver,
@@ -223,7 +211,7 @@ find_mounts(enum msb_cgroup_version *ver, char mnt[MSB_CG_COUNT][PATH_MAX], char
 
 	FILE *fp = setmntent("/proc/self/mounts", "re");
 	if (fp == NULL)
-		return fail(err, errlen, "/proc/self/mounts: %s", strerror(errno));
+		return msb_errf(err, errlen, "/proc/self/mounts: %s", strerror(errno));
 	while (getmntent_r(fp, &ent, buf, sizeof(buf)) != NULL) {
 		if (strcmp(ent.mnt_type, "cgroup2") == 0) {
 			v2_seen = true;
@@ -244,8 +232,8 @@ find_mounts(enum msb_cgroup_version *ver, char mnt[MSB_CG_COUNT][PATH_MAX], char
 	endmntent(fp);
 	for (int c = 0; c < MSB_CG_COUNT; c++) {
 		if (v1[c][0] == '\0')
-			return fail(err, errlen, "no cgroup %s controller is mounted%s", controller_name[c],
-			    v2_seen ? " (and cgroup2 has no memory controller)" : "");
+			return msb_errf(err, errlen, "no cgroup %s controller is mounted%s",
+			    controller_name[c], v2_seen ? " (and cgroup2 has no memory controller)" : "");
 		strcpy(mnt[c], v1[c]);
 	}
 	*ver = MSB_CGROUP_V1;
@@ -264,7 +252,7 @@ find_home(enum msb_cgroup_version ver, char home[MSB_CG_COUNT][PATH_MAX], char *
 
 	FILE *fp = fopen("/proc/self/cgroup", "re");
 	if (fp == NULL)
-		return fail(err, errlen, "/proc/self/cgroup: %s", strerror(errno));
+		return msb_errf(err, errlen, "/proc/self/cgroup: %s", strerror(errno));
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		char *ctls = strchr(line, ':');
@@ -286,7 +274,8 @@ find_home(enum msb_cgroup_version ver, char home[MSB_CG_COUNT][PATH_MAX], char *
 	fclose(fp);
 	for (int c = 0; c < MSB_CG_COUNT; c++) {
 		if (!found[c])
-			return fail(err, errlen, "/proc/self/cgroup names no %s group", controller_name[c]);
+			return msb_errf(err, errlen, "/proc/self/cgroup names no %s group",
+			    controller_name[c]);
 	}
 	return 0;
 }
@@ -368,7 +357,7 @@ v2_delegate(const char *dir, char *err, size_t errlen)
 		char word[16];
 		snprintf(word, sizeof(word), "+%s", controller_name[c]);
 		if (write_file(dir, "cgroup.subtree_control", word) != 0)
-			return fail(err, errlen, "cannot enable the %s controller in %s: %s",
+			return msb_errf(err, errlen, "cannot enable the %s controller in %s: %s",
 			    controller_name[c], dir, strerror(errno));
 	}
 	return 0;
@@ -389,11 +378,12 @@ make_parents(struct msb_cgroup *cg, char mnt[MSB_CG_COUNT][PATH_MAX],
 		if (snprintf(parent, sizeof(parent), "%s%s/msb", mnt[c], under) >= (int)sizeof(parent) ||
 		    snprintf(cg->dir[c], sizeof(cg->dir[c]), "%s/%s", parent, key) >= (int)sizeof(cg->dir[c]) ||
 		    snprintf(cg->home[c], sizeof(cg->home[c]), "%s%s", mnt[c], home[c]) >= (int)sizeof(cg->home[c]))
-			return fail(err, errlen, "cgroup path too long under %s", mnt[c]);
+			return msb_errf(err, errlen, "cgroup path too long under %s", mnt[c]);
 		if (cg->version == MSB_CGROUP_V2 && v2_delegate(mnt[c], err, errlen) != 0)
 			return -1;
 		if (mkdir(parent, 0755) != 0 && errno != EEXIST)
-			return fail(err, errlen, "cannot create %s: %s", parent, strerror(errno));
+			return msb_errf(err, errlen, "cannot create %s: %s", parent,
+			    strerror(errno));
 		if (cg->version == MSB_CGROUP_V2 && v2_delegate(parent, err, errlen) != 0)
 			return -1;
 	}
@@ -414,7 +404,7 @@ apply_limits(struct msb_cgroup *cg, const struct msb_cgroup_limits *lim, char *e
 			continue;
 		if (set[i].optional && errno == ENOENT)
 			continue;
-		return fail(err, errlen, "cannot set %s/%s to %s: %s", ctl_dir(cg, set[i].ctl),
+		return msb_errf(err, errlen, "cannot set %s/%s to %s: %s", ctl_dir(cg, set[i].ctl),
 		    set[i].file, value, strerror(errno));
 	}
 	return 0;
@@ -446,7 +436,7 @@ msb_cgroup_create(struct msb_cgroup *cg, const char *key, const struct msb_cgrou
 
 	msb_cgroup_init(cg);
 	if (!key_ok(key))
-		return fail(err, errlen, "invalid cgroup name '%s'", key);
+		return msb_errf(err, errlen, "invalid cgroup name '%s'", key);
 	if (find_mounts(&cg->version, mnt, err, errlen) != 0 ||
 	    find_home(cg->version, home, err, errlen) != 0 ||
 	    make_parents(cg, mnt, home, key, err, errlen) != 0)
@@ -454,12 +444,13 @@ msb_cgroup_create(struct msb_cgroup *cg, const char *key, const struct msb_cgrou
 	for (; made < ndirs(cg); made++) {
 		/* A vmm killed outright leaves its group: empty it and start afresh. */
 		if (remove_group(cg->dir[made]) != 0) {
-			fail(err, errlen, "cannot remove the stale group %s: %s", cg->dir[made],
+			msb_errf(err, errlen, "cannot remove the stale group %s: %s", cg->dir[made],
 			    strerror(errno));
 			goto bad;
 		}
 		if (mkdir(cg->dir[made], 0755) != 0) {
-			fail(err, errlen, "cannot create %s: %s", cg->dir[made], strerror(errno));
+			msb_errf(err, errlen, "cannot create %s: %s", cg->dir[made],
+			    strerror(errno));
 			goto bad;
 		}
 	}
@@ -469,11 +460,12 @@ msb_cgroup_create(struct msb_cgroup *cg, const char *key, const struct msb_cgrou
 	if (snprintf(path, sizeof(path), "%s/%s", cg->dir[MSB_CG_MEMORY],
 	    oom_file[cg->version]) >= (int)sizeof(path) ||
 	    (cg->oom_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		msb_errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		goto bad;
 	}
 	if (read_oom_count(cg, &cg->oom_base) != 0) {
-		fail(err, errlen, "%s has no oom_kill counter (Linux 4.13 or later has it)", path);
+		msb_errf(err, errlen, "%s has no oom_kill counter (Linux 4.13 or later has it)",
+		    path);
 		goto bad;
 	}
 	return 0;

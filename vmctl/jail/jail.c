@@ -8,7 +8,6 @@
 #include <linux/securebits.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "log.h"
 #include "msb_home.h"
 
 /* Where the host's tree and the jail's root are while the root is built. */
@@ -38,20 +38,6 @@ static const char *const system_paths[] = {
 static const char *const devices[] = {
 	"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int saved = errno;
-
-	va_start(ap, fmt);
-	int n = vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < len && saved != 0)
-		snprintf(err + n, len - (size_t)n, ": %s", strerror(saved));
-	return -1;
-}
 
 pid_t
 jail_clone(struct jail_spec *j)
@@ -89,15 +75,15 @@ map_ids(const struct jail_spec *j, char *err, size_t errlen)
 	char map[64];
 
 	if (write_file("/proc/self/setgroups", "deny") != 0)
-		return fail(err, errlen, "user namespace: setgroups");
+		return msb_errf_errno(err, errlen, "user namespace: setgroups");
 	snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)j->outer_uid,
 	    (unsigned long)j->outer_uid);
 	if (write_file("/proc/self/uid_map", map) != 0)
-		return fail(err, errlen, "user namespace: uid_map");
+		return msb_errf_errno(err, errlen, "user namespace: uid_map");
 	snprintf(map, sizeof(map), "%lu %lu 1\n", (unsigned long)j->outer_gid,
 	    (unsigned long)j->outer_gid);
 	if (write_file("/proc/self/gid_map", map) != 0)
-		return fail(err, errlen, "user namespace: gid_map");
+		return msb_errf_errno(err, errlen, "user namespace: gid_map");
 	return 0;
 }
 
@@ -158,29 +144,29 @@ bind(const char *path, bool ro, unsigned long extra, char *err, size_t errlen)
 	if (snprintf(src, sizeof(src), OLD_ROOT "%s", path) >= (int)sizeof(src) ||
 	    snprintf(target, sizeof(target), NEW_ROOT "%s", path) >= (int)sizeof(target)) {
 		errno = ENAMETOOLONG;
-		return fail(err, errlen, "jail: %s", path);
+		return msb_errf_errno(err, errlen, "jail: %s", path);
 	}
 	if (lstat(src, &st) != 0)
-		return fail(err, errlen, "jail: %s", path);
+		return msb_errf_errno(err, errlen, "jail: %s", path);
 	if (S_ISLNK(st.st_mode)) {
 		char to[PATH_MAX];
 		ssize_t n = readlink(src, to, sizeof(to) - 1);
 		if (n < 0)
-			return fail(err, errlen, "jail: readlink %s", path);
+			return msb_errf_errno(err, errlen, "jail: readlink %s", path);
 		to[n] = '\0';
 		if (symlink(to, target) != 0 && errno != EEXIST)
-			return fail(err, errlen, "jail: symlink %s", target);
+			return msb_errf_errno(err, errlen, "jail: symlink %s", target);
 		return 0;
 	}
 	if (make_target(target, S_ISDIR(st.st_mode)) != 0)
-		return fail(err, errlen, "jail: cannot create %s", target);
+		return msb_errf_errno(err, errlen, "jail: cannot create %s", target);
 	if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) != 0)
-		return fail(err, errlen, "jail: bind %s", path);
+		return msb_errf_errno(err, errlen, "jail: bind %s", path);
 	unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID | extra | locked_flags(src);
 	if (ro)
 		flags |= MS_RDONLY;
 	if (mount(NULL, target, NULL, flags, NULL) != 0)
-		return fail(err, errlen, "jail: remount %s", path);
+		return msb_errf_errno(err, errlen, "jail: remount %s", path);
 	return 0;
 }
 
@@ -189,7 +175,7 @@ build_dev(bool kvm, char *err, size_t errlen)
 {
 	if (msb_mkdirs(NEW_ROOT "/dev", 0755) != 0 ||
 	    mount("tmpfs", NEW_ROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") != 0)
-		return fail(err, errlen, "jail: /dev");
+		return msb_errf_errno(err, errlen, "jail: /dev");
 	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
 		if (bind(devices[i], false, MS_NOEXEC, err, errlen) != 0)
 			return -1;
@@ -210,13 +196,13 @@ static int
 build_root(const struct jail_spec *j, char *err, size_t errlen)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		return fail(err, errlen, "jail: make mounts private");
+		return msb_errf_errno(err, errlen, "jail: make mounts private");
 	if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0 ||
 	    mkdir("/tmp/newroot", 0755) != 0 || mkdir("/tmp/oldroot", 0755) != 0 ||
 	    mount("tmpfs", "/tmp/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m") != 0)
-		return fail(err, errlen, "jail: scratch root");
+		return msb_errf_errno(err, errlen, "jail: scratch root");
 	if (syscall(SYS_pivot_root, "/tmp", "/tmp/oldroot") != 0 || chdir("/") != 0)
-		return fail(err, errlen, "jail: pivot_root to the scratch root");
+		return msb_errf_errno(err, errlen, "jail: pivot_root to the scratch root");
 	for (size_t i = 0; i < sizeof(system_paths) / sizeof(system_paths[0]); i++) {
 		char host[PATH_MAX];
 		snprintf(host, sizeof(host), OLD_ROOT "%s", system_paths[i]);
@@ -237,15 +223,15 @@ build_root(const struct jail_spec *j, char *err, size_t errlen)
 		return -1;
 	if (msb_mkdirs(NEW_ROOT "/proc", 0555) != 0 ||
 	    mount("proc", NEW_ROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-		return fail(err, errlen, "jail: /proc");
+		return msb_errf_errno(err, errlen, "jail: /proc");
 	if (umount2(OLD_ROOT, MNT_DETACH) != 0)
-		return fail(err, errlen, "jail: detach the host's tree");
+		return msb_errf_errno(err, errlen, "jail: detach the host's tree");
 	if (mkdir(NEW_ROOT "/.old", 0700) != 0 ||
 	    syscall(SYS_pivot_root, NEW_ROOT, NEW_ROOT "/.old") != 0 || chdir("/") != 0 ||
 	    umount2("/.old", MNT_DETACH) != 0 || rmdir("/.old") != 0)
-		return fail(err, errlen, "jail: pivot_root");
+		return msb_errf_errno(err, errlen, "jail: pivot_root");
 	if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
-		return fail(err, errlen, "jail: read-only root");
+		return msb_errf_errno(err, errlen, "jail: read-only root");
 	return 0;
 }
 
@@ -260,7 +246,7 @@ set_limits(char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		struct rlimit rl = { limits[i].max, limits[i].max };
 		if (setrlimit(limits[i].res, &rl) != 0)
-			return fail(err, errlen, "jail: rlimit %s", limits[i].name);
+			return msb_errf_errno(err, errlen, "jail: rlimit %s", limits[i].name);
 	}
 	return 0;
 }
@@ -270,10 +256,10 @@ drop_privileges(const struct jail_spec *j, char *err, size_t errlen)
 {
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
-			return fail(err, errlen, "jail: capability bounding set");
+			return msb_errf_errno(err, errlen, "jail: capability bounding set");
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
-		return fail(err, errlen, "jail: ambient capabilities");
+		return msb_errf_errno(err, errlen, "jail: ambient capabilities");
 	if (!j->userns) {
 		gid_t gid = (gid_t)j->uid, groups[2] = { gid, gid };
 		struct stat kvm;
@@ -286,26 +272,27 @@ drop_privileges(const struct jail_spec *j, char *err, size_t errlen)
 		    SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED, 0, 0, 0) != 0 ||
 		    setgroups(ngroups, groups) != 0 || setresgid(gid, gid, gid) != 0 ||
 		    setresuid(j->uid, j->uid, j->uid) != 0)
-			return fail(err, errlen, "jail: become uid %lu", (unsigned long)j->uid);
+			return msb_errf_errno(err, errlen, "jail: become uid %lu",
+			    (unsigned long)j->uid);
 	}
 	/* In a user namespace the uid stays ours: clear the capabilities it gave. */
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct none[2];
 	memset(none, 0, sizeof(none));
 	if (syscall(SYS_capset, &hdr, none) != 0)
-		return fail(err, errlen, "jail: clear capabilities");
+		return msb_errf_errno(err, errlen, "jail: clear capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return fail(err, errlen, "jail: no_new_privs");
+		return msb_errf_errno(err, errlen, "jail: no_new_privs");
 #ifndef MSB_SANITIZERS
 	/* A sanitizer (test) build stays dumpable: LeakSanitizer stops the
 	 * world with ptrace at exit. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		return fail(err, errlen, "jail: not dumpable");
+		return msb_errf_errno(err, errlen, "jail: not dumpable");
 #endif
 	uid_t want = j->userns ? j->outer_uid : j->uid;
 	if (getuid() != want || geteuid() != want)
-		return fail(err, errlen, "jail: uid is %lu, not %lu", (unsigned long)getuid(),
-		    (unsigned long)want);
+		return msb_errf_errno(err, errlen, "jail: uid is %lu, not %lu",
+		    (unsigned long)getuid(), (unsigned long)want);
 	return 0;
 }
 
@@ -318,7 +305,7 @@ jail_enter(const struct jail_spec *j, char *err, size_t errlen)
 	if (build_root(j, err, errlen) != 0)
 		return -1;
 	if (sethostname(j->hostname, strlen(j->hostname)) != 0)
-		return fail(err, errlen, "jail: hostname");
+		return msb_errf_errno(err, errlen, "jail: hostname");
 	if (set_limits(err, errlen) != 0)
 		return -1;
 	return drop_privileges(j, err, errlen);

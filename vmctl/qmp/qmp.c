@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "qmp.h"
 
@@ -48,20 +49,11 @@ static const struct json_limits qmp_limits = {
 	.max_members = JSON_MAX_MEMBERS_DEFAULT,
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		fatal_f("clock_gettime: %s", strerror(errno));
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 ms_left(int64_t deadline)
 {
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - msb_now_ms();
 
 	if (left <= 0)
 		return 0;
@@ -377,7 +369,7 @@ qmp_wait(struct qmp *q, int timeout_ms)
 static int
 send_all(struct qmp *q, const uint8_t *p, size_t n)
 {
-	int64_t deadline = now_ms() + QMP_SEND_TIMEOUT_MS;
+	int64_t deadline = msb_now_ms() + QMP_SEND_TIMEOUT_MS;
 
 	while (n > 0) {
 		ssize_t w = send(q->fd, p, n, MSG_NOSIGNAL);
@@ -504,7 +496,7 @@ int
 qmp_execute(struct qmp *q, const char *cmd, const char *args_json,
     struct json_value **ret, int timeout_ms)
 {
-	return execute_until(q, cmd, args_json, ret, now_ms() + timeout_ms);
+	return execute_until(q, cmd, args_json, ret, msb_now_ms() + timeout_ms);
 }
 
 /* A non-blocking connect; 1 when QEMU is not there yet and trying again may help. */
@@ -532,7 +524,7 @@ try_connect(struct qmp *q, const struct sockaddr_un *sa, int *last_errno)
 int
 qmp_connect(struct qmp *q, const char *path, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = msb_now_ms() + timeout_ms;
 	struct sockaddr_un sa;
 	int rc, last_errno = 0;
 

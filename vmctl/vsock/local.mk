@@ -8,7 +8,6 @@ vmctl_vsock_libmsbvsock_a_SOURCES = \
 	vmctl/vsock/vsock_dev.c vmctl/vsock/vsock_dev.h \
 	vmctl/vsock/vsock_conn.c \
 	vmctl/vsock/vsock_host.c vmctl/vsock/vsock_host.h \
-	vmctl/vsock/hybrid.c vmctl/vsock/hybrid.h \
 	vmctl/vsock/virtq.c vmctl/vsock/virtq.h \
 	vmctl/vsock/guest_mem.c vmctl/vsock/guest_mem.h \
 	vmctl/vsock/vsock_pkt.c vmctl/vsock/vsock_pkt.h \

@@ -7,18 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "vsock_dev.h"
 
-uint64_t
-vsock_now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		fatal_f("clock_gettime: %s", strerror(errno));
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static unsigned
 bucket(uint32_t port)
@@ -166,7 +158,7 @@ vsock_conn_update_rx(struct vsock_dev *d, struct vsock_conn *c)
 void
 vsock_conn_set_deadline(struct vsock_dev *d, struct vsock_conn *c, uint64_t ms)
 {
-	c->deadline_ms = ms == 0 ? 0 : vsock_now_ms() + ms;
+	c->deadline_ms = ms == 0 ? 0 : (uint64_t)msb_now_ms() + ms;
 	if (c->deadline_ms != 0 && (d->next_deadline == 0 || c->deadline_ms < d->next_deadline))
 		d->next_deadline = c->deadline_ms;
 }

@@ -130,8 +130,8 @@ queue_rst(struct vsock_dev *d, uint32_t src_port, uint32_t dst_port)
 static void
 open_conn(struct vsock_dev *d, struct vsock_conn *c)
 {
-	char line[HYBRID_LINE_MAX];
-	size_t n = hybrid_format_ok(line, c->host_port);
+	char line[MSB_HYBRID_LINE_MAX];
+	size_t n = msb_hybrid_format_ok(line, c->host_port);
 
 	if (send(c->fd, line, n, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n) {
 		vsock_conn_reset(d, c, "cannot answer the Unix client");

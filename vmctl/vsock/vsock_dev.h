@@ -134,6 +134,5 @@ void vsock_conn_requeue_rx(struct vsock_dev *d, struct vsock_conn *c);
 bool vsock_conn_wants_rx(const struct vsock_conn *c);
 uint32_t vsock_conn_peer_credit(const struct vsock_conn *c);
 void vsock_conn_set_deadline(struct vsock_dev *d, struct vsock_conn *c, uint64_t ms);
-uint64_t vsock_now_ms(void);
 
 #endif

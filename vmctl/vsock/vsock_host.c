@@ -9,6 +9,7 @@
 
 #include <linux/virtio_vsock.h>
 
+#include "clock.h"
 #include "log.h"
 #include "vsock_host.h"
 
@@ -211,7 +212,7 @@ vsock_host_read(struct vsock_dev *d, struct vsock_conn *c,
 static void
 handshake(struct vsock_dev *d, struct vsock_conn *c)
 {
-	char line[HYBRID_LINE_MAX];
+	char line[MSB_HYBRID_LINE_MAX];
 	uint32_t port;
 	ssize_t n;
 
@@ -238,7 +239,7 @@ handshake(struct vsock_dev *d, struct vsock_conn *c)
 		return;
 	}
 	size_t len = (size_t)(nl - line) + 1;
-	if (hybrid_parse_connect(line, len, &port) != 0) {
+	if (msb_hybrid_parse_connect(line, len, &port) != 0) {
 		info_f("closing a Unix client: bad CONNECT line");
 		vsock_conn_free(d, c);
 		return;
@@ -330,7 +331,7 @@ vsock_dev_timers(struct vsock_dev *d)
 {
 	if (d->next_deadline == 0)
 		return -1;
-	uint64_t now = vsock_now_ms();
+	uint64_t now = (uint64_t)msb_now_ms();
 	if (now < d->next_deadline)
 		return (int)(d->next_deadline - now);
 	d->next_deadline = 0;

@@ -58,8 +58,10 @@ iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len,
 	return out;
 }
 
-size_t
-iov_copy_out(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t len)
+/* The bytes of iov from off on: into out, or (out NULL) from in. */
+static size_t
+iov_copy(const struct iovec *iov, unsigned n, size_t off, void *out, const void *in,
+    size_t len)
 {
 	size_t done = 0;
 
@@ -68,10 +70,14 @@ iov_copy_out(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t 
 			off -= iov[i].iov_len;
 			continue;
 		}
+		uint8_t *piece = (uint8_t *)iov[i].iov_base + off;
 		size_t chunk = iov[i].iov_len - off;
 		if (chunk > len - done)
 			chunk = len - done;
-		memcpy((uint8_t *)dst + done, (const uint8_t *)iov[i].iov_base + off, chunk);
+		if (out != NULL)
+			memcpy((uint8_t *)out + done, piece, chunk);
+		else
+			memcpy(piece, (const uint8_t *)in + done, chunk);
 		done += chunk;
 		off = 0;
 	}
@@ -79,21 +85,13 @@ iov_copy_out(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t 
 }
 
 size_t
+iov_copy_out(const struct iovec *iov, unsigned n, size_t off, void *dst, size_t len)
+{
+	return iov_copy(iov, n, off, dst, NULL, len);
+}
+
+size_t
 iov_copy_in(const struct iovec *iov, unsigned n, size_t off, const void *src, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned i = 0; i < n && done < len; i++) {
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		size_t chunk = iov[i].iov_len - off;
-		if (chunk > len - done)
-			chunk = len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, chunk);
-		done += chunk;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, NULL, src, len);
 }
