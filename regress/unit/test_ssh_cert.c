@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "buf.h"
 #include "cert_auth.h"
 #include "cert_policy.h"
@@ -599,6 +602,91 @@ test_malformed(void)
 	free(c);
 }
 
+/* The signature field for an RSA signature of n bytes. */
+static void
+rsa_cert(const struct msb_ssh_cert *c, const uint8_t *sig, size_t n, struct blob *out)
+{
+	struct msb_buf b, inner;
+
+	msb_buf_init(&b, sizeof(out->b));
+	msb_buf_init(&inner, sizeof(out->b));
+	if (msb_buf_put(&b, c->blob.p, c->signed_len) != 0 ||
+	    msb_buf_put_cstring(&inner, "rsa-sha2-512") != 0 ||
+	    msb_buf_put_string(&inner, sig, n) != 0 ||
+	    msb_buf_put_string(&b, msb_buf_ptr(&inner), msb_buf_avail(&inner)) != 0) {
+		fprintf(stderr, "cannot build a certificate\n");
+		exit(1);
+	}
+	memcpy(out->b, msb_buf_ptr(&b), msb_buf_avail(&b));
+	out->n = msb_buf_avail(&b);
+	msb_buf_free(&inner);
+	msb_buf_free(&b);
+}
+
+/*
+ * An RSA signature whose first byte is zero verifies both at the modulus'
+ * length (as OpenSSH writes it) and without that byte (as other signers
+ * may). ssh-keygen signs once; the test re-signs the same certificate with
+ * the same CA key (converted to PEM for libcrypto) under new serials until
+ * a signature starts with a zero byte (1 in 256).
+ */
+static void
+test_rsa_short_signature(void)
+{
+	char path[256];
+	struct blob cert, out;
+	struct msb_ssh_cert *c = unit_alloc(sizeof(*c));
+	const char *why = NULL;
+	uint8_t sig[128];
+	size_t n = 0;
+
+	keygen("ca_rsa1k", "-t rsa -b 1024");
+	if (sh("ssh-keygen -q -p -P '' -N '' -m PEM -f %s/ca_rsa1k >/dev/null", dir) != 0) {
+		fprintf(stderr, "cannot convert the CA key to PEM\n");
+		exit(1);
+	}
+	struct blob ca;
+	load("ca_rsa1k.pub", &ca);
+	sign("short", "user", "ca_rsa1k", "-I s -n devbox " WINDOW, &cert);
+	snprintf(path, sizeof(path), "%s/ca_rsa1k", dir);
+	FILE *f = fopen(path, "r");
+	EVP_PKEY *key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f != NULL)
+		fclose(f);
+	if (!CHECK(key != NULL) || !CHECK(msb_ssh_cert_parse(cert.b, cert.n, c, &why) == 0)) {
+		EVP_PKEY_free(key);
+		free(c);
+		return;
+	}
+	uint8_t *serial = cert.b + (c->key_id.p - cert.b) - 16;
+	for (uint32_t i = 1; i < 100000 && (n == 0 || sig[0] != 0); i++) {
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		msb_put_be32(serial + 4, i);
+		n = sizeof(sig);
+		if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha512(), NULL, key) != 1 ||
+		    EVP_DigestSign(ctx, sig, &n, cert.b, c->signed_len) != 1) {
+			fprintf(stderr, "signing failed\n");
+			exit(1);
+		}
+		EVP_MD_CTX_free(ctx);
+	}
+	EVP_PKEY_free(key);
+	if (CHECK(n == 128 && sig[0] == 0)) {
+		rsa_cert(c, sig, n, &out);
+		CHECK(accepts(&out, &ca) == 0);
+		rsa_cert(c, sig + 1, n - 1, &out);
+		CHECK(accepts(&out, &ca) == 0);
+		sig[1] ^= 1;
+		rsa_cert(c, sig + 1, n - 1, &out);
+		CHECK(refuses(&out, &ca, NULL, &default_req, "does not verify"));
+		uint8_t longer[129] = { 0 };
+		memcpy(longer + 1, sig, n);
+		rsa_cert(c, longer, sizeof(longer), &out);
+		CHECK(parse_fails(out.b, out.n, "longer than the CA's modulus"));
+	}
+	free(c);
+}
+
 int
 main(void)
 {
@@ -616,6 +704,7 @@ main(void)
 	test_options();
 	test_cidr_list();
 	test_malformed();
+	test_rsa_short_signature();
 	sh("rm -rf %s", dir);
 	return unit_done();
 }
