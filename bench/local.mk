@@ -7,6 +7,13 @@ dist_noinst_SCRIPTS += bench/run bench/sshd-rootfs.sh
 noinst_PROGRAMS += bench/msb-bench-capi
 bench_msb_bench_capi_SOURCES = bench/capi_exec.c
 bench_msb_bench_capi_LDADD = lib/libmsb.la
+# The monitor's SSH certificate check, stage by stage, in microseconds:
+# build/bench/msb-bench-cert [COUNT] (needs ssh-keygen).
+noinst_PROGRAMS += bench/msb-bench-cert
+bench_msb_bench_cert_SOURCES = bench/cert_check.c
+bench_msb_bench_cert_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
+bench_msb_bench_cert_LDADD = monitor/libmsbmonitor.a lib/libmsbcore.a $(LIBCRYPTO_LIBS)
+
 EXTRA_DIST += bench/pylib/figures.py bench/pylib/peers.py bench/pylib/report.py \
 	bench/pylib/util.py bench/results
 

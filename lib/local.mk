@@ -5,6 +5,7 @@ lib_libmsbcore_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/buf.c lib/buf.h \
 	lib/frame.c lib/frame.h \
+	lib/ssh_cert.c lib/ssh_cert.h \
 	lib/mux_proto.c lib/mux_proto.h \
 	lib/monitor_proto.c lib/monitor_proto.h \
 	lib/agent_proto.c lib/agent_proto.h \

@@ -204,3 +204,43 @@ msb_from_allows(const char *list, const char *addr)
 	v.text = canon;
 	return each_pattern(list, match_one, &v) == 0 && v.positive;
 }
+
+struct cidr_walk {
+	struct addr addr;
+	bool have_addr;
+	bool matched;
+};
+
+static int
+cidr_one(const char *pat, bool neg, void *arg)
+{
+	struct cidr_walk *w = arg;
+	struct addr net;
+	unsigned bits;
+
+	if (neg)
+		return -1;
+	if (strchr(pat, '/') != NULL) {
+		if (cidr_parse(pat, &net, &bits) != 0)
+			return -1;
+	} else {
+		if (addr_parse(pat, &net) != 0)
+			return -1;
+		bits = net.family == AF_INET ? 32 : 128;
+	}
+	if (w->have_addr && cidr_contains(&net, bits, &w->addr))
+		w->matched = true;
+	return 0;
+}
+
+int
+msb_cidr_list_match(const char *list, const char *addr)
+{
+	struct cidr_walk w = { .have_addr = false };
+
+	/* Every entry is checked, so a malformed list is refused whoever connects. */
+	w.have_addr = addr != NULL && addr_parse(addr, &w.addr) == 0;
+	if (each_pattern(list, cidr_one, &w) != 0)
+		return -1;
+	return w.matched ? 1 : 0;
+}

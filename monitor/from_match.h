@@ -18,4 +18,12 @@ int msb_from_check(const char *list, const char **why);
  */
 bool msb_from_allows(const char *list, const char *addr);
 
+/*
+ * A certificate's source-address list (PROTOCOL.certkeys), as OpenSSH reads
+ * it: comma-separated addresses and CIDR blocks (host bits clear), no
+ * wildcards, no negation. Returns 1 when addr is in some entry, 0 when not
+ * (a NULL addr never is), -1 when any entry is malformed.
+ */
+int msb_cidr_list_match(const char *list, const char *addr);
+
 #endif

@@ -3,12 +3,15 @@
 noinst_LIBRARIES += monitor/libmsbmonitor.a
 monitor_libmsbmonitor_a_SOURCES = \
 	monitor/authkeys.c monitor/authkeys.h \
+	monitor/cert_auth.c monitor/cert_auth.h \
+	monitor/cert_policy.c monitor/cert_policy.h \
+	monitor/cert_verify.c monitor/cert_verify.h \
 	monitor/from_match.c monitor/from_match.h \
 	monitor/hostkey.c monitor/hostkey.h \
 	monitor/listener.c monitor/listener.h \
 	monitor/preauth_env.c monitor/preauth_env.h \
 	monitor/spawn.c monitor/spawn.h
-monitor_libmsbmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
+monitor_libmsbmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
 
 pkglibexec_PROGRAMS += msb-monitor
 msb_monitor_SOURCES = \
@@ -18,4 +21,5 @@ msb_monitor_SOURCES = \
 	monitor/session_limits.c monitor/session_limits.h \
 	monitor/audit.c monitor/audit.h
 msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
-msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS)
+msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS) \
+	$(LIBCRYPTO_LIBS)

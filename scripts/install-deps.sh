@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 export DEBCONF_NOWARNINGS=yes
 apt-get update -qq
 # build: the toolchain, clang with its ASan/UBSan/libFuzzer runtimes, and
-# the four libraries configure checks for
+# the five libraries configure checks for
 # sandboxes: QEMU, the guest kernel, the tools that build images, and
 # nftables and iproute2 (a user network's namespace, its link to this host
 # and the filter that keeps the guest off this host)
@@ -19,7 +19,7 @@ apt-get update -qq
 # (cli_help renders the man pages)
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config clang libclang-rt-14-dev \
-	libssh-dev libseccomp-dev libcap-dev libbsd-dev linux-libc-dev \
+	libssh-dev libssl-dev libseccomp-dev libcap-dev libbsd-dev linux-libc-dev \
 	qemu-system-x86 linux-image-cloud-amd64 e2fsprogs cpio kmod zstd xz-utils nftables \
 	dash bash coreutils grep sed mawk findutils tar gzip procps util-linux login \
 	rsync openssh-client socat busybox-static ncurses-base ncurses-term libc-bin \

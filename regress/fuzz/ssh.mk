@@ -23,3 +23,26 @@ regress/fuzz/fuzz_monitor_proto: $(fuzz_monitor_proto_sources) $(srcdir)/lib/buf
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_monitor_proto_sources)
 endif
+
+# OpenSSH certificates: the codec, the CA signature check and the policy
+# (monitor/cert_*), with libcrypto as the monitor links it.
+fuzz_ssh_cert_sources = \
+	$(srcdir)/regress/fuzz/fuzz_ssh_cert.c \
+	$(srcdir)/lib/buf.c \
+	$(srcdir)/lib/log.c \
+	$(srcdir)/lib/ssh_cert.c \
+	$(srcdir)/monitor/cert_policy.c \
+	$(srcdir)/monitor/cert_verify.c \
+	$(srcdir)/monitor/from_match.c
+EXTRA_DIST += regress/fuzz/fuzz_ssh_cert.c regress/fuzz/make-ssh-cert-seeds.sh
+CLEANFILES += regress/fuzz/fuzz_ssh_cert
+
+if HAVE_FUZZ_CC
+FUZZ_TARGETS += regress/fuzz/fuzz_ssh_cert
+regress/fuzz/fuzz_ssh_cert: $(fuzz_ssh_cert_sources) $(srcdir)/lib/buf.h $(srcdir)/lib/ssh_cert.h \
+    $(srcdir)/monitor/cert_policy.h $(srcdir)/monitor/cert_verify.h \
+    $(srcdir)/monitor/from_match.h config.h
+	@$(MKDIR_P) regress/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/monitor $(LIBCRYPTO_CFLAGS) -o $@ \
+	    $(fuzz_ssh_cert_sources) $(LIBCRYPTO_LIBS)
+endif
