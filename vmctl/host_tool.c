@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "host_tool.h"
+#include "log.h"
 
 /* A root vmm may be started with a PATH that lacks the sbin directories. */
 static const char *const nft_paths[] = { "/usr/sbin/nft", "/sbin/nft", "nft", NULL };
@@ -39,10 +40,8 @@ host_tool_run(const struct host_tool *tool, char *const args[], const char *scri
 {
 	int in[2], ws;
 
-	if (pipe2(in, O_CLOEXEC) != 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
+	if (pipe2(in, O_CLOEXEC) != 0)
+		return msb_errf(err, errlen, "pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -59,10 +58,8 @@ host_tool_run(const struct host_tool *tool, char *const args[], const char *scri
 	int werr = errno;
 	close(in[1]);
 	while (waitpid(pid, &ws, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			return -1;
-		}
+		if (errno != EINTR)
+			return msb_errf(err, errlen, "waitpid: %s", strerror(errno));
 	}
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 127)
 		snprintf(err, errlen, "%s is not installed (apt-get install %s)", tool->name,

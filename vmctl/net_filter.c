@@ -10,6 +10,7 @@
 
 #include "host_tool.h"
 #include "jail/sandbox_link.h"
+#include "log.h"
 #include "msb_home.h"
 #include "net_filter.h"
 
@@ -95,17 +96,6 @@
 #define FORWARD_MARK "/run/msb/ip_forward-by-msb"
 
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int
 append(char *buf, size_t len, size_t *n, const char *fmt, ...)
 {
@@ -157,7 +147,7 @@ set_forwarding(char *err, size_t errlen)
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return fail(err, errlen, "cannot turn on IPv4 forwarding (%s): %s", IP_FORWARD,
+		return msb_errf(err, errlen, "cannot turn on IPv4 forwarding (%s): %s", IP_FORWARD,
 		    strerror(e));
 	}
 	close(fd);
@@ -168,10 +158,10 @@ static int
 mark_forwarding(char *err, size_t errlen)
 {
 	if (msb_mkdirs("/run/msb", 0755) != 0)
-		return fail(err, errlen, "cannot create /run/msb: %s", strerror(errno));
+		return msb_errf(err, errlen, "cannot create /run/msb: %s", strerror(errno));
 	int fd = open(FORWARD_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return fail(err, errlen, "cannot create %s: %s", FORWARD_MARK, strerror(errno));
+		return msb_errf(err, errlen, "cannot create %s: %s", FORWARD_MARK, strerror(errno));
 	close(fd);
 	return 0;
 }
@@ -184,13 +174,13 @@ net_filter_apply(uid_t uid, bool host_access, bool link, char *err, size_t errle
 	bool turn_on = link && on == 0;
 
 	if (link && on < 0)
-		return fail(err, errlen, "cannot read %s: %s", IP_FORWARD, strerror(errno));
+		return msb_errf(err, errlen, "cannot read %s: %s", IP_FORWARD, strerror(errno));
 	/* Marked, and guarded, before the host forwards anything. */
 	if (turn_on && mark_forwarding(err, errlen) != 0)
 		return -1;
 	bool guard = access(FORWARD_MARK, F_OK) == 0;
 	if (net_filter_script(script, sizeof(script), uid, host_access, guard) != 0)
-		return fail(err, errlen, "the nft script does not fit");
+		return msb_errf(err, errlen, "the nft script does not fit");
 	if (host_tool_run(&host_tool_nft, (char *const[]){ "nft", "-f", "-", NULL }, script, 0,
 	    err, errlen) != 0)
 		return -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host_tool.h"
+#include "log.h"
 #include "net_filter.h"
 #include "net_forward.h"
 
@@ -116,10 +117,8 @@ net_forward_apply(const struct sandbox_config *c, const struct sandbox_link *l, 
 		return 0;
 	if (add && route_localnet(l, err, errlen) != 0)
 		return -1;
-	if (net_forward_script(script, sizeof(script), c, l, add) != 0) {
-		snprintf(err, errlen, "the nft script does not fit");
-		return -1;
-	}
+	if (net_forward_script(script, sizeof(script), c, l, add) != 0)
+		return msb_errf(err, errlen, "the nft script does not fit");
 	int rc = host_tool_run(&host_tool_nft, nft_f, script, 0, err, errlen);
 	if (rc == 0 || !add)
 		return rc;

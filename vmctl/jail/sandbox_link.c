@@ -67,10 +67,8 @@ ns_sysctl(pid_t pid, const char *path, const char *text, char *err, size_t errle
 
 	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
 	pid_t child = fork();
-	if (child < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		return -1;
-	}
+	if (child < 0)
+		return msb_errf(err, errlen, "fork: %s", strerror(errno));
 	if (child == 0) {
 		int fd = open(ns, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWNET) != 0)
@@ -80,10 +78,8 @@ ns_sysctl(pid_t pid, const char *path, const char *text, char *err, size_t errle
 		_exit(out >= 0 && write(out, text, n) == (ssize_t)n ? 0 : 2);
 	}
 	while (waitpid(child, &ws, 0) < 0) {
-		if (errno != EINTR) {
-			snprintf(err, errlen, "waitpid: %s", strerror(errno));
-			return -1;
-		}
+		if (errno != EINTR)
+			return msb_errf(err, errlen, "waitpid: %s", strerror(errno));
 	}
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
 		return 0;
