@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include "sandbox.h"
 #include "spawn.h"
 #include "strict_modes.h"
+#include "tenant_keys.h"
 #include "usage.h"
 
 #define DEFAULT_HOST "127.0.0.1"
@@ -45,7 +47,8 @@ ssh_usage(FILE *fp, int status)
 	    "usage: msb ssh [connect] NAME [-- CMD]  a shell or command in NAME\n"
 	    "                                        (msb ssh connect --help)\n"
 	    "       msb ssh serve NAME [options]     serve SSH for sandbox NAME\n"
-	    "       msb ssh authorize --file F | --key \"LINE\" | --stdin\n"
+	    "       msb ssh authorize [--sandbox NAME] [--cert-authority [--principals LIST]]\n"
+	    "                         --file F | --key \"LINE\" | --stdin\n"
 	    "                                        add public keys to authorized_keys\n"
 	    "       msb ssh config NAME [--alias A] [--user U]\n"
 	    "                                        print a ~/.ssh/config entry for NAME\n"
@@ -59,11 +62,21 @@ ssh_usage(FILE *fp, int status)
 	    "  --user U               guest user for every request (default: login name)\n"
 	    "  --no-sftp              refuse the sftp subsystem\n"
 	    "  --host-key PATH        default MSB_HOME/ssh/host_ed25519_key (created if missing)\n"
-	    "  --authorized-keys PATH default MSB_HOME/ssh/authorized_keys\n"
+	    "  --authorized-keys PATH default MSB_HOME/ssh/authorized_keys (every sandbox);\n"
+	    "                         the sandbox's own authorized_keys is read too\n"
+	    "  --trusted-user-ca-keys FILE  CA keys (one per line) whose user certificates\n"
+	    "                         open the sandbox (principal: its name or the login)\n"
 	    "  --idle-timeout DUR     e.g. 90s, 10m, 2h; 0 disables (default 10m)\n"
 	    "  --accept-env NAMES     comma-separated variables clients may set\n"
 	    "                         (LANG, LC_* and TERM always)\n"
-	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n",
+	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n"
+	    "\n"
+	    "authorize options:\n"
+	    "  --sandbox NAME         the sandbox's own authorized_keys: that sandbox only\n"
+	    "                         (default MSB_HOME/ssh/authorized_keys: every sandbox)\n"
+	    "  --cert-authority       the keys are CAs: their user certificates open it\n"
+	    "  --principals LIST      with --cert-authority: the principals it accepts\n"
+	    "                         (default: the sandbox's name or the login name)\n",
 	    DEFAULT_HOST, DEFAULT_PORT);
 	return status;
 }
@@ -123,21 +136,48 @@ ssh_dir(char *buf, size_t len)
 	close(fd);
 }
 
-static void
-need_keys(const char *path)
+/* Whether a listen address is this host's loopback alone. */
+static bool
+loopback_host(const char *host)
 {
-	struct msb_authkeys ks;
+	struct in6_addr a6;
+	struct in_addr a4;
 
-	if (access(path, F_OK) != 0)
-		fatal("no authorized keys: %s does not exist; add a key with "
-		    "'msb ssh authorize --file ~/.ssh/id_ed25519.pub'", path);
-	if (msb_authkeys_load(path, &ks) != 0)
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/*
+ * Something must open the sandbox: a key in its own file or the global
+ * one, or a trusted CA. The global file opens every sandbox of MSB_HOME,
+ * which a listener others can reach should say.
+ */
+static void
+need_keys(const char *name, const char *global, const char *cas, const char *host, bool stdio)
+{
+	struct tenant_keys t;
+	char own[PATH_MAX];
+
+	if (sandbox_path(own, sizeof(own), name, "authorized_keys") != 0)
+		fatal("path too long");
+	if (tenant_keys_load(&t, own, global, -1, cas) != 0)
 		exit(1);
-	size_t n = ks.n;
-	msb_authkeys_free(&ks);
+	size_t n = tenant_keys_count(&t), nglobal = t.set[TENANT_KEYS_GLOBAL].n;
+	if (cas != NULL && t.set[TENANT_KEYS_CAS].n == 0)
+		fatal("no usable CA key in %s", cas);
+	tenant_keys_free(&t);
 	if (n == 0)
-		fatal("no usable key in %s; add one with "
-		    "'msb ssh authorize --file ~/.ssh/id_ed25519.pub'", path);
+		fatal("no authorized keys for sandbox '%s' (neither %s nor %s has one); add one "
+		    "with 'msb ssh authorize --sandbox %s --file ~/.ssh/id_ed25519.pub'", name, own,
+		    global, name);
+	if (nglobal > 0 && !stdio && !loopback_host(host))
+		info("warning: %s holds %zu %s every sandbox of this MSB_HOME, and %s is not "
+		    "loopback; give tenants keys of their own sandbox with 'msb ssh authorize "
+		    "--sandbox NAME'", global, nglobal, nglobal == 1 ? "key that opens" :
+		    "keys that open", host);
 }
 
 static void
@@ -191,6 +231,7 @@ cmd_serve(int argc, char **argv)
 		{ "no-sftp", no_argument, NULL, 'n' },
 		{ "host-key", required_argument, NULL, 'k' },
 		{ "authorized-keys", required_argument, NULL, 'a' },
+		{ "trusted-user-ca-keys", required_argument, NULL, 'T' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "accept-env", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'L' },
@@ -199,7 +240,7 @@ cmd_serve(int argc, char **argv)
 	};
 	const char *name = NULL, *host = getenv("MSB_DEFAULT_SSH_HOST"),
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
-	    *level = NULL;
+	    *level = NULL, *cas = NULL;
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
 	char monitor[PATH_MAX], cant[MSB_HELPER_WHY_LEN], idle[16];
 	bool stdio = false, no_sftp = false;
@@ -217,6 +258,7 @@ cmd_serve(int argc, char **argv)
 		case 'n': no_sftp = true; break;
 		case 'k': snprintf(host_key, sizeof(host_key), "%s", optarg); break;
 		case 'a': snprintf(auth_keys, sizeof(auth_keys), "%s", optarg); break;
+		case 'T': cas = optarg; break;
 		case 'i': idle_s = parse_duration(optarg); break;
 		case 'e': check_env_list(optarg); accept_env = optarg; break;
 		case 'L': msb_log_level_option(optarg); level = optarg; break;
@@ -255,7 +297,7 @@ cmd_serve(int argc, char **argv)
 		fatal("path too long");
 	if (msb_hostkey_ensure(host_key) != 0)
 		exit(1);
-	need_keys(auth_keys);
+	need_keys(name, auth_keys, cas, host, stdio);
 	if (geteuid() == 0) {
 		uid_t u;
 		gid_t g;
@@ -274,7 +316,7 @@ cmd_serve(int argc, char **argv)
 	ensure_running(name);
 
 	snprintf(idle, sizeof(idle), "%u", idle_s);
-	char *margv[20] = {
+	char *margv[32] = {
 		"msb-monitor", "--sandbox", (char *)name, "--host-key", host_key,
 		"--authorized-keys", auth_keys, "--audit-log", audit,
 		"--idle-timeout", idle, "--log-level", (char *)level,
@@ -290,6 +332,10 @@ cmd_serve(int argc, char **argv)
 	}
 	if (no_sftp)
 		margv[n++] = "--no-sftp";
+	if (cas != NULL) {
+		margv[n++] = "--trusted-user-ca-keys";
+		margv[n++] = (char *)cas;
+	}
 	margv[n] = NULL;
 
 	if (stdio)
@@ -303,11 +349,13 @@ cmd_serve(int argc, char **argv)
 	return msb_listener_run(lfd, monitor, margv, &limits);
 }
 
+/* Whether ks holds key in the same role (a user's key, or a CA). */
 static bool
-known(const struct msb_authkeys *ks, size_t n, const ssh_key key)
+known(const struct msb_authkeys *ks, size_t n, const struct msb_authkey *k)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (ssh_key_cmp(ks->keys[i].key, key, SSH_KEY_CMP_PUBLIC) == 0)
+		if (ks->keys[i].cert_authority == k->cert_authority &&
+		    ssh_key_cmp(ks->keys[i].key, k->key, SSH_KEY_CMP_PUBLIC) == 0)
 			return true;
 	}
 	return false;
@@ -361,11 +409,14 @@ cmd_authorize(int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "stdin", no_argument, NULL, 's' },
+		{ "sandbox", required_argument, NULL, 'S' },
+		{ "cert-authority", no_argument, NULL, 'C' },
+		{ "principals", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *file = NULL, *keyline = NULL, *what;
-	bool from_stdin = false;
+	const char *file = NULL, *keyline = NULL, *what, *sandbox = NULL, *principals = NULL;
+	bool from_stdin = false, ca = false;
 	char dir[PATH_MAX], path[PATH_MAX];
 	int ch, sources = 0;
 	char *text;
@@ -377,6 +428,9 @@ cmd_authorize(int argc, char **argv)
 		case 'f': file = optarg; sources++; break;
 		case 'k': keyline = optarg; sources++; break;
 		case 's': from_stdin = true; sources++; break;
+		case 'S': sandbox = optarg; break;
+		case 'C': ca = true; break;
+		case 'p': principals = optarg; break;
 		case 'h': return ssh_usage(stdout, 0);
 		default: return usage_bad_option(ssh_usage, "ssh authorize", ch, argv);
 		}
@@ -386,6 +440,18 @@ cmd_authorize(int argc, char **argv)
 	if (sources != 1)
 		return usage_error(ssh_usage, "ssh authorize", "%s of --file, --key and --stdin",
 		    sources == 0 ? "one" : "only one");
+	if (principals != NULL && !ca)
+		return usage_error(ssh_usage, "ssh authorize", "--principals needs --cert-authority");
+	const char *why;
+	if (sandbox != NULL && msb_name_check(sandbox, &why) != 0)
+		fatal("invalid sandbox name '%s': %s", sandbox, why);
+	if (sandbox != NULL && !sandbox_exists(sandbox))
+		fatal("no sandbox named '%s' (see 'msb ls')", sandbox);
+	char prefix[1024] = "";
+	if (ca && snprintf(prefix, sizeof(prefix), "cert-authority%s%s%s ",
+	    principals != NULL ? ",principals=\"" : "", principals != NULL ? principals : "",
+	    principals != NULL ? "\"" : "") >= (int)sizeof(prefix))
+		fatal("--principals list too long");
 	if (keyline != NULL) {
 		what = "--key";
 		if (strchr(keyline, '\n') != NULL && keyline[strcspn(keyline, "\n") + 1] != '\0')
@@ -417,7 +483,7 @@ cmd_authorize(int argc, char **argv)
 	/* A key line is far longer than 16 bytes, so this bounds the key count. */
 	struct msb_authkey *fresh = calloc(len / 16 + 1, sizeof(*fresh));
 	size_t *at = calloc(len / 16 + 1, sizeof(*at));   /* each key's line in out */
-	char *out = malloc(len + 2);
+	char *out = malloc(len + 2 + (len / 16 + 1) * strlen(prefix));
 	size_t nfresh = 0, outlen = 0;
 	unsigned lineno = 0, bad = 0;
 	if (fresh == NULL || at == NULL || out == NULL)
@@ -427,21 +493,29 @@ cmd_authorize(int argc, char **argv)
 		next = next != NULL ? (*next = '\0', next + 1) : text + len;
 		line[strcspn(line, "\r")] = '\0';
 		lineno++;
-		const char *why = NULL;
-		int r = msb_authkey_parse(line, &fresh[nfresh], &why);
-		if (r < 0) {
-			error("%s line %u: not a usable public key: %s", what, lineno, why);
-			bad++;
-		}
-		if (r <= 0)
-			continue;
+		char *full = NULL;
 		while (*line == ' ' || *line == '\t')
 			line++;
-		size_t n = strlen(line);
-		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		bool blank = *line == '\0' || *line == '#';
+		if (asprintf(&full, "%s%s", blank ? "" : prefix, line) < 0)
+			fatal("out of memory");
+		why = NULL;
+		int r = msb_authkey_parse(full, &fresh[nfresh], &why);
+		if (r < 0) {
+			error("%s line %u: not a usable %s: %s", what, lineno,
+			    ca ? "CA public key (a plain key line, no options)" : "public key", why);
+			bad++;
+		}
+		if (r <= 0) {
+			free(full);
+			continue;
+		}
+		size_t n = strlen(full);
+		while (n > 0 && (full[n - 1] == ' ' || full[n - 1] == '\t'))
 			n--;
 		at[nfresh] = outlen;
-		memcpy(out + outlen, line, n);
+		memcpy(out + outlen, full, n);
+		free(full);
 		outlen += n;
 		out[outlen++] = '\n';
 		nfresh++;
@@ -451,9 +525,14 @@ cmd_authorize(int argc, char **argv)
 	if (nfresh == 0)
 		fatal("%s holds no public key; nothing written", what);
 
-	ssh_dir(dir, sizeof(dir));
-	if (msb_home_path(path, sizeof(path), "ssh/authorized_keys") != 0)
-		fatal("path too long");
+	if (sandbox != NULL) {
+		if (sandbox_path(path, sizeof(path), sandbox, "authorized_keys") != 0)
+			fatal("path too long");
+	} else {
+		ssh_dir(dir, sizeof(dir));
+		if (msb_home_path(path, sizeof(path), "ssh/authorized_keys") != 0)
+			fatal("path too long");
+	}
 	if (access(path, F_OK) == 0) {
 		if (msb_authkeys_load(path, &have) != 0)
 			exit(1);
@@ -471,15 +550,17 @@ cmd_authorize(int argc, char **argv)
 		const char *type = ssh_key_type_to_char(ssh_key_type(fresh[i].key));
 		struct msb_authkeys earlier = { fresh, i };
 		msb_key_fingerprint(fresh[i].key, fp, sizeof(fp));
-		if (known(&have, have.n, fresh[i].key) || known(&earlier, i, fresh[i].key)) {
-			info("already authorized: %s %s", type, fp);
+		if (known(&have, have.n, &fresh[i]) || known(&earlier, i, &fresh[i])) {
+			info("already authorized%s: %s %s", ca ? " as a CA" : "", type, fp);
 			continue;
 		}
 		const char *l = out + at[i];
 		size_t n = (size_t)(strchr(l, '\n') - l) + 1;
 		memcpy(keep + keeplen, l, n);
 		keeplen += n;
-		info("authorized %s %s", type, fp);
+		info("authorized %s%s %s%s%s", ca ? "CA " : "", type, fp,
+		    sandbox != NULL ? " for sandbox " : " for every sandbox",
+		    sandbox != NULL ? sandbox : "");
 	}
 	if (keeplen > 0)
 		append_keys(path, keep, keeplen);

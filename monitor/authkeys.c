@@ -12,6 +12,7 @@
 #include "authkeys.h"
 #include "from_match.h"
 #include "log.h"
+#include "ssh_cert.h"
 #include "strict_modes.h"
 
 static const char *const key_types[] = {
@@ -71,6 +72,8 @@ msb_authkey_free(struct msb_authkey *k)
 	ssh_key_free(k->key);
 	free(k->command);
 	free(k->from);
+	free(k->principals);
+	free(k->blob);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -176,6 +179,50 @@ option_is(const char *p, size_t n, const char *name)
 	return strlen(name) == n && strncasecmp(p, name, n) == 0;
 }
 
+/*
+ * A principals= list as OpenSSH takes it: names separated by commas, none
+ * empty, no blanks or quotes.
+ */
+static int
+principals_check(const char *list, const char **why)
+{
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ", \t\"");
+		if (n == 0 || (p[n] != ',' && p[n] != '\0')) {
+			*why = "principals= wants names separated by commas";
+			return -1;
+		}
+		p += n;
+		if (*p == '\0')
+			return 0;
+	}
+}
+
+/* Keeps a cert-authority line's key as the blob certificates name their CA by. */
+static int
+ca_blob(struct msb_authkey *k, const char **why)
+{
+	char *b64 = NULL, *line = NULL;
+	int rc = -1;
+
+	*why = "cannot encode the CA key";
+	if (ssh_pki_export_pubkey_base64(k->key, &b64) != SSH_OK ||
+	    asprintf(&line, "%s %s", key_type_name(k->key), b64) < 0) {
+		line = NULL;
+		goto out;
+	}
+	size_t cap = strlen(b64);   /* base64 is longer than what it encodes */
+	if ((k->blob = malloc(cap)) == NULL) {
+		*why = "out of memory";
+		goto out;
+	}
+	rc = msb_ssh_cert_from_line(line, strlen(line), k->blob, cap, &k->blob_len, why);
+out:
+	ssh_string_free_char(b64);
+	free(line);
+	return rc;
+}
+
 /* Applies the option list at *pp (up to the first unquoted blank). 0 or -1. */
 static int
 parse_options(const char **pp, struct msb_authkey *k, const char **why)
@@ -191,7 +238,8 @@ parse_options(const char **pp, struct msb_authkey *k, const char **why)
 		}
 		if (p[n] == '=') {
 			char **slot = option_is(p, n, "command") ? &k->command :
-			    option_is(p, n, "from") ? &k->from : NULL;
+			    option_is(p, n, "from") ? &k->from :
+			    option_is(p, n, "principals") ? &k->principals : NULL;
 			if (slot == NULL) {
 				*why = "unsupported option (msb cannot honour it)";
 				return -1;
@@ -205,6 +253,8 @@ parse_options(const char **pp, struct msb_authkey *k, const char **why)
 				return -1;
 			if (slot == &k->from && msb_from_check(k->from, why) != 0)
 				return -1;
+			if (slot == &k->principals && principals_check(k->principals, why) != 0)
+				return -1;
 		} else {
 			bool known = true;
 			if (option_is(p, n, "restrict")) {
@@ -212,6 +262,8 @@ parse_options(const char **pp, struct msb_authkey *k, const char **why)
 					k->no_pty = true;
 				if (!fwd_set)
 					k->no_port_forwarding = true;
+			} else if (option_is(p, n, "cert-authority")) {
+				k->cert_authority = true;
 			} else if (option_is(p, n, "no-pty") || option_is(p, n, "pty")) {
 				k->no_pty = p[0] == 'n' || p[0] == 'N';
 				pty_set = true;
@@ -269,6 +321,12 @@ msb_authkey_parse(const char *line, struct msb_authkey *k, const char **why)
 	}
 	if (msb_pubkey_parse(p, &k->key, why) != 0)
 		goto bad;
+	if (k->principals != NULL && !k->cert_authority) {
+		*why = "principals= without cert-authority";
+		goto bad;
+	}
+	if (k->cert_authority && ca_blob(k, why) != 0)
+		goto bad;
 	return 1;
 bad:
 	msb_authkey_free(k);
@@ -285,10 +343,12 @@ msb_authkeys_free(struct msb_authkeys *ks)
 	ks->n = 0;
 }
 
-int
-msb_authkeys_parse(const char *text, size_t len, const char *name, struct msb_authkeys *out)
+/* Every line of text, each after prefix (an option list that applies to all). */
+static int
+parse_lines(const char *text, size_t len, const char *name, const char *prefix,
+    struct msb_authkeys *out)
 {
-	size_t cap = 0;
+	size_t cap = 0, plen = strlen(prefix);
 	unsigned lineno = 0;
 
 	out->keys = NULL;
@@ -306,11 +366,17 @@ msb_authkeys_parse(const char *text, size_t len, const char *name, struct msb_au
 			off += n + 1;
 			continue;
 		}
-		char *line = strndup(text + off, n);
+		char *line = malloc(plen + n + 1);
 		if (line == NULL)
 			goto oom;
+		memcpy(line, prefix, plen);
+		memcpy(line + plen, text + off, n);
+		line[plen + n] = '\0';
 		line[strcspn(line, "\r")] = '\0';
-		int r = msb_authkey_parse(line, &k, &why);
+		const char *body = line + plen + strspn(line + plen, " \t");
+		/* A prefix makes no line of its own out of a blank or a comment. */
+		int r = plen > 0 && (*body == '\0' || *body == '#') ? 0 :
+		    msb_authkey_parse(line, &k, &why);
 		free(line);
 		off += n + 1;
 		if (r < 0)
@@ -338,7 +404,15 @@ oom:
 }
 
 int
-msb_authkeys_load(const char *path, struct msb_authkeys *out)
+msb_authkeys_parse(const char *text, size_t len, const char *name, struct msb_authkeys *out)
+{
+	return parse_lines(text, len, name, "", out);
+}
+
+static int load_text(int fd, const char *path, const char *prefix, struct msb_authkeys *out);
+
+static int
+load_path(const char *path, const char *prefix, struct msb_authkeys *out)
 {
 	int fd = msb_strict_open(path, MSB_STRICT_AUTH_KEYS);
 
@@ -349,13 +423,31 @@ msb_authkeys_load(const char *path, struct msb_authkeys *out)
 			error("cannot read authorized keys %s: %s", path, strerror(errno));
 		return -1;
 	}
-	int rc = msb_authkeys_load_fd(fd, path, out);
+	int rc = load_text(fd, path, prefix, out);
 	close(fd);
 	return rc;
 }
 
 int
+msb_authkeys_load(const char *path, struct msb_authkeys *out)
+{
+	return load_path(path, "", out);
+}
+
+int
+msb_authkeys_load_cas(const char *path, struct msb_authkeys *out)
+{
+	return load_path(path, "cert-authority ", out);
+}
+
+int
 msb_authkeys_load_fd(int fd, const char *path, struct msb_authkeys *out)
+{
+	return load_text(fd, path, "", out);
+}
+
+static int
+load_text(int fd, const char *path, const char *prefix, struct msb_authkeys *out)
 {
 	struct stat st;
 
@@ -390,7 +482,7 @@ msb_authkeys_load_fd(int fd, const char *path, struct msb_authkeys *out)
 		free(text);
 		return -1;
 	}
-	int rc = msb_authkeys_parse(text, len, path, out);
+	int rc = parse_lines(text, len, path, prefix, out);
 	free(text);
 	return rc;
 }
@@ -402,7 +494,7 @@ msb_authkeys_find(const struct msb_authkeys *ks, const ssh_key key, const char *
 	*why = "key not authorized";
 	for (size_t i = 0; i < ks->n; i++) {
 		const struct msb_authkey *k = &ks->keys[i];
-		if (ssh_key_cmp(k->key, key, SSH_KEY_CMP_PUBLIC) != 0)
+		if (k->cert_authority || ssh_key_cmp(k->key, key, SSH_KEY_CMP_PUBLIC) != 0)
 			continue;
 		if (k->from == NULL || msb_from_allows(k->from, addr))
 			return k;

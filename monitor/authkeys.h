@@ -3,8 +3,10 @@
  * a comma-separated option list; '#' comments and blank lines ignored. A
  * line that cannot be parsed is skipped with a warning naming the file and
  * line, so one bad line never locks everyone out. Options msb cannot honour
- * (environment=, permitopen=, cert-authority, ...) also skip the line:
- * dropping a restriction silently would widen access.
+ * (environment=, permitopen=, ...) also skip the line: dropping a
+ * restriction silently would widen access. A cert-authority line (with an
+ * optional principals="..." list) trusts a CA for user certificates
+ * (cert_auth.h) and authenticates no key of its own.
  */
 #ifndef MSB_AUTHKEYS_H
 #define MSB_AUTHKEYS_H
@@ -24,6 +26,10 @@ struct msb_authkey {
 	bool no_port_forwarding;
 	char *command;   /* command="...", or NULL */
 	char *from;      /* from="...", or NULL */
+	bool cert_authority;
+	char *principals;       /* principals="..." (cert-authority only), or NULL */
+	unsigned char *blob;    /* cert-authority: the CA's public key blob */
+	size_t blob_len;
 	unsigned line;
 };
 
@@ -51,15 +57,21 @@ int msb_authkeys_parse(const char *text, size_t len, const char *name, struct ms
  */
 int msb_authkeys_load(const char *path, struct msb_authkeys *out);
 /*
+ * A file of CA keys, one per line as sshd's TrustedUserCAKeys (no options):
+ * every entry is a cert-authority one.
+ */
+int msb_authkeys_load_cas(const char *path, struct msb_authkeys *out);
+/*
  * The same from an open file read from offset 0 (a memfd msb made, so no
  * StrictModes); path names it in messages.
  */
 int msb_authkeys_load_fd(int fd, const char *path, struct msb_authkeys *out);
 void msb_authkeys_free(struct msb_authkeys *ks);
 /*
- * The first entry for key (same type and public key) whose from= admits
- * addr (NULL: no network peer, which no from= admits). NULL when none,
- * with why saying whether the key is unknown or its from= refused.
+ * The first entry for key (same type and public key, not a cert-authority
+ * line) whose from= admits addr (NULL: no network peer, which no from=
+ * admits). NULL when none, with why saying whether the key is unknown or
+ * its from= refused.
  */
 const struct msb_authkey *msb_authkeys_find(const struct msb_authkeys *ks, const ssh_key key,
     const char *addr, const char **why);

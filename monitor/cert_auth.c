@@ -19,6 +19,7 @@ msb_cert_authorize(const uint8_t *blob, size_t len, const struct msb_cert_ca *ca
 	int r = -1;
 
 	memset(v, 0, sizeof(*v));
+	v->ca_index = -1;
 	if (c == NULL) {
 		snprintf(v->reason, sizeof(v->reason), "out of memory");
 		return -1;
@@ -41,6 +42,7 @@ msb_cert_authorize(const uint8_t *blob, size_t len, const struct msb_cert_ca *ca
 		goto out;
 	}
 	r = msb_cert_policy(c, req, ca->principals, v);
+	v->ca_index = (long)(ca - cas);
 out:
 	free(c);
 	return r;

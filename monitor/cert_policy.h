@@ -37,6 +37,8 @@ struct msb_cert_verdict {
 	char key_id[MSB_CERT_KEY_ID_LOG_MAX];  /* escaped (msb_log_escape), may be cut */
 	uint64_t serial;
 	char ca_fingerprint[MSB_CERT_FP_MAX];  /* "SHA256:...", as ssh-keygen -l prints */
+	/* msb_cert_authorize: the index of the CA that decided, or -1 (none trusted). */
+	long ca_index;
 	/* On acceptance. */
 	char *force_command;  /* the force-command critical option, or NULL; heap */
 	bool permit_pty;

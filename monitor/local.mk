@@ -7,6 +7,7 @@ monitor_libmsbmonitor_a_SOURCES = \
 	monitor/cert_policy.c monitor/cert_policy.h \
 	monitor/cert_verify.c monitor/cert_verify.h \
 	monitor/from_match.c monitor/from_match.h \
+	monitor/tenant_keys.c monitor/tenant_keys.h \
 	monitor/hostkey.c monitor/hostkey.h \
 	monitor/listener.c monitor/listener.h \
 	monitor/preauth_env.c monitor/preauth_env.h \
@@ -18,6 +19,7 @@ msb_monitor_SOURCES = \
 	monitor/monitor_main.c \
 	monitor/monitor.c monitor/monitor.h \
 	monitor/mon_io.c monitor/mon_io.h \
+	monitor/tenant_cert.c monitor/tenant_cert.h \
 	monitor/session_limits.c monitor/session_limits.h \
 	monitor/audit.c monitor/audit.h
 msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)

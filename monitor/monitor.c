@@ -31,6 +31,8 @@
 #include "signals.h"
 #include "session_limits.h"
 #include "spawn.h"
+#include "ssh_cert.h"
+#include "tenant_cert.h"
 
 /* After the monitor gives up on a connection, how long children get to go. */
 #define CLOSE_GRACE_MS 2000
@@ -42,7 +44,8 @@ enum phase { PH_PREAUTH, PH_POSTAUTH, PH_CLOSING };
 
 struct mon {
 	const struct monitor_opts *o;
-	struct msb_authkeys keys;
+	struct tenant_keys keys;
+	struct msb_authkey cert_key;   /* what a certificate login may do, once accepted */
 	const char *peer;          /* numeric client address, NULL without a network peer */
 	char peer_buf[NI_MAXHOST];
 	int client_fd, status_fd;
@@ -331,6 +334,48 @@ authenticated(struct mon *m)
 	msb_mem_trim();
 }
 
+/*
+ * A certificate: checked here, never in the network child, against the CAs
+ * this sandbox trusts. Returns the answer.
+ */
+static uint32_t
+certificate(struct mon *m, const struct msb_mon *req, const uint8_t *blob, size_t len)
+{
+	struct msb_cert_request cr = {
+		.now = (uint64_t)time(NULL), .login = m->user, .sandbox = m->o->sandbox,
+		.addr = m->peer,
+	};
+	struct msb_cert_verdict v;
+	struct msb_authkey granted;
+	const struct msb_authkey *ca = NULL;
+	enum tenant_key_source src = TENANT_KEYS_SANDBOX;
+	char type[64];
+
+	msb_log_escape(type, sizeof(type), req->key, strcspn(req->key, " "));
+	if (tenant_keys_cert(&m->keys, blob, len, &cr, &granted, &ca, &src, &v) != 0) {
+		msb_audit("rejected certificate for %s: %s ID \"%s\" serial %llu CA %s (%s)",
+		    m->user_log, type, v.key_id, (unsigned long long)v.serial,
+		    v.ca_fingerprint[0] != '\0' ? v.ca_fingerprint : "?", v.reason);
+		msb_cert_verdict_free(&v);
+		return MSB_MON_AUTH_DENY;
+	}
+	if (!req->is_signed) {
+		verbose_f("certificate ID \"%s\" acceptable for %s", v.key_id, m->user_log);
+		msb_authkey_free(&granted);
+		msb_cert_verdict_free(&v);
+		return MSB_MON_AUTH_OK;
+	}
+	msb_audit("accepted certificate for %s: %s ID \"%s\" serial %llu CA %s (%s line %u)%s%s",
+	    m->user_log, type, v.key_id, (unsigned long long)v.serial, v.ca_fingerprint,
+	    m->keys.path[src], ca->line, granted.command != NULL ? ", forced command" : "",
+	    granted.no_pty ? ", no pty" : "");
+	msb_authkey_free(&m->cert_key);
+	m->cert_key = granted;
+	m->key = &m->cert_key;
+	msb_cert_verdict_free(&v);
+	return MSB_MON_AUTH_ALLOW;
+}
+
 /* Decides one publickey request; returns the answer. */
 static uint32_t
 publickey(struct mon *m, const struct msb_mon *req)
@@ -339,9 +384,16 @@ publickey(struct mon *m, const struct msb_mon *req)
 	char fp[128] = "?";
 	const char *why = NULL;
 	ssh_key key = NULL;
+	uint8_t blob[MSB_SSH_CERT_BLOB_MAX];
+	size_t blen = 0;
 
 	if (text == NULL)
 		fatal_f("out of memory");
+	if (msb_ssh_cert_from_line(text, strlen(text), blob, sizeof(blob), &blen, &why) == 0 &&
+	    msb_ssh_cert_is_cert(blob, blen)) {
+		free(text);
+		return certificate(m, req, blob, blen);
+	}
 	if (msb_pubkey_parse(text, &key, &why) != 0) {
 		char esc[64];
 		msb_log_escape(esc, sizeof(esc), text, strcspn(text, " "));
@@ -353,7 +405,8 @@ publickey(struct mon *m, const struct msb_mon *req)
 	if (msb_key_fingerprint(key, fp, sizeof(fp)) != 0)
 		snprintf(fp, sizeof(fp), "?");
 	const char *type = ssh_key_type_to_char(ssh_key_type(key));
-	const struct msb_authkey *k = msb_authkeys_find(&m->keys, key, m->peer, &why);
+	enum tenant_key_source src = TENANT_KEYS_SANDBOX;
+	const struct msb_authkey *k = tenant_keys_find(&m->keys, key, m->peer, &src, &why);
 	ssh_key_free(key);
 	if (k == NULL) {
 		msb_audit("rejected publickey for %s: %s %s (%s)", m->user_log, type, fp, why);
@@ -364,7 +417,7 @@ publickey(struct mon *m, const struct msb_mon *req)
 		return MSB_MON_AUTH_OK;
 	}
 	msb_audit("accepted publickey for %s: %s %s (%s line %u)", m->user_log, type, fp,
-	    m->o->authorized_keys, k->line);
+	    m->keys.path[src], k->line);
 	m->key = k;
 	return MSB_MON_AUTH_ALLOW;
 }
@@ -568,9 +621,10 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	if (msb_audit_open(o->audit_log, o->sandbox, m.peer != NULL ? m.peer : "stdio") != 0)
 		return 1;
 	msb_audit("connection from %s", m.peer != NULL ? m.peer : "stdio (no network address)");
-	if ((o->authorized_keys_fd >= 0 ?
-	    msb_authkeys_load_fd(o->authorized_keys_fd, o->authorized_keys, &m.keys) :
-	    msb_authkeys_load(o->authorized_keys, &m.keys)) != 0)
+	char own_keys[PATH_MAX];
+	if (sandbox_path(own_keys, sizeof(own_keys), o->sandbox, "authorized_keys") != 0 ||
+	    tenant_keys_load(&m.keys, own_keys, o->authorized_keys, o->authorized_keys_fd,
+	    o->trusted_user_ca_keys) != 0)
 		return 1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monp) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)
@@ -596,7 +650,8 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	mon_peer_close(&m.pre);
 	mon_peer_close(&m.ses);
 	msb_cgroup_destroy(&m.ses_cg);
-	msb_authkeys_free(&m.keys);
+	tenant_keys_free(&m.keys);
+	msb_authkey_free(&m.cert_key);
 	free(m.user);
 	close(sfd);
 	return m.status;

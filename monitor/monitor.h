@@ -21,6 +21,7 @@ struct monitor_opts {
 	const char *authorized_keys;
 	int host_key_fd;               /* an inherited file to read instead of the path, or -1 */
 	int authorized_keys_fd;
+	const char *trusted_user_ca_keys;  /* CA keys for every sandbox, or NULL */
 	const char *audit_log;
 	const char *user;          /* guest user for every request, or NULL: the login name */
 	const char *accept_env;    /* extra env names, comma-separated, or NULL */

@@ -26,7 +26,7 @@ usage(void)
 	    "                   --authorized-keys PATH|--authorized-keys-fd N\n"
 	    "                   --audit-log PATH [--user U] [--no-sftp] [--idle-timeout SECS]\n"
 	    "                   [--accept-env NAMES] [--log-level L] [--preauth-user U]\n"
-	    "                   [--chroot DIR]\n"
+	    "                   [--chroot DIR] [--trusted-user-ca-keys PATH]\n"
 	    "\n"
 	    "Serves one SSH connection: fd 3 is the client socket, fd 4 (optional) a pipe\n"
 	    "that gets \"auth-ok\\n\" once the client authenticated. Exit status 0 ok,\n"
@@ -39,6 +39,7 @@ usage(void)
 	    "  --preauth-user U  account of the preauth child when root (default %s,\n"
 	    "                    or $MSB_PREAUTH_USER)\n"
 	    "  --chroot DIR      empty directory the preauth child is confined to (%s)\n"
+	    "  --trusted-user-ca-keys PATH  CA keys whose user certificates open the sandbox\n"
 	    "Environment: MSB_LOGIN_GRACE_TIME (seconds, default %u), MSB_SESSION_VSOCK\n"
 	    "(the agent address handed to the session worker, default the sandbox's vsock).\n",
 	    MSB_PREAUTH_USER, MSB_PREAUTH_CHROOT, MONITOR_DEFAULT_GRACE_S);
@@ -88,6 +89,7 @@ main(int argc, char **argv)
 		{ "sandbox", required_argument, NULL, 's' },
 		{ "host-key", required_argument, NULL, 'k' },
 		{ "authorized-keys", required_argument, NULL, 'a' },
+		{ "trusted-user-ca-keys", required_argument, NULL, 'T' },
 		{ "audit-log", required_argument, NULL, 'l' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-sftp", no_argument, NULL, 'n' },
@@ -116,6 +118,7 @@ main(int argc, char **argv)
 		case 's': o.sandbox = optarg; break;
 		case 'k': o.host_key = optarg; break;
 		case 'a': o.authorized_keys = optarg; break;
+		case 'T': o.trusted_user_ca_keys = optarg; break;
 		case 'l': o.audit_log = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'n': o.no_sftp = true; break;

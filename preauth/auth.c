@@ -19,6 +19,13 @@ key_type_allowed(enum ssh_keytypes_e t)
 	case SSH_KEYTYPE_ECDSA_P384:
 	case SSH_KEYTYPE_ECDSA_P521:
 	case SSH_KEYTYPE_RSA:  /* signatures restricted to rsa-sha2-* by the bind */
+	/* Certificates: libssh checks the signature with the key inside; the
+	 * monitor checks the certificate. */
+	case SSH_KEYTYPE_ED25519_CERT01:
+	case SSH_KEYTYPE_ECDSA_P256_CERT01:
+	case SSH_KEYTYPE_ECDSA_P384_CERT01:
+	case SSH_KEYTYPE_ECDSA_P521_CERT01:
+	case SSH_KEYTYPE_RSA_CERT01:
 		return true;
 	default:
 		return false;

@@ -31,7 +31,10 @@
 
 #define ACCEPTED_KEY_TYPES \
 	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521," \
-	"rsa-sha2-512,rsa-sha2-256"
+	"rsa-sha2-512,rsa-sha2-256," \
+	"ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com," \
+	"ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com," \
+	"rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com"
 
 struct start_config {
 	uint32_t log_level, idle_timeout_s, rekey_s;

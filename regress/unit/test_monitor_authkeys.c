@@ -114,7 +114,10 @@ test_options(void)
 		"command=unquoted " ED25519,
 		"environment=\"A=B\" " ED25519,
 		"permitopen=\"host:1\" " ED25519,
-		"cert-authority " ED25519,
+		"principals=\"a\" " ED25519,       /* without cert-authority */
+		"cert-authority,principals=\"a,,b\" " ED25519,
+		"cert-authority,principals=\"a b\" " ED25519,
+		"cert-authority,principals=\"\" " ED25519,
 		"frobnicate " ED25519,
 		"no-pty,," ED25519,
 		"no-pty, " ED25519,
@@ -130,6 +133,31 @@ test_options(void)
 		if (!CHECK(msb_authkey_parse(bad[i], &k, &why) == -1))
 			fprintf(stderr, "  accepted bad options %zu\n", i);
 	}
+}
+
+/* A cert-authority line: its CA's blob kept, no key of its own authenticated. */
+static void
+test_cert_authority(void)
+{
+	struct msb_authkey k;
+	const char *why = NULL;
+	ssh_key key = NULL;
+
+	CHECK(msb_authkey_parse("cert-authority,principals=\"dev,ops\",no-pty " ED25519 " ca",
+	    &k, &why) == 1);
+	CHECK(k.cert_authority && k.no_pty);
+	CHECK(k.principals != NULL && strcmp(k.principals, "dev,ops") == 0);
+	/* The blob: string "ssh-ed25519", string of 32 key bytes. */
+	CHECK(k.blob != NULL && k.blob_len == 4 + 11 + 4 + 32);
+	CHECK(k.blob != NULL && memcmp(k.blob + 4, "ssh-ed25519", 11) == 0);
+	struct msb_authkeys ks = { &k, 1 };
+	CHECK(msb_pubkey_parse(ED25519, &key, &why) == 0);
+	CHECK(msb_authkeys_find(&ks, key, NULL, &why) == NULL);
+	ssh_key_free(key);
+	msb_authkey_free(&k);
+	CHECK(msb_authkey_parse(ED25519, &k, &why) == 1);
+	CHECK(!k.cert_authority && k.blob == NULL && k.principals == NULL);
+	msb_authkey_free(&k);
 }
 
 static void
@@ -243,6 +271,7 @@ main(void)
 	test_key_types();
 	test_options();
 	test_file();
+	test_cert_authority();
 	test_from();
 	test_fingerprint();
 	return unit_done();
