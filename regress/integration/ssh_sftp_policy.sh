@@ -6,9 +6,10 @@
 # refuses it ("Permission denied", or the extension is not advertised) and
 # the next command works; the allow list lets the request (with what its
 # command needs) through and refuses the rest; read-only refuses the
-# writes. The output of each run and the extensions the client was told
-# of must be OpenSSH's. An unknown request name stops serve at startup.
-# msb-test-timeout: 900
+# writes, also over TCP. The output of each run and the extensions the
+# client was told of must be OpenSSH's. An unknown request name stops
+# serve at startup. About 40 s here.
+# msb-test-timeout: 300
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_ssh_server
@@ -192,4 +193,12 @@ for c in "put @L/lf @R/w" "chmod 600" "rm @R/r" "mkdir" "rmdir" "rename -l" "ln 
 done
 check "--sftp-read-only: get works" test -s "$L/ro/g"
 check "--sftp-read-only: ls works" grep -qx "$T/ro/d/in" "$TMP/msb.out"
+
+# The TCP listener hands the policy to each connection's monitor the same way.
+serve_bg box --port 0 --sftp-read-only
+printf '%s\n' "-mkdir $T/ro/tcp" "ls -1 $T/ro/d" >"$TMP/batch"
+timeout 60 sftp -b "$TMP/batch" -P "$PORT" $SSHO root@127.0.0.1 >"$TMP/msb.out" 2>&1
+check "over TCP: --sftp-read-only refuses mkdir" refused "mkdir"
+check "... and ls works" grep -qx "$T/ro/d/in" "$TMP/msb.out"
+stop_bg
 done_testing
