@@ -31,6 +31,7 @@
 #include "relay.h"
 #include "safe_file.h"
 #include "sandbox.h"
+#include "sftp_policy.h"
 #include "spawn.h"
 #include "strict_modes.h"
 #include "tenant_keys.h"
@@ -61,6 +62,10 @@ ssh_usage(FILE *fp, int status)
 	    "                         logs errors only unless --log-level\n"
 	    "  --user U               guest user for every request (default: login name)\n"
 	    "  --no-sftp              refuse the sftp subsystem\n"
+	    "  --sftp-read-only       refuse SFTP requests that write (sftp-server -R)\n"
+	    "  --sftp-deny LIST       refuse these SFTP requests (sftp-server -P)\n"
+	    "  --sftp-allow LIST      refuse all other SFTP requests (sftp-server -p);\n"
+	    "                         names as 'msb-sftp-server -Q requests' lists them\n"
 	    "  --host-key PATH        default MSB_HOME/ssh/host_ed25519_key (created if missing)\n"
 	    "  --authorized-keys PATH default MSB_HOME/ssh/authorized_keys (every sandbox);\n"
 	    "                         the sandbox's own authorized_keys is read too\n"
@@ -193,6 +198,17 @@ ensure_running(const char *name)
 	sandbox_start(name, false);
 }
 
+/* An unknown request name would otherwise only show when a client uses SFTP. */
+static void
+check_sftp_list(const char *what, const char *list)
+{
+	uint32_t mask;
+	char err[256];
+
+	if (msb_sftp_list_parse(what, list, &mask, err, sizeof(err)) != 0)
+		fatal("--sftp-%s: %s", what, err);
+}
+
 /* Runs one monitor on a socketpair whose other end is relayed to stdin/stdout. */
 static int
 serve_stdio(const char *monitor, char *const argv[])
@@ -229,6 +245,9 @@ cmd_serve(int argc, char **argv)
 		{ "stdio", no_argument, NULL, 'S' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-sftp", no_argument, NULL, 'n' },
+		{ "sftp-read-only", no_argument, NULL, 'R' },
+		{ "sftp-deny", required_argument, NULL, 'D' },
+		{ "sftp-allow", required_argument, NULL, 'W' },
 		{ "host-key", required_argument, NULL, 'k' },
 		{ "authorized-keys", required_argument, NULL, 'a' },
 		{ "trusted-user-ca-keys", required_argument, NULL, 'T' },
@@ -240,10 +259,10 @@ cmd_serve(int argc, char **argv)
 	};
 	const char *name = NULL, *host = getenv("MSB_DEFAULT_SSH_HOST"),
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
-	    *level = NULL, *cas = NULL;
+	    *level = NULL, *cas = NULL, *sftp_deny = NULL, *sftp_allow = NULL;
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
 	char monitor[PATH_MAX], cant[MSB_HELPER_WHY_LEN], idle[16];
-	bool stdio = false, no_sftp = false;
+	bool stdio = false, no_sftp = false, sftp_ro = false;
 	unsigned idle_s = 600;
 	int ch;
 
@@ -256,6 +275,9 @@ cmd_serve(int argc, char **argv)
 		case 'S': stdio = true; break;
 		case 'u': user = optarg; break;
 		case 'n': no_sftp = true; break;
+		case 'R': sftp_ro = true; break;
+		case 'D': check_sftp_list("deny", optarg); sftp_deny = optarg; break;
+		case 'W': check_sftp_list("allow", optarg); sftp_allow = optarg; break;
 		case 'k': snprintf(host_key, sizeof(host_key), "%s", optarg); break;
 		case 'a': snprintf(auth_keys, sizeof(auth_keys), "%s", optarg); break;
 		case 'T': cas = optarg; break;
@@ -335,6 +357,16 @@ cmd_serve(int argc, char **argv)
 	if (cas != NULL) {
 		margv[n++] = "--trusted-user-ca-keys";
 		margv[n++] = (char *)cas;
+	}
+	if (sftp_ro)
+		margv[n++] = "--sftp-read-only";
+	if (sftp_deny != NULL) {
+		margv[n++] = "--sftp-deny";
+		margv[n++] = (char *)sftp_deny;
+	}
+	if (sftp_allow != NULL) {
+		margv[n++] = "--sftp-allow";
+		margv[n++] = (char *)sftp_allow;
 	}
 	margv[n] = NULL;
 

@@ -47,8 +47,18 @@ static int
 serve_sftp(int fd, struct msb_buf *out, const struct msb_agent_sftp *req)
 {
 	const char *name = req->user[0] != '\0' ? req->user : "root";
+	const char *deny = req->deny != NULL && req->deny[0] != '\0' ? req->deny : NULL;
+	const char *allow = (req->flags & MSB_SFTP_F_ALLOW) != 0 ?
+	    (req->allow != NULL ? req->allow : "") : NULL;
+	struct msb_sftp_policy policy;
 	struct guest_user u;
+	char err[256];
 
+	/* The host checked the lists too; an agent never serves a policy it
+	 * does not understand in full. */
+	if (msb_sftp_policy_set(&policy, (req->flags & MSB_SFTP_F_READ_ONLY) != 0,
+	    deny, allow, err, sizeof(err)) != 0)
+		return agent_reply_error(fd, out, MSB_AGENT_E_PROTOCOL, "%s", err);
 	if (guest_user_lookup(name, &u) != 0)
 		return agent_reply_error(fd, out, MSB_AGENT_E_NO_USER,
 		    "unknown user '%s'", name);
@@ -63,7 +73,7 @@ serve_sftp(int fd, struct msb_buf *out, const struct msb_agent_sftp *req)
 		return agent_reply_error(fd, out, MSB_AGENT_E_INTERNAL, "setenv failed");
 	if (reply_ok(fd, out) != 0)
 		return 1;
-	struct msb_sftp_opts opts = { .home = u.home };
+	struct msb_sftp_opts opts = { .home = u.home, .policy = &policy };
 	return msb_sftp_serve(fd, fd, &opts) == 0 ? 0 : 1;
 }
 

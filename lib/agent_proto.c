@@ -5,6 +5,7 @@
 
 #include "agent_proto.h"
 #include "frame.h"
+#include "sftp_policy.h"
 
 int
 msb_agent_frame_begin(struct msb_buf *out, uint8_t type, size_t *start)
@@ -136,7 +137,15 @@ msb_agent_put_sftp(struct msb_buf *out, const struct msb_agent_sftp *m)
 
 	if (msb_agent_frame_begin(out, MSB_AGENT_SFTP, &start) != 0)
 		return -1;
-	return frame_finish(out, start, msb_buf_put_cstring(out, m->user));
+	int rc = msb_buf_put_cstring(out, m->user);
+	const char *deny = m->deny != NULL ? m->deny : "";
+	const char *allow = m->allow != NULL ? m->allow : "";
+	if (m->flags != 0 || deny[0] != '\0' || allow[0] != '\0') {
+		rc |= msb_buf_put_u32(out, m->flags);
+		rc |= msb_buf_put_cstring(out, deny);
+		rc |= msb_buf_put_cstring(out, allow);
+	}
+	return frame_finish(out, start, rc);
 }
 
 int
@@ -345,7 +354,18 @@ msb_agent_get_sftp(const uint8_t *p, size_t n, struct msb_agent_sftp *m)
 	memset(m, 0, sizeof(*m));
 	msb_reader_init(&r, p, n);
 	msb_get_cstring(&r, &m->user, 256);
-	if (!msb_reader_done(&r)) {
+	bool empty_policy = false;
+	if (msb_reader_left(&r) > 0) {
+		msb_get_u32(&r, &m->flags);
+		msb_get_cstring(&r, &m->deny, MSB_SFTP_LIST_MAX);
+		msb_get_cstring(&r, &m->allow, MSB_SFTP_LIST_MAX);
+		/* One encoding per request: no policy is no trailer. */
+		empty_policy = m->flags == 0 && m->deny != NULL && m->deny[0] == '\0' &&
+		    m->allow != NULL && m->allow[0] == '\0';
+	}
+	if (!msb_reader_done(&r) || empty_policy || (m->flags & ~MSB_SFTP_F_ALL) != 0 ||
+	    (m->allow != NULL && m->allow[0] != '\0' &&
+	    (m->flags & MSB_SFTP_F_ALLOW) == 0)) {
 		msb_agent_sftp_free(m);
 		return -1;
 	}
@@ -462,6 +482,8 @@ void
 msb_agent_sftp_free(struct msb_agent_sftp *m)
 {
 	free(m->user);
+	free(m->deny);
+	free(m->allow);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -139,8 +139,23 @@ struct msb_agent_exec {
 	uint32_t cols, rows;
 };
 
+/*
+ * SFTP body: string user, then, only when the session has a policy:
+ * uint32 flags, string deny, string allow. The lists are comma-separated
+ * sftp-server request names (lib/sftp_policy.h), checked again by the
+ * agent; "" is no list, except that MSB_SFTP_F_ALLOW makes allow a list.
+ * An agent that predates the policy rejects the longer body, so such a
+ * session fails rather than runs unrestricted.
+ */
+#define MSB_SFTP_F_READ_ONLY 0x1u  /* sftp-server -R */
+#define MSB_SFTP_F_ALLOW     0x2u  /* allow is a list (-p) */
+#define MSB_SFTP_F_ALL       (MSB_SFTP_F_READ_ONLY | MSB_SFTP_F_ALLOW)
+
 struct msb_agent_sftp {
 	char *user;      /* "" = root */
+	uint32_t flags;  /* MSB_SFTP_F_* */
+	char *deny;      /* -P list, or "" (decoded: NULL without a policy) */
+	char *allow;     /* -p list with MSB_SFTP_F_ALLOW, else "" or NULL */
 };
 
 struct msb_agent_connect {

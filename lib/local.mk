@@ -19,4 +19,5 @@ lib_libmsbcore_a_SOURCES = \
 	lib/safe_file.c lib/safe_file.h \
 	lib/capped_log.c lib/capped_log.h \
 	lib/rlimit.c lib/rlimit.h \
-	lib/strict_modes.c lib/strict_modes.h
+	lib/strict_modes.c lib/strict_modes.h \
+	lib/sftp_policy.c lib/sftp_policy.h

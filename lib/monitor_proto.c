@@ -17,7 +17,8 @@
 #define LOG_LEVEL U32(log_level, MSB_LOG_QUIET, MSB_LOG_DEBUG)
 
 #define MSB_MON_F_ALL (MSB_MON_F_NO_PTY | MSB_MON_F_NO_PORT_FORWARD | \
-	MSB_MON_F_NO_SFTP | MSB_MON_F_FORCED_COMMAND)
+	MSB_MON_F_NO_SFTP | MSB_MON_F_FORCED_COMMAND | MSB_MON_F_SFTP_READ_ONLY | \
+	MSB_MON_F_SFTP_ALLOW)
 
 static const struct msb_field f_hostkey[] = { TEXT(key), END };
 static const struct msb_field f_config[] = {
@@ -35,7 +36,7 @@ static const struct msb_field f_auth_request[] = {
 static const struct msb_field f_session[] = {
 	ANY32(version), TEXT(user), TEXT(guest_user), U32(flags, 0, MSB_MON_F_ALL),
 	TEXT(command), TEXT(vsock), TEXT(env_allow), LOG_LEVEL,
-	ANY32(idle_timeout_s), END
+	ANY32(idle_timeout_s), TEXT(sftp_deny), TEXT(sftp_allow), END
 };
 static const struct msb_field f_audit_open[] = {
 	ANY32(chan), U32(kind, MSB_MON_KIND_SESSION, MSB_MON_KIND_DIRECT_TCPIP),

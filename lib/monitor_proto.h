@@ -50,7 +50,8 @@ enum msb_mon_msg {
 	/* network child -> monitor */
 	MSB_MON_AUTH_REQUEST = 10, /* method, user, key (public, OpenSSH line), signed */
 	/* monitor -> session worker */
-	MSB_MON_SESSION      = 20, /* version, user, guest_user, flags, command, vsock, env_allow, log_level, idle_timeout_s */
+	MSB_MON_SESSION      = 20, /* version, user, guest_user, flags, command, vsock, env_allow, log_level, idle_timeout_s,
+	                              sftp_deny, sftp_allow */
 	/* session worker -> monitor */
 	MSB_MON_AUDIT_OPEN   = 30, /* chan, kind, detail */
 	MSB_MON_AUDIT_CLOSE  = 31, /* chan, bytes_in, bytes_out, exit (code, or 128+signal) */
@@ -75,6 +76,8 @@ enum msb_mon_auth {
 #define MSB_MON_F_NO_PORT_FORWARD 0x02u
 #define MSB_MON_F_NO_SFTP         0x04u
 #define MSB_MON_F_FORCED_COMMAND  0x08u  /* command holds it */
+#define MSB_MON_F_SFTP_READ_ONLY  0x10u  /* sftp-server -R */
+#define MSB_MON_F_SFTP_ALLOW      0x20u  /* sftp_allow is a list (-p); sftp_deny (-P) is one when not "" */
 
 enum msb_mon_kind {
 	MSB_MON_KIND_SESSION      = 0,
@@ -102,6 +105,8 @@ struct msb_mon {
 	const char *command; size_t command_len;   /* forced command (SESSION) */
 	const char *vsock;  size_t vsock_len;      /* the sandbox's hybrid-vsock socket */
 	const char *env_allow; size_t env_allow_len; /* comma-separated names and NAME_* patterns */
+	const char *sftp_deny; size_t sftp_deny_len;   /* SFTP request names (lib/sftp_policy.h) */
+	const char *sftp_allow; size_t sftp_allow_len;
 	const char *detail; size_t detail_len;     /* AUDIT_OPEN: command or host:port */
 	size_t frame;                /* the whole frame's size, for msb_mon_consume */
 };

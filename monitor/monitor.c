@@ -283,8 +283,12 @@ start_session(struct mon *m)
 	uint32_t flags = (m->key->no_pty ? MSB_MON_F_NO_PTY : 0) |
 	    (m->key->no_port_forwarding ? MSB_MON_F_NO_PORT_FORWARD : 0) |
 	    (m->o->no_sftp ? MSB_MON_F_NO_SFTP : 0) |
+	    (m->o->sftp_read_only ? MSB_MON_F_SFTP_READ_ONLY : 0) |
+	    (m->o->sftp_allow != NULL ? MSB_MON_F_SFTP_ALLOW : 0) |
 	    (m->key->command != NULL ? MSB_MON_F_FORCED_COMMAND : 0);
 	const char *cmd = m->key->command != NULL ? m->key->command : "";
+	const char *deny = m->o->sftp_deny != NULL ? m->o->sftp_deny : "";
+	const char *allow = m->o->sftp_allow != NULL ? m->o->sftp_allow : "";
 	struct msb_mon s = {
 		.type = MSB_MON_SESSION, .version = MSB_MON_VERSION,
 		.user = m->user, .user_len = strlen(m->user),
@@ -293,6 +297,8 @@ start_session(struct mon *m)
 		.vsock = vsock, .vsock_len = strlen(vsock),
 		.env_allow = env, .env_allow_len = strlen(env),
 		.log_level = m->o->log_level, .idle_timeout_s = m->o->idle_timeout_s,
+		.sftp_deny = deny, .sftp_deny_len = strlen(deny),
+		.sftp_allow = allow, .sftp_allow_len = strlen(allow),
 	};
 	verbose_f("session worker %ld as uid %lu gid %lu, guest user %s", (long)m->ses_pid,
 	    (unsigned long)creds.uid, (unsigned long)creds.gid, guest);

@@ -28,6 +28,9 @@ struct monitor_opts {
 	const char *preauth_user;
 	const char *chroot_dir;
 	bool no_sftp;
+	bool sftp_read_only;
+	const char *sftp_deny;     /* checked SFTP request names, or NULL */
+	const char *sftp_allow;
 	unsigned idle_timeout_s;
 	unsigned grace_s;
 	unsigned max_tries;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "preauth_env.h"
+#include "sftp_policy.h"
 
 static _Noreturn void
 usage(void)
@@ -25,6 +26,7 @@ usage(void)
 	    "usage: msb-monitor --sandbox NAME --host-key PATH|--host-key-fd N\n"
 	    "                   --authorized-keys PATH|--authorized-keys-fd N\n"
 	    "                   --audit-log PATH [--user U] [--no-sftp] [--idle-timeout SECS]\n"
+	    "                   [--sftp-read-only] [--sftp-deny LIST] [--sftp-allow LIST]\n"
 	    "                   [--accept-env NAMES] [--log-level L] [--preauth-user U]\n"
 	    "                   [--chroot DIR] [--trusted-user-ca-keys PATH]\n"
 	    "\n"
@@ -36,6 +38,7 @@ usage(void)
 	    "  --user U          guest user for every request (default: the login name)\n"
 	    "  --idle-timeout S  seconds without traffic before the session ends (0: never)\n"
 	    "  --accept-env L    environment names clients may set, besides LANG, LC_*, TERM\n"
+	    "  --sftp-read-only, --sftp-deny L, --sftp-allow L  sftp-server's -R, -P, -p\n"
 	    "  --preauth-user U  account of the preauth child when root (default %s,\n"
 	    "                    or $MSB_PREAUTH_USER)\n"
 	    "  --chroot DIR      empty directory the preauth child is confined to (%s)\n"
@@ -56,6 +59,18 @@ parse_seconds(const char *what, const char *s)
 	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > 100u * 24 * 3600)
 		fatal("invalid %s '%s' (seconds)", what, s);
 	return (unsigned)v;
+}
+
+/* Checked here so that a bad list stops the connection before anyone logs in. */
+static const char *
+sftp_list(const char *what, const char *list)
+{
+	uint32_t mask;
+	char err[256];
+
+	if (msb_sftp_list_parse(what, list, &mask, err, sizeof(err)) != 0)
+		fatal("--sftp-%s: %s", what, err);
+	return list;
 }
 
 /* An inherited descriptor's number: 4 and up, since 3 is the client. */
@@ -93,6 +108,9 @@ main(int argc, char **argv)
 		{ "audit-log", required_argument, NULL, 'l' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-sftp", no_argument, NULL, 'n' },
+		{ "sftp-read-only", no_argument, NULL, 'R' },
+		{ "sftp-deny", required_argument, NULL, 'D' },
+		{ "sftp-allow", required_argument, NULL, 'W' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "accept-env", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'L' },
@@ -122,6 +140,9 @@ main(int argc, char **argv)
 		case 'l': o.audit_log = optarg; break;
 		case 'u': o.user = optarg; break;
 		case 'n': o.no_sftp = true; break;
+		case 'R': o.sftp_read_only = true; break;
+		case 'D': o.sftp_deny = sftp_list("deny", optarg); break;
+		case 'W': o.sftp_allow = sftp_list("allow", optarg); break;
 		case 'i': o.idle_timeout_s = parse_seconds("idle timeout", optarg); break;
 		case 'e': o.accept_env = optarg; break;
 		case 'L':

@@ -235,7 +235,13 @@ queue_exec(struct session *s, struct chan *c, const char *command, const char *o
 static int
 queue_sftp(struct session *s, struct chan *c)
 {
-	struct msb_agent_sftp req = { .user = s->guest_user };
+	struct msb_agent_sftp req = {
+		.user = s->guest_user,
+		.flags = ((s->flags & MSB_MON_F_SFTP_READ_ONLY) ? MSB_SFTP_F_READ_ONLY : 0) |
+		    ((s->flags & MSB_MON_F_SFTP_ALLOW) ? MSB_SFTP_F_ALLOW : 0),
+		.deny = s->sftp_deny,
+		.allow = s->sftp_allow,
+	};
 
 	return queue_hello(c) == 0 ? msb_agent_put_sftp(&c->req, &req) : -1;
 }

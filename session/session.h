@@ -110,6 +110,7 @@ struct session {
 
 	/* from SESSION */
 	char *user, *guest_user, *command, *env_allow;
+	char *sftp_deny, *sftp_allow;  /* passed on to the agent, which checks them */
 	char *agent_path;       /* SESSION.vsock without its scheme */
 	bool agent_vsock;       /* "vsock:": hybrid vsock; "unix:": the agent itself */
 	uint32_t flags, idle_timeout_s;

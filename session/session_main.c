@@ -109,6 +109,8 @@ read_session(struct session *s)
 	s->guest_user = dup_field(m.guest_user, m.guest_user_len);
 	s->command = dup_field(m.command, m.command_len);
 	s->env_allow = dup_field(m.env_allow, m.env_allow_len);
+	s->sftp_deny = dup_field(m.sftp_deny, m.sftp_deny_len);
+	s->sftp_allow = dup_field(m.sftp_allow, m.sftp_allow_len);
 	char *addr = dup_field(m.vsock, m.vsock_len);
 	take_agent_address(s, addr);
 	free(addr);
@@ -355,6 +357,8 @@ main(int argc, char **argv)
 	free(s->guest_user);
 	free(s->command);
 	free(s->env_allow);
+	free(s->sftp_deny);
+	free(s->sftp_allow);
 	free(s->agent_path);
 	close(sigfd);
 	return 0;

@@ -346,21 +346,18 @@ ext_users_groups_by_id(struct sftp_session *s, const struct sftp_request *req)
 	sftp_finish_reply(s, &r, req->id);
 }
 
-static const struct {
-	sftp_handler_fn *fn;
-	bool writes;
-} ext_handlers[SFTP_EXT_COUNT] = {
-	[SFTP_EXT_POSIX_RENAME] = { ext_posix_rename, true },
-	[SFTP_EXT_STATVFS] = { ext_statvfs, false },
-	[SFTP_EXT_FSTATVFS] = { ext_fstatvfs, false },
-	[SFTP_EXT_HARDLINK] = { ext_hardlink, true },
-	[SFTP_EXT_FSYNC] = { ext_fsync, false },
-	[SFTP_EXT_LSETSTAT] = { ext_lsetstat, true },
-	[SFTP_EXT_LIMITS] = { ext_limits, false },
-	[SFTP_EXT_EXPAND_PATH] = { ext_expand_path, false },
-	[SFTP_EXT_COPY_DATA] = { ext_copy_data, true },
-	[SFTP_EXT_HOME_DIRECTORY] = { ext_home_directory, false },
-	[SFTP_EXT_USERS_GROUPS_BY_ID] = { ext_users_groups_by_id, false },
+static sftp_handler_fn *const ext_handlers[SFTP_EXT_COUNT] = {
+	[SFTP_EXT_POSIX_RENAME] = ext_posix_rename,
+	[SFTP_EXT_STATVFS] = ext_statvfs,
+	[SFTP_EXT_FSTATVFS] = ext_fstatvfs,
+	[SFTP_EXT_HARDLINK] = ext_hardlink,
+	[SFTP_EXT_FSYNC] = ext_fsync,
+	[SFTP_EXT_LSETSTAT] = ext_lsetstat,
+	[SFTP_EXT_LIMITS] = ext_limits,
+	[SFTP_EXT_EXPAND_PATH] = ext_expand_path,
+	[SFTP_EXT_COPY_DATA] = ext_copy_data,
+	[SFTP_EXT_HOME_DIRECTORY] = ext_home_directory,
+	[SFTP_EXT_USERS_GROUPS_BY_ID] = ext_users_groups_by_id,
 };
 
 void
@@ -373,10 +370,6 @@ sftp_do_extended(struct sftp_session *s, const struct sftp_request *req)
 		sftp_send_status(s, req->id, SFTP_FX_OP_UNSUPPORTED, NULL);
 		return;
 	}
-	if (s->read_only && ext_handlers[req->ext].writes) {
-		sftp_send_status(s, req->id, SFTP_FX_PERMISSION_DENIED,
-		    "read-only session");
-		return;
-	}
-	ext_handlers[req->ext].fn(s, req);
+	if (sftp_permitted(s, req->id, sftp_ext_table[req->ext].req))
+		ext_handlers[req->ext](s, req);
 }

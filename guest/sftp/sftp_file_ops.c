@@ -64,10 +64,11 @@ sftp_do_open(struct sftp_session *s, const struct sftp_request *req)
 	mode_t mode = (req->attrs.flags & SFTP_ATTR_PERMISSIONS) ?
 	    (mode_t)(req->attrs.perm & 07777) : 0666;
 
-	if (s->read_only && ((flags & O_ACCMODE) != O_RDONLY ||
+	/* As sftp-server, -R refuses an OPEN by what its flags would do. */
+	if (s->policy.read_only && ((flags & O_ACCMODE) != O_RDONLY ||
 	    (flags & (O_CREAT | O_TRUNC)) != 0)) {
-		sftp_send_status(s, req->id, SFTP_FX_PERMISSION_DENIED,
-		    "read-only session");
+		verbose_f("refusing open for writing in a read-only session");
+		sftp_send_status(s, req->id, SFTP_FX_PERMISSION_DENIED, NULL);
 		return;
 	}
 	if (sftp_cpath(&req->path, s->path) != 0) {

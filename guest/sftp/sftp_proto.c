@@ -6,17 +6,18 @@
 #include "sftp_proto.h"
 
 const struct sftp_ext_info sftp_ext_table[SFTP_EXT_COUNT] = {
-	[SFTP_EXT_POSIX_RENAME] = { "posix-rename@openssh.com", "1" },
-	[SFTP_EXT_STATVFS] = { "statvfs@openssh.com", "2" },
-	[SFTP_EXT_FSTATVFS] = { "fstatvfs@openssh.com", "2" },
-	[SFTP_EXT_HARDLINK] = { "hardlink@openssh.com", "1" },
-	[SFTP_EXT_FSYNC] = { "fsync@openssh.com", "1" },
-	[SFTP_EXT_LSETSTAT] = { "lsetstat@openssh.com", "1" },
-	[SFTP_EXT_LIMITS] = { "limits@openssh.com", "1" },
-	[SFTP_EXT_EXPAND_PATH] = { "expand-path@openssh.com", "1" },
-	[SFTP_EXT_COPY_DATA] = { "copy-data", "1" },
-	[SFTP_EXT_HOME_DIRECTORY] = { "home-directory", "1" },
-	[SFTP_EXT_USERS_GROUPS_BY_ID] = { "users-groups-by-id@openssh.com", "1" },
+	[SFTP_EXT_POSIX_RENAME] = { "posix-rename@openssh.com", "1", MSB_SFTP_REQ_POSIX_RENAME },
+	[SFTP_EXT_STATVFS] = { "statvfs@openssh.com", "2", MSB_SFTP_REQ_STATVFS },
+	[SFTP_EXT_FSTATVFS] = { "fstatvfs@openssh.com", "2", MSB_SFTP_REQ_FSTATVFS },
+	[SFTP_EXT_HARDLINK] = { "hardlink@openssh.com", "1", MSB_SFTP_REQ_HARDLINK },
+	[SFTP_EXT_FSYNC] = { "fsync@openssh.com", "1", MSB_SFTP_REQ_FSYNC },
+	[SFTP_EXT_LSETSTAT] = { "lsetstat@openssh.com", "1", MSB_SFTP_REQ_LSETSTAT },
+	[SFTP_EXT_LIMITS] = { "limits@openssh.com", "1", MSB_SFTP_REQ_LIMITS },
+	[SFTP_EXT_EXPAND_PATH] = { "expand-path@openssh.com", "1", MSB_SFTP_REQ_EXPAND_PATH },
+	[SFTP_EXT_COPY_DATA] = { "copy-data", "1", MSB_SFTP_REQ_COPY_DATA },
+	[SFTP_EXT_HOME_DIRECTORY] = { "home-directory", "1", MSB_SFTP_REQ_HOME_DIRECTORY },
+	[SFTP_EXT_USERS_GROUPS_BY_ID] = { "users-groups-by-id@openssh.com", "1",
+	    MSB_SFTP_REQ_USERS_GROUPS_BY_ID },
 };
 
 const char *

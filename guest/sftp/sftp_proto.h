@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sftp_policy.h"
+
 #define SFTP_VERSION 3u
 
 /* Same bound as OpenSSH's SFTP_MAX_MSG_LENGTH: clients size requests to it. */
@@ -99,6 +101,7 @@ enum sftp_ext {
 struct sftp_ext_info {
 	const char *name;
 	const char *version;
+	enum msb_sftp_req req;  /* its name in -P/-p lists */
 };
 
 extern const struct sftp_ext_info sftp_ext_table[SFTP_EXT_COUNT];

@@ -68,6 +68,17 @@ sftp_send_ok(struct sftp_session *s, uint32_t id)
 	sftp_send_status(s, id, SFTP_FX_OK, NULL);
 }
 
+bool
+sftp_permitted(struct sftp_session *s, uint32_t id, enum msb_sftp_req r)
+{
+	if (msb_sftp_policy_permits(&s->policy, r))
+		return true;
+	verbose_f("refusing %s request %u: not permitted by the session's policy",
+	    msb_sftp_requests[r].name, id);
+	sftp_send_status(s, id, SFTP_FX_PERMISSION_DENIED, NULL);
+	return false;
+}
+
 void
 sftp_send_errno(struct sftp_session *s, uint32_t id, int err, const char *what)
 {

@@ -31,29 +31,30 @@ struct sftp_io {
 	int in_flags, out_flags;  /* to restore on return */
 };
 
+/* Each request's policy name is in lib/sftp_policy.c; EXTENDED is checked per extension. */
 static const struct {
 	sftp_handler_fn *fn;
-	bool writes;  /* refused in a read-only session */
+	enum msb_sftp_req req;
 } handlers[] = {
-	[SFTP_OPEN] = { sftp_do_open, false },  /* decides from its flags */
-	[SFTP_CLOSE] = { sftp_do_close, false },
-	[SFTP_READ] = { sftp_do_read, false },
-	[SFTP_WRITE] = { sftp_do_write, true },
-	[SFTP_LSTAT] = { sftp_do_lstat, false },
-	[SFTP_FSTAT] = { sftp_do_fstat, false },
-	[SFTP_SETSTAT] = { sftp_do_setstat, true },
-	[SFTP_FSETSTAT] = { sftp_do_fsetstat, true },
-	[SFTP_OPENDIR] = { sftp_do_opendir, false },
-	[SFTP_READDIR] = { sftp_do_readdir, false },
-	[SFTP_REMOVE] = { sftp_do_remove, true },
-	[SFTP_MKDIR] = { sftp_do_mkdir, true },
-	[SFTP_RMDIR] = { sftp_do_rmdir, true },
-	[SFTP_REALPATH] = { sftp_do_realpath, false },
-	[SFTP_STAT] = { sftp_do_stat, false },
-	[SFTP_RENAME] = { sftp_do_rename, true },
-	[SFTP_READLINK] = { sftp_do_readlink, false },
-	[SFTP_SYMLINK] = { sftp_do_symlink, true },
-	[SFTP_EXTENDED] = { sftp_do_extended, false },  /* per extension */
+	[SFTP_OPEN] = { sftp_do_open, MSB_SFTP_REQ_OPEN },
+	[SFTP_CLOSE] = { sftp_do_close, MSB_SFTP_REQ_CLOSE },
+	[SFTP_READ] = { sftp_do_read, MSB_SFTP_REQ_READ },
+	[SFTP_WRITE] = { sftp_do_write, MSB_SFTP_REQ_WRITE },
+	[SFTP_LSTAT] = { sftp_do_lstat, MSB_SFTP_REQ_LSTAT },
+	[SFTP_FSTAT] = { sftp_do_fstat, MSB_SFTP_REQ_FSTAT },
+	[SFTP_SETSTAT] = { sftp_do_setstat, MSB_SFTP_REQ_SETSTAT },
+	[SFTP_FSETSTAT] = { sftp_do_fsetstat, MSB_SFTP_REQ_FSETSTAT },
+	[SFTP_OPENDIR] = { sftp_do_opendir, MSB_SFTP_REQ_OPENDIR },
+	[SFTP_READDIR] = { sftp_do_readdir, MSB_SFTP_REQ_READDIR },
+	[SFTP_REMOVE] = { sftp_do_remove, MSB_SFTP_REQ_REMOVE },
+	[SFTP_MKDIR] = { sftp_do_mkdir, MSB_SFTP_REQ_MKDIR },
+	[SFTP_RMDIR] = { sftp_do_rmdir, MSB_SFTP_REQ_RMDIR },
+	[SFTP_REALPATH] = { sftp_do_realpath, MSB_SFTP_REQ_REALPATH },
+	[SFTP_STAT] = { sftp_do_stat, MSB_SFTP_REQ_STAT },
+	[SFTP_RENAME] = { sftp_do_rename, MSB_SFTP_REQ_RENAME },
+	[SFTP_READLINK] = { sftp_do_readlink, MSB_SFTP_REQ_READLINK },
+	[SFTP_SYMLINK] = { sftp_do_symlink, MSB_SFTP_REQ_SYMLINK },
+	[SFTP_EXTENDED] = { sftp_do_extended, MSB_SFTP_REQ_COUNT },
 };
 
 static void
@@ -64,6 +65,9 @@ send_version(struct sftp_session *s)
 	sftp_reply_begin(&r, &s->out, SFTP_VERSION_REPLY, 0);
 	sftp_reply_u32(&r, SFTP_VERSION);
 	for (int i = 0; i < SFTP_EXT_COUNT; i++) {
+		/* As sftp-server: a client is not told of what it may not use. */
+		if (!msb_sftp_policy_permits(&s->policy, sftp_ext_table[i].req))
+			continue;
 		sftp_reply_cstring(&r, sftp_ext_table[i].name);
 		sftp_reply_cstring(&r, sftp_ext_table[i].version);
 	}
@@ -111,11 +115,9 @@ handle_packet(struct sftp_session *s, const uint8_t *p, size_t len)
 		sftp_send_status(s, req.id, SFTP_FX_OP_UNSUPPORTED, NULL);
 		return 0;
 	}
-	if (s->read_only && handlers[req.type].writes) {
-		sftp_send_status(s, req.id, SFTP_FX_PERMISSION_DENIED,
-		    "read-only session");
+	if (req.type != SFTP_EXTENDED &&
+	    !sftp_permitted(s, req.id, handlers[req.type].req))
 		return 0;
-	}
 	handlers[req.type].fn(s, &req);
 	return 0;
 }
@@ -320,7 +322,10 @@ msb_sftp_serve(int in_fd, int out_fd, const struct msb_sftp_opts *opts)
 	s->home = opts != NULL && opts->home != NULL ? opts->home : getenv("HOME");
 	if (s->home == NULL || s->home[0] != '/')
 		s->home = "/";
-	s->read_only = opts != NULL && opts->read_only;
+	if (opts != NULL && opts->policy != NULL)
+		s->policy = *opts->policy;
+	else
+		msb_sftp_policy_open(&s->policy);
 	msb_buf_init(&s->out, SFTP_OUT_MAX);
 	msb_buf_init(&in, SFTP_IN_MAX);
 	sftp_handles_init(&s->handles);

@@ -6,9 +6,12 @@
 #ifndef MSB_SFTP_SERVER_H
 #define MSB_SFTP_SERVER_H
 
+#include "sftp_policy.h"
+
 struct msb_sftp_opts {
 	const char *home;  /* for home-directory and expand-path; NULL = $HOME or "/" */
-	int read_only;     /* refuse every request that changes the filesystem */
+	/* Requests refused with SSH_FX_PERMISSION_DENIED; NULL refuses none. */
+	const struct msb_sftp_policy *policy;
 };
 
 /*

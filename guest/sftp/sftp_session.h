@@ -13,11 +13,12 @@
 #include "sftp_handles.h"
 #include "sftp_names.h"
 #include "sftp_proto.h"
+#include "sftp_policy.h"
 #include "sftp_reply.h"
 
 struct sftp_session {
 	const char *home;
-	bool read_only;
+	struct msb_sftp_policy policy;
 	bool initialized;
 	uint32_t client_version;
 	/* Set when a reply cannot be queued: the session must end. */
@@ -51,6 +52,11 @@ uint32_t sftp_status_from_errno(int err);
 void sftp_send_status(struct sftp_session *s, uint32_t id, uint32_t status,
     const char *message);
 void sftp_send_ok(struct sftp_session *s, uint32_t id);
+/*
+ * Whether the policy lets request r through; if not, answers it with
+ * SSH_FX_PERMISSION_DENIED as sftp-server does and the session goes on.
+ */
+bool sftp_permitted(struct sftp_session *s, uint32_t id, enum msb_sftp_req r);
 /* Status for errno err, with strerror(err), prefixed by what when not NULL. */
 void sftp_send_errno(struct sftp_session *s, uint32_t id, int err, const char *what);
 /* NAME reply with one entry, as REALPATH and READLINK send it. */

@@ -196,6 +196,9 @@ fuzz_sftp(const uint8_t *p, size_t n, unsigned layout)
 	if (q != NULL) {
 		EXPECT(msb_agent_get_sftp(q, n, &m2) == 0);
 		EXPECT(str_eq(m.user, m2.user));
+		EXPECT(m.flags == m2.flags);
+		EXPECT(m.deny == NULL ? m2.deny == NULL : str_eq(m.deny, m2.deny));
+		EXPECT(m.allow == NULL ? m2.allow == NULL : str_eq(m.allow, m2.allow));
 		msb_agent_sftp_free(&m2);
 	}
 	msb_buf_free(&e.b);

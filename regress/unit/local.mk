@@ -45,3 +45,8 @@ regress_unit_test_cgroup_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a
 check_PROGRAMS += regress/unit/test_strict_files
 regress_unit_test_strict_files_SOURCES = regress/unit/test_strict_files.c regress/unit/unit.h
 regress_unit_test_strict_files_LDADD = lib/libmsbcore.a
+
+# The SFTP request policy shared by msb ssh serve and msb-sftp-server.
+check_PROGRAMS += regress/unit/test_sftp_policy
+regress_unit_test_sftp_policy_SOURCES = regress/unit/test_sftp_policy.c regress/unit/unit.h
+regress_unit_test_sftp_policy_LDADD = lib/libmsbcore.a

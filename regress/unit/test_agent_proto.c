@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent_proto.h"
+#include "sftp_policy.h"
 #include "buf.h"
 #include "unit.h"
 
@@ -172,7 +173,7 @@ enc_exec_full(struct msb_buf *b)
 static int
 enc_sftp(struct msb_buf *b)
 {
-	const struct msb_agent_sftp m = { "bob" };
+	const struct msb_agent_sftp m = { "bob", 0, NULL, NULL };
 
 	return msb_agent_put_sftp(b, &m);
 }
@@ -428,7 +429,7 @@ test_sftp_connect_info(void)
 	struct msb_agent_sftp s;
 	struct msb_agent_connect c;
 	struct msb_agent_info in;
-	const struct msb_agent_sftp root = { "" };
+	const struct msb_agent_sftp root = { "", 0, NULL, NULL };
 	const struct msb_agent_connect edge = { "::1", 65535, UINT32_MAX };
 
 	msb_buf_init(&b, BIG_BUF);
@@ -978,7 +979,7 @@ test_other_rejects(void)
 	const uint8_t *body;
 	size_t len;
 	struct msb_agent_hello h = { MSB_AGENT_MAGIC, 1, s + 1 };
-	struct msb_agent_sftp sf = { s + 1 };
+	struct msb_agent_sftp sf = { s + 1, 0, NULL, NULL };
 	struct msb_agent_info in = { s + 1, 1, 0, s + 1 };
 
 	msb_buf_init(&b, BIG_BUF);
@@ -1049,7 +1050,7 @@ test_encoder_protocol_limits(void)
 	const struct msb_agent_hello h = { 1, 1, s };
 	const struct msb_agent_info in = { "a", 1, 2, s };
 	const struct msb_agent_connect c = { s, 1, 1 };
-	const struct msb_agent_sftp sf = { s };
+	const struct msb_agent_sftp sf = { s, 0, NULL, NULL };
 	msb_buf_reset(&b);
 	CHECK(msb_buf_put(&b, prefix, sizeof(prefix)) == 0);
 	CHECK(msb_agent_put_hello(&b, &h) == -1);
@@ -1163,6 +1164,87 @@ test_names(void)
 	CHECK_STR(msb_agent_err_name(MSB_AGENT_E_PERMISSION + 1), "unknown error");
 }
 
+/* The SFTP policy trailer: present only with a policy, one encoding each. */
+static void
+test_sftp_policy(void)
+{
+	struct msb_buf b, body;
+	const uint8_t *p;
+	size_t len;
+	struct msb_agent_sftp s;
+	const struct msb_agent_sftp ro = { "bob", MSB_SFTP_F_READ_ONLY, NULL, NULL };
+	const struct msb_agent_sftp lists = { "", MSB_SFTP_F_ALLOW, "write,remove",
+	    "open,read,write" };
+	const struct msb_agent_sftp none = { "bob", 0, "", "" };
+
+	msb_buf_init(&b, BIG_BUF);
+	msb_buf_init(&body, BIG_BUF);
+	CHECK(msb_agent_put_sftp(&b, &ro) == 0);
+	if (only_frame(&b, MSB_AGENT_SFTP, &p, &len) == 0 &&
+	    CHECK(msb_agent_get_sftp(p, len, &s) == 0)) {
+		CHECK_STR(s.user, "bob");
+		CHECK_EQ_U64(s.flags, MSB_SFTP_F_READ_ONLY);
+		CHECK_STR(s.deny, "");
+		CHECK_STR(s.allow, "");
+		msb_agent_sftp_free(&s);
+	}
+	msb_buf_reset(&b);
+	CHECK(msb_agent_put_sftp(&b, &lists) == 0);
+	if (only_frame(&b, MSB_AGENT_SFTP, &p, &len) == 0 &&
+	    CHECK(msb_agent_get_sftp(p, len, &s) == 0)) {
+		CHECK_EQ_U64(s.flags, MSB_SFTP_F_ALLOW);
+		CHECK_STR(s.deny, "write,remove");
+		CHECK_STR(s.allow, "open,read,write");
+		msb_agent_sftp_free(&s);
+	}
+	/* Without a policy the body is the user alone, as agents before it expect. */
+	msb_buf_reset(&b);
+	CHECK(msb_agent_put_sftp(&b, &none) == 0);
+	if (only_frame(&b, MSB_AGENT_SFTP, &p, &len) == 0) {
+		CHECK_EQ_U64(len, 4 + 3);
+		if (CHECK(msb_agent_get_sftp(p, len, &s) == 0)) {
+			CHECK_EQ_U64(s.flags, 0);
+			CHECK(s.deny == NULL && s.allow == NULL);
+			msb_agent_sftp_free(&s);
+		}
+	}
+
+	struct {
+		uint32_t flags;
+		const char *deny, *allow;
+		int want;
+	} bodies[] = {
+		{ 0, "", "", -1 },                        /* an empty trailer */
+		{ 0x4, "", "", -1 },                      /* an unknown flag */
+		{ 0, "", "open", -1 },                    /* allow without its flag */
+		{ MSB_SFTP_F_ALLOW, "", "", 0 },          /* the agent rejects it, not the codec */
+		{ 0, "open", "", 0 },
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		msb_buf_reset(&body);
+		msb_buf_put_cstring(&body, "bob");
+		msb_buf_put_u32(&body, bodies[i].flags);
+		msb_buf_put_cstring(&body, bodies[i].deny);
+		msb_buf_put_cstring(&body, bodies[i].allow);
+		int rc = msb_agent_get_sftp(msb_buf_ptr(&body), msb_buf_avail(&body), &s);
+		CHECK_EQ_U64((uint64_t)(int64_t)rc, (uint64_t)(int64_t)bodies[i].want);
+		if (rc == 0)
+			msb_agent_sftp_free(&s);
+	}
+	/* A truncated trailer, and one list past its bound. */
+	msb_buf_reset(&body);
+	msb_buf_put_cstring(&body, "bob");
+	msb_buf_put_u32(&body, MSB_SFTP_F_READ_ONLY);
+	CHECK(msb_agent_get_sftp(msb_buf_ptr(&body), msb_buf_avail(&body), &s) == -1);
+	char *big = repeat_char('a', MSB_SFTP_LIST_MAX + 1);
+	msb_buf_put_cstring(&body, big);
+	msb_buf_put_cstring(&body, "");
+	CHECK(msb_agent_get_sftp(msb_buf_ptr(&body), msb_buf_avail(&body), &s) == -1);
+	free(big);
+	msb_buf_free(&body);
+	msb_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -1171,6 +1253,7 @@ main(void)
 	test_error();
 	test_exec();
 	test_sftp_connect_info();
+	test_sftp_policy();
 	test_data();
 	test_small_messages();
 	test_frame_peek_partial();

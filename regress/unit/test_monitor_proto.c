@@ -46,7 +46,8 @@ same(const struct msb_mon *a, const struct msb_mon *b)
 	    a->bytes_in == b->bytes_in && a->bytes_out == b->bytes_out &&
 	    a->exit == b->exit && SAME_STR(user) && SAME_STR(guest_user) &&
 	    SAME_STR(key) && SAME_STR(command) && SAME_STR(vsock) &&
-	    SAME_STR(env_allow) && SAME_STR(detail);
+	    SAME_STR(env_allow) && SAME_STR(detail) && SAME_STR(sftp_deny) &&
+	    SAME_STR(sftp_allow);
 }
 
 #define SET(m, f, s, n) ((m).f = (s), (m).f##_len = (n))
@@ -78,9 +79,11 @@ samples(struct msb_mon *s)
 	s[n] = msg(MSB_MON_SESSION); s[n].version = MSB_MON_VERSION;
 	SET(s[n], user, "alice", 5); SET(s[n], guest_user, "root", 4);
 	s[n].flags = MSB_MON_F_NO_PTY | MSB_MON_F_NO_PORT_FORWARD |
-	    MSB_MON_F_NO_SFTP | MSB_MON_F_FORCED_COMMAND;
+	    MSB_MON_F_NO_SFTP | MSB_MON_F_FORCED_COMMAND | MSB_MON_F_SFTP_READ_ONLY |
+	    MSB_MON_F_SFTP_ALLOW;
 	SET(s[n], command, "uptime", 6); SET(s[n], vsock, "vsock:/run/v.sock", 17);
 	SET(s[n], env_allow, "LANG,LC_*,TERM", 14);
+	SET(s[n], sftp_deny, "write,remove", 12); SET(s[n], sftp_allow, "open,read", 9);
 	s[n].log_level = MSB_LOG_INFO; s[n++].idle_timeout_s = UINT32_MAX;
 	s[n] = msg(MSB_MON_SESSION); SET(s[n], vsock, big, MSB_MON_MAX_STRING);
 	SET(s[n], env_allow, big, MSB_MON_MAX_STRING);
@@ -313,7 +316,7 @@ rejects(void)
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 2);
 	msb_buf_put_cstring(&body, "ls");
 	CHECK(decodes(MSB_MON_AUDIT_OPEN, &body) == -1);
-	m = msg(MSB_MON_SESSION); m.flags = 0x10;
+	m = msg(MSB_MON_SESSION); m.flags = 0x40;
 	CHECK(encodes(&m) == -1);
 	m = msg(MSB_MON_SESSION); m.log_level = MSB_LOG_DEBUG + 1;
 	CHECK(encodes(&m) == -1);
