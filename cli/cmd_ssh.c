@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -48,6 +49,8 @@ ssh_usage(FILE *fp, int status)
 	    "usage: msb ssh [connect] NAME [-- CMD]  a shell or command in NAME\n"
 	    "                                        (msb ssh connect --help)\n"
 	    "       msb ssh serve NAME [options]     serve SSH for sandbox NAME\n"
+	    "       msb ssh serve --all [options]    one gateway for every sandbox: log in as\n"
+	    "                                        SANDBOX or USER+SANDBOX\n"
 	    "       msb ssh authorize [--sandbox NAME] [--cert-authority [--principals LIST]]\n"
 	    "                         --file F | --key \"LINE\" | --stdin\n"
 	    "                                        add public keys to authorized_keys\n"
@@ -155,29 +158,69 @@ loopback_host(const char *host)
 	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
-/*
- * Something must open the sandbox: a key in its own file or the global
- * one, or a trusted CA. The global file opens every sandbox of MSB_HOME,
- * which a listener others can reach should say.
- */
-static void
-need_keys(const char *name, const char *global, const char *cas, const char *host, bool stdio)
+/* Keys in the sandbox's own file (absent: none); exits on a file StrictModes refuse. */
+static size_t
+own_keys(const char *name)
 {
 	struct tenant_keys t;
 	char own[PATH_MAX];
 
 	if (sandbox_path(own, sizeof(own), name, "authorized_keys") != 0)
 		fatal("path too long");
-	if (tenant_keys_load(&t, own, global, -1, cas) != 0)
+	if (tenant_keys_load(&t, own, "", -1, NULL) != 0)
 		exit(1);
-	size_t n = tenant_keys_count(&t), nglobal = t.set[TENANT_KEYS_GLOBAL].n;
-	if (cas != NULL && t.set[TENANT_KEYS_CAS].n == 0)
-		fatal("no usable CA key in %s", cas);
+	size_t n = t.set[TENANT_KEYS_SANDBOX].n;
 	tenant_keys_free(&t);
+	return n;
+}
+
+/* Keys of every sandbox's own file, for the gateway. */
+static size_t
+every_own_keys(void)
+{
+	char dir[PATH_MAX];
+	const char *why;
+	size_t n = 0;
+
+	if (msb_home_path(dir, sizeof(dir), "sandboxes") != 0)
+		fatal("MSB_HOME path too long");
+	DIR *d = opendir(dir);
+	if (d == NULL && errno != ENOENT)
+		fatal("cannot read %s: %s", dir, strerror(errno));
+	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+		if (msb_name_check(e->d_name, &why) == 0 && sandbox_exists(e->d_name))
+			n += own_keys(e->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/*
+ * Something must open the sandbox (with the gateway, name is NULL: any
+ * sandbox): a key in its own file or the global one, or a trusted CA. The
+ * global file opens every sandbox of MSB_HOME, which a listener others can
+ * reach should say.
+ */
+static void
+need_keys(const char *name, const char *global, const char *cas, const char *host, bool stdio)
+{
+	struct tenant_keys t;
+
+	if (tenant_keys_load(&t, "", global, -1, cas) != 0)
+		exit(1);
+	size_t nglobal = t.set[TENANT_KEYS_GLOBAL].n, ncas = t.set[TENANT_KEYS_CAS].n;
+	tenant_keys_free(&t);
+	if (cas != NULL && ncas == 0)
+		fatal("no usable CA key in %s", cas);
+	size_t n = nglobal + ncas + (name != NULL ? own_keys(name) : every_own_keys());
+	if (n == 0 && name != NULL)
+		fatal("no authorized keys for sandbox '%s' (neither its own authorized_keys nor "
+		    "%s has one); add one with 'msb ssh authorize --sandbox %s --file "
+		    "~/.ssh/id_ed25519.pub'", name, global, name);
 	if (n == 0)
-		fatal("no authorized keys for sandbox '%s' (neither %s nor %s has one); add one "
-		    "with 'msb ssh authorize --sandbox %s --file ~/.ssh/id_ed25519.pub'", name, own,
-		    global, name);
+		fatal("no authorized keys for any sandbox; add one with 'msb ssh authorize "
+		    "--sandbox NAME --file ~/.ssh/id_ed25519.pub'");
 	if (nglobal > 0 && !stdio && !loopback_host(host))
 		info("warning: %s holds %zu %s every sandbox of this MSB_HOME, and %s is not "
 		    "loopback; give tenants keys of their own sandbox with 'msb ssh authorize "
@@ -240,6 +283,7 @@ cmd_serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'N' },
+		{ "all", no_argument, NULL, 'G' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "stdio", no_argument, NULL, 'S' },
@@ -262,7 +306,7 @@ cmd_serve(int argc, char **argv)
 	    *level = NULL, *cas = NULL, *sftp_deny = NULL, *sftp_allow = NULL;
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
 	char monitor[PATH_MAX], cant[MSB_HELPER_WHY_LEN], idle[16];
-	bool stdio = false, no_sftp = false, sftp_ro = false;
+	bool stdio = false, no_sftp = false, sftp_ro = false, all = false;
 	unsigned idle_s = 600;
 	int ch;
 
@@ -270,6 +314,7 @@ cmd_serve(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'N': name = optarg; break;
+		case 'G': all = true; break;
 		case 'H': host = optarg; break;
 		case 'P': port = optarg; break;
 		case 'S': stdio = true; break;
@@ -288,10 +333,12 @@ cmd_serve(int argc, char **argv)
 		default: return usage_bad_option(ssh_usage, "ssh serve", ch, argv);
 		}
 	}
-	if (optind < argc && name == NULL)
+	if (optind < argc && name == NULL && !all)
 		name = argv[optind++];
-	if (name == NULL)
-		return usage_error(ssh_usage, "ssh serve", "no sandbox name");
+	if (name == NULL && !all)
+		return usage_error(ssh_usage, "ssh serve", "no sandbox name (or --all)");
+	if (name != NULL && all)
+		return usage_error(ssh_usage, "ssh serve", "--all serves every sandbox: no NAME");
 	if (optind != argc)
 		return usage_error(ssh_usage, "ssh serve", "unexpected '%s' after the sandbox name",
 		    argv[optind]);
@@ -308,9 +355,9 @@ cmd_serve(int argc, char **argv)
 		fatal("invalid --user '%s'", user);
 
 	const char *why;
-	if (msb_name_check(name, &why) != 0)
+	if (!all && msb_name_check(name, &why) != 0)
 		fatal("invalid sandbox name '%s': %s", name, why);
-	if (!sandbox_exists(name))
+	if (!all && !sandbox_exists(name))
 		fatal("no sandbox named '%s' (see 'msb ls', or 'msb create %s')", name, name);
 	ssh_dir(dir, sizeof(dir));
 	if ((host_key[0] == '\0' && msb_home_path(host_key, sizeof(host_key), "ssh/host_ed25519_key") != 0) ||
@@ -332,18 +379,25 @@ cmd_serve(int argc, char **argv)
 	}
 	if (msb_helper_find(monitor, sizeof(monitor), "msb-monitor", cant, sizeof(cant)) != 0)
 		fatal("%s", cant);
-	/* Held until this process exits. */
-	if (sandbox_serve_hold(name) < 0)
+	/* Held until this process exits; the gateway's monitors hold theirs. */
+	if (!all && sandbox_serve_hold(name) < 0)
 		fatal("cannot lock sandbox '%s' for serving: %s", name, strerror(errno));
-	ensure_running(name);
+	if (!all)
+		ensure_running(name);
 
 	snprintf(idle, sizeof(idle), "%u", idle_s);
 	char *margv[32] = {
-		"msb-monitor", "--sandbox", (char *)name, "--host-key", host_key,
+		"msb-monitor", "--host-key", host_key,
 		"--authorized-keys", auth_keys, "--audit-log", audit,
 		"--idle-timeout", idle, "--log-level", (char *)level,
 	};
-	size_t n = 13;
+	size_t n = 11;
+	if (all) {
+		margv[n++] = "--all";
+	} else {
+		margv[n++] = "--sandbox";
+		margv[n++] = (char *)name;
+	}
 	if (user != NULL) {
 		margv[n++] = "--user";
 		margv[n++] = (char *)user;
@@ -375,8 +429,23 @@ cmd_serve(int argc, char **argv)
 	int lfd = msb_listen(host, port);
 	if (lfd < 0)
 		return 1;
-	info("serving sandbox '%s'; connect with: ssh -p %s root@%s (Ctrl-C stops serving; "
-	    "the sandbox keeps running)", name, port, host);
+	/* --port 0: say the port the kernel picked. */
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char bound[8];
+	if (getsockname(lfd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
+		snprintf(bound, sizeof(bound), "%u", ntohs(ss.ss_family == AF_INET ?
+		    ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port));
+		port = bound;
+	}
+	if (all)
+		info("serving every sandbox of %s; connect with: ssh -p %s SANDBOX@%s or "
+		    "USER+SANDBOX@%s (Ctrl-C stops serving; the sandboxes keep running)",
+		    msb_home(), port, host, host);
+	else
+		info("serving sandbox '%s'; connect with: ssh -p %s root@%s (Ctrl-C stops serving; "
+		    "the sandbox keeps running)", name, port, host);
 	const struct msb_listener_limits limits = MSB_LISTENER_LIMITS_DEFAULT;
 	return msb_listener_run(lfd, monitor, margv, &limits);
 }

@@ -20,6 +20,7 @@ static struct {
 	struct msb_capped_log log;
 	bool open;
 	char prefix[256];
+	char peer[64];
 } audit;
 
 int
@@ -38,9 +39,16 @@ msb_audit_open(const char *path, const char *sandbox, const char *peer)
 		return -1;
 	}
 	audit.open = true;
-	snprintf(audit.prefix, sizeof(audit.prefix), "msb-monitor[%ld] sandbox=%s peer=%s",
-	    (long)getpid(), sandbox, peer);
+	snprintf(audit.peer, sizeof(audit.peer), "%s", peer);
+	msb_audit_sandbox(sandbox);
 	return 0;
+}
+
+void
+msb_audit_sandbox(const char *sandbox)
+{
+	snprintf(audit.prefix, sizeof(audit.prefix), "msb-monitor[%ld] sandbox=%s peer=%s",
+	    (long)getpid(), sandbox, audit.peer);
 }
 
 void

@@ -14,6 +14,8 @@
 
 /* Opens (creating 0600) path for appending; 0, or -1 after logging why. */
 int msb_audit_open(const char *path, const char *sandbox, const char *peer);
+/* Names the sandbox in the lines from now on (the gateway learns it from the login). */
+void msb_audit_sandbox(const char *sandbox);
 void msb_audit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -20,8 +20,10 @@ msb_monitor_SOURCES = \
 	monitor/monitor.c monitor/monitor.h \
 	monitor/mon_io.c monitor/mon_io.h \
 	monitor/tenant_cert.c monitor/tenant_cert.h \
+	monitor/login_route.c monitor/login_route.h \
+	monitor/fail_delay.c monitor/fail_delay.h \
 	monitor/session_limits.c monitor/session_limits.h \
 	monitor/audit.c monitor/audit.h
-msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS)
+msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
 msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS) \
 	$(LIBCRYPTO_LIBS)

@@ -32,6 +32,8 @@
 #include "session_limits.h"
 #include "spawn.h"
 #include "ssh_cert.h"
+#include "fail_delay.h"
+#include "login_route.h"
 #include "tenant_cert.h"
 
 /* After the monitor gives up on a connection, how long children get to go. */
@@ -45,6 +47,11 @@ enum phase { PH_PREAUTH, PH_POSTAUTH, PH_CLOSING };
 struct mon {
 	const struct monitor_opts *o;
 	struct tenant_keys keys;
+	bool keys_loaded;
+	const char *sandbox;           /* the one served: --sandbox's, or the login's; NULL: none such */
+	struct login_route route;      /* the gateway's reading of the login name */
+	int serve_hold;                /* the gateway's hold on the sandbox (msb rm waits) */
+	struct fail_delay delay;
 	struct msb_authkey cert_key;   /* what a certificate login may do, once accepted */
 	const char *peer;          /* numeric client address, NULL without a network peer */
 	char peer_buf[NI_MAXHOST];
@@ -154,6 +161,8 @@ send_start(struct mon *m)
 		return -1;
 	struct msb_mon hk = { .type = MSB_MON_HOSTKEY, .key = key, .key_len = (size_t)n };
 	int rc = mon_send(m->pre.fd, &hk);
+	if (rc == 0)
+		rc = fail_delay_init(&m->delay, key, (size_t)n);
 	explicit_bzero(key, sizeof(key));
 	if (rc != 0)
 		return -1;
@@ -233,10 +242,10 @@ start_session(struct mon *m)
 	const char *v = getenv("MSB_SESSION_VSOCK");
 	if (v != NULL && v[0] != '\0') {
 		snprintf(vsock, sizeof(vsock), "%s", v);
-	} else if (sandbox_path(dir, sizeof(dir), m->o->sandbox, NULL) != 0) {
+	} else if (sandbox_path(dir, sizeof(dir), m->sandbox, NULL) != 0) {
 		return -1;
 	} else {
-		boot_sandbox(m->o->sandbox);
+		boot_sandbox(m->sandbox);
 		/* The worker reaches its sandbox's sockets through this
 		 * descriptor alone: the directories above it (root's home,
 		 * say) need not be open to the sandbox's uid. */
@@ -247,7 +256,7 @@ start_session(struct mon *m)
 		}
 		snprintf(vsock, sizeof(vsock), "vsock:/proc/self/fd/%d/vsock.sock", SESSION_DIR_FD);
 	}
-	if (geteuid() == 0 && sandbox_owner(m->o->sandbox, &creds.uid, &creds.gid) != 0) {
+	if (geteuid() == 0 && sandbox_owner(m->sandbox, &creds.uid, &creds.gid) != 0) {
 		if (dirfd >= 0)
 			close(dirfd);
 		return -1;
@@ -279,7 +288,8 @@ start_session(struct mon *m)
 	if (m->ses_pid < 0)
 		return -1;
 
-	const char *guest = m->o->user != NULL ? m->o->user : m->user;
+	const char *guest = m->route.user[0] != '\0' ? m->route.user :
+	    m->o->user != NULL ? m->o->user : m->o->all ? "root" : m->user;
 	uint32_t flags = (m->key->no_pty ? MSB_MON_F_NO_PTY : 0) |
 	    (m->key->no_port_forwarding ? MSB_MON_F_NO_PORT_FORWARD : 0) |
 	    (m->o->no_sftp ? MSB_MON_F_NO_SFTP : 0) |
@@ -324,6 +334,9 @@ authenticated(struct mon *m)
 
 	m->phase = PH_POSTAUTH;
 	m->status = 0;
+	/* As msb ssh serve NAME holds it: msb rm waits for the connection. */
+	if (m->o->all && (m->serve_hold = sandbox_serve_hold(m->sandbox)) < 0)
+		error("cannot hold sandbox '%s' for serving: %s", m->sandbox, strerror(errno));
 	if (m->status_fd >= 0) {
 		if (write(m->status_fd, ok, sizeof(ok) - 1) != (ssize_t)(sizeof(ok) - 1))
 			error_f("status pipe: %s", strerror(errno));
@@ -348,7 +361,8 @@ static uint32_t
 certificate(struct mon *m, const struct msb_mon *req, const uint8_t *blob, size_t len)
 {
 	struct msb_cert_request cr = {
-		.now = (uint64_t)time(NULL), .login = m->user, .sandbox = m->o->sandbox,
+		.now = (uint64_t)time(NULL), .login = m->user,
+		.sandbox = m->sandbox != NULL ? m->sandbox : m->route.sandbox,
 		.addr = m->peer,
 	};
 	struct msb_cert_verdict v;
@@ -358,7 +372,13 @@ certificate(struct mon *m, const struct msb_mon *req, const uint8_t *blob, size_
 	char type[64];
 
 	msb_log_escape(type, sizeof(type), req->key, strcspn(req->key, " "));
-	if (tenant_keys_cert(&m->keys, blob, len, &cr, &granted, &ca, &src, &v) != 0) {
+	int rc = tenant_keys_cert(&m->keys, blob, len, &cr, &granted, &ca, &src, &v);
+	if (rc == 0 && m->sandbox == NULL) {
+		msb_authkey_free(&granted);
+		snprintf(v.reason, sizeof(v.reason), "no such sandbox");
+		rc = -1;
+	}
+	if (rc != 0) {
 		msb_audit("rejected certificate for %s: %s ID \"%s\" serial %llu CA %s (%s)",
 		    m->user_log, type, v.key_id, (unsigned long long)v.serial,
 		    v.ca_fingerprint[0] != '\0' ? v.ca_fingerprint : "?", v.reason);
@@ -414,6 +434,11 @@ publickey(struct mon *m, const struct msb_mon *req)
 	enum tenant_key_source src = TENANT_KEYS_SANDBOX;
 	const struct msb_authkey *k = tenant_keys_find(&m->keys, key, m->peer, &src, &why);
 	ssh_key_free(key);
+	/* The same work and the same answer as a key that is not authorized. */
+	if (m->sandbox == NULL) {
+		k = NULL;
+		why = "no such sandbox";
+	}
 	if (k == NULL) {
 		msb_audit("rejected publickey for %s: %s %s (%s)", m->user_log, type, fp, why);
 		return MSB_MON_AUTH_DENY;
@@ -426,6 +451,37 @@ publickey(struct mon *m, const struct msb_mon *req)
 	    m->keys.path[src], k->line);
 	m->key = k;
 	return MSB_MON_AUTH_ALLOW;
+}
+
+/*
+ * The gateway's sandbox: the one the login name names, if it exists. One
+ * that does not is answered as a wrong key is, with the same work done.
+ */
+static void
+route(struct mon *m)
+{
+	if (!m->o->all)
+		return;
+	if (login_route_parse(m->user, strlen(m->user), &m->route) == 0 &&
+	    sandbox_exists(m->route.sandbox)) {
+		m->sandbox = m->route.sandbox;
+		msb_audit_sandbox(m->sandbox);
+	} else {
+		verbose_f("login %s names no sandbox", m->user_log);
+	}
+}
+
+/* The keys that may open the sandbox (none of its own for one that does not exist). */
+static int
+load_keys(struct mon *m)
+{
+	char own[PATH_MAX] = "";
+
+	m->keys_loaded = true;
+	if (m->sandbox != NULL && sandbox_path(own, sizeof(own), m->sandbox, "authorized_keys") != 0)
+		return -1;
+	return tenant_keys_load(&m->keys, own, m->o->authorized_keys, m->o->authorized_keys_fd,
+	    m->o->trusted_user_ca_keys);
 }
 
 static void
@@ -442,7 +498,16 @@ auth_request(struct mon *m, const struct msb_mon *req)
 	} else if (strlen(m->user) != req->user_len || memcmp(m->user, req->user, req->user_len) != 0) {
 		violation(m, "preauth child", "user changed during authentication");
 	}
+	if (!m->keys_loaded) {
+		route(m);
+		if (load_keys(m) != 0) {
+			msb_audit("cannot read the keys for %s; closing the connection", m->user_log);
+			close_connection(m, 1);
+			return;
+		}
+	}
 
+	int64_t start = fail_delay_now_us();
 	uint32_t result = MSB_MON_AUTH_DENY;
 	/* As OpenSSH: a client's opening "none" request is a query, not an attempt. */
 	bool counted = !(req->method == MSB_MON_METHOD_NONE && !m->seen_request);
@@ -453,8 +518,10 @@ auth_request(struct mon *m, const struct msb_mon *req)
 		msb_audit("rejected %s for %s: only publickey is accepted", method_name(req->method),
 		    m->user_log);
 	}
-	if (result == MSB_MON_AUTH_DENY && counted)
+	if (result == MSB_MON_AUTH_DENY && counted) {
 		m->failures++;
+		fail_delay_wait(start, fail_delay_us(&m->delay, m->user));
+	}
 	if (result == MSB_MON_AUTH_DENY && m->failures >= m->o->max_tries) {
 		/* Logged before the answer: the client may see its cut-off no sooner. */
 		msb_audit("too many authentication failures for %s (%u); closing the connection",
@@ -614,7 +681,7 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
 	struct mon m = { .o = o, .client_fd = client_fd, .status_fd = status_fd,
-	    .mux_worker = -1, .status = 1 };
+	    .mux_worker = -1, .status = 1, .sandbox = o->sandbox, .serve_hold = -1 };
 	int monp[2], mux[2];
 
 	mon_peer_init(&m.pre, -1);
@@ -624,13 +691,13 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 		fatal_f("signal: %s", strerror(errno));
 	int sfd = msb_signalfd(sigs, &m.mask);
 	peer_address(&m);
-	if (msb_audit_open(o->audit_log, o->sandbox, m.peer != NULL ? m.peer : "stdio") != 0)
+	if (msb_audit_open(o->audit_log, o->all ? "*" : o->sandbox,
+	    m.peer != NULL ? m.peer : "stdio") != 0)
 		return 1;
 	msb_audit("connection from %s", m.peer != NULL ? m.peer : "stdio (no network address)");
-	char own_keys[PATH_MAX];
-	if (sandbox_path(own_keys, sizeof(own_keys), o->sandbox, "authorized_keys") != 0 ||
-	    tenant_keys_load(&m.keys, own_keys, o->authorized_keys, o->authorized_keys_fd,
-	    o->trusted_user_ca_keys) != 0)
+	/* One sandbox's keys are read now, so that a bad file shows before any
+	 * client; the gateway's once the login name has picked the sandbox. */
+	if (!o->all && load_keys(&m) != 0)
 		return 1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monp) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)
@@ -657,6 +724,9 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	mon_peer_close(&m.ses);
 	msb_cgroup_destroy(&m.ses_cg);
 	tenant_keys_free(&m.keys);
+	explicit_bzero(&m.delay, sizeof(m.delay));
+	if (m.serve_hold >= 0)
+		close(m.serve_hold);
 	msb_authkey_free(&m.cert_key);
 	free(m.user);
 	close(sfd);

@@ -16,7 +16,8 @@
 #define MONITOR_DEFAULT_ENV_ALLOW "LANG,LC_*,TERM"
 
 struct monitor_opts {
-	const char *sandbox;
+	const char *sandbox;           /* NULL with all */
+	bool all;                      /* the gateway: the login name picks the sandbox */
 	const char *host_key;          /* a path, or the name of host_key_fd in messages */
 	const char *authorized_keys;
 	int host_key_fd;               /* an inherited file to read instead of the path, or -1 */

@@ -23,7 +23,7 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: msb-monitor --sandbox NAME --host-key PATH|--host-key-fd N\n"
+	    "usage: msb-monitor --sandbox NAME|--all --host-key PATH|--host-key-fd N\n"
 	    "                   --authorized-keys PATH|--authorized-keys-fd N\n"
 	    "                   --audit-log PATH [--user U] [--no-sftp] [--idle-timeout SECS]\n"
 	    "                   [--sftp-read-only] [--sftp-deny LIST] [--sftp-allow LIST]\n"
@@ -35,7 +35,9 @@ usage(void)
 	    "1 error or protocol violation, 2 authentication failed.\n"
 	    "  --host-key-fd N, --authorized-keys-fd N  read the key (set) from inherited\n"
 	    "                    fd N, a regular file such as a memfd (native sessions)\n"
-	    "  --user U          guest user for every request (default: the login name)\n"
+	    "  --all             the gateway: login SANDBOX or USER+SANDBOX picks the sandbox\n"
+	    "  --user U          guest user for every request (default: the login name; with\n"
+	    "                    --all, the USER of USER+SANDBOX, else U, else root)\n"
 	    "  --idle-timeout S  seconds without traffic before the session ends (0: never)\n"
 	    "  --accept-env L    environment names clients may set, besides LANG, LC_*, TERM\n"
 	    "  --sftp-read-only, --sftp-deny L, --sftp-allow L  sftp-server's -R, -P, -p\n"
@@ -102,6 +104,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "sandbox", required_argument, NULL, 's' },
+		{ "all", no_argument, NULL, 'G' },
 		{ "host-key", required_argument, NULL, 'k' },
 		{ "authorized-keys", required_argument, NULL, 'a' },
 		{ "trusted-user-ca-keys", required_argument, NULL, 'T' },
@@ -134,6 +137,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': o.sandbox = optarg; break;
+		case 'G': o.all = true; break;
 		case 'k': o.host_key = optarg; break;
 		case 'a': o.authorized_keys = optarg; break;
 		case 'T': o.trusted_user_ca_keys = optarg; break;
@@ -159,7 +163,7 @@ main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (optind != argc || o.sandbox == NULL || o.host_key == NULL ||
+	if (optind != argc || (o.sandbox == NULL) == !o.all || o.host_key == NULL ||
 	    o.authorized_keys == NULL || o.audit_log == NULL)
 		usage();
 	const char *grace = getenv("MSB_LOGIN_GRACE_TIME");
