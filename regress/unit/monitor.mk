@@ -10,3 +10,10 @@ check_PROGRAMS += regress/unit/test_ssh_cert
 regress_unit_test_ssh_cert_SOURCES = regress/unit/test_ssh_cert.c regress/unit/unit.h
 regress_unit_test_ssh_cert_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
 regress_unit_test_ssh_cert_LDADD = monitor/libmsbmonitor.a lib/libmsbcore.a $(LIBCRYPTO_LIBS)
+
+# The gateway's login routing and the refusal delay.
+check_PROGRAMS += regress/unit/test_login_route
+regress_unit_test_login_route_SOURCES = regress/unit/test_login_route.c regress/unit/unit.h \
+	monitor/login_route.c monitor/login_route.h monitor/fail_delay.c monitor/fail_delay.h
+regress_unit_test_login_route_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
+regress_unit_test_login_route_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBCRYPTO_LIBS)
