@@ -61,6 +61,7 @@ ssh_usage(FILE *fp, int status)
 	    "  --name NAME            the sandbox (instead of the positional NAME)\n"
 	    "  --host H --port P      listen address (default %s:%s, or\n"
 	    "                         $MSB_DEFAULT_SSH_HOST / $MSB_DEFAULT_SSH_PORT)\n"
+	    "  --check                check the configuration (keys, host key, account) and exit\n"
 	    "  --stdio                serve one connection on stdin/stdout (ProxyCommand);\n"
 	    "                         logs errors only unless --log-level\n"
 	    "  --user U               guest user for every request (default: login name)\n"
@@ -284,6 +285,7 @@ cmd_serve(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'N' },
 		{ "all", no_argument, NULL, 'G' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "stdio", no_argument, NULL, 'S' },
@@ -306,7 +308,7 @@ cmd_serve(int argc, char **argv)
 	    *level = NULL, *cas = NULL, *sftp_deny = NULL, *sftp_allow = NULL;
 	char host_key[PATH_MAX] = "", auth_keys[PATH_MAX] = "", audit[PATH_MAX], dir[PATH_MAX];
 	char monitor[PATH_MAX], cant[MSB_HELPER_WHY_LEN], idle[16];
-	bool stdio = false, no_sftp = false, sftp_ro = false, all = false;
+	bool stdio = false, no_sftp = false, sftp_ro = false, all = false, check_only = false;
 	unsigned idle_s = 600;
 	int ch;
 
@@ -315,6 +317,7 @@ cmd_serve(int argc, char **argv)
 		switch (ch) {
 		case 'N': name = optarg; break;
 		case 'G': all = true; break;
+		case 'C': check_only = true; break;
 		case 'H': host = optarg; break;
 		case 'P': port = optarg; break;
 		case 'S': stdio = true; break;
@@ -379,6 +382,10 @@ cmd_serve(int argc, char **argv)
 	}
 	if (msb_helper_find(monitor, sizeof(monitor), "msb-monitor", cant, sizeof(cant)) != 0)
 		fatal("%s", cant);
+	if (check_only) {
+		info("the configuration is usable");
+		return 0;
+	}
 	/* Held until this process exits; the gateway's monitors hold theirs. */
 	if (!all && sandbox_serve_hold(name) < 0)
 		fatal("cannot lock sandbox '%s' for serving: %s", name, strerror(errno));
