@@ -111,6 +111,7 @@ class Sandbox:
 class Peer:
     id = label = ""
     host_side = False
+    login = "root"
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -125,12 +126,12 @@ class Peer:
 
     def ssh(self, cmd=None, extra=(), loglevel="ERROR"):
         argv = ["ssh", "-p", str(self.port)] + self.ssh_opts() + ["-o", f"LogLevel={loglevel}"]
-        argv += list(extra) + ["root@127.0.0.1"]
+        argv += list(extra) + [f"{self.login}@127.0.0.1"]
         return argv + ([cmd] if cmd is not None else [])
 
     def sftp(self, batch):
         return ["sftp", "-q", "-b", batch, "-P", str(self.port)] + self.ssh_opts() + \
-            ["-o", "LogLevel=ERROR", "root@127.0.0.1"]
+            ["-o", "LogLevel=ERROR", f"{self.login}@127.0.0.1"]
 
     def rsync_rsh(self):
         return " ".join(["ssh", "-p", str(self.port)] + self.ssh_opts() + ["-o", "LogLevel=ERROR"])
@@ -255,11 +256,13 @@ class GuestSshd(Peer):
 
 
 def start_serve(ctx, sandbox, logpath, env=None, inst=None):
-    """Starts msb ssh serve SANDBOX --port 0 of inst's build (default: the
-    tested one) in env (default: inst's); returns (Popen, its port)."""
+    """Starts msb ssh serve SANDBOX --port 0 (SANDBOX None: --all, the
+    gateway) of inst's build (default: the tested one) in env (default:
+    inst's); returns (Popen, its port)."""
     inst = inst or ctx.main
+    what = ["--all"] if sandbox is None else [sandbox]
     with open(logpath, "w") as errf:
-        serve = subprocess.Popen([inst.msb, "ssh", "serve", sandbox, "--port", "0"],
+        serve = subprocess.Popen([inst.msb, "ssh", "serve"] + what + ["--port", "0"],
                                  stderr=errf, env=env or inst.env())
     end = now() + 30
     while now() < end:
@@ -412,6 +415,39 @@ class MsbHost(HostSide):
             self.vm.stop()
 
 
+class MsbGateway(Msb):
+    """msb ssh serve --all, the multi-tenant gateway, in front of the msb
+    peer's sandbox (a sandbox of its own when the msb peer is not in the
+    run), logging in as the sandbox's name: beside the msb peer, what the
+    gateway's routing by login name costs."""
+    id, label = "msb-gateway", "msb gateway (--all)"
+
+    def __init__(self, ctx):
+        msb = ctx.peers.get("msb")
+        if msb is None:
+            super().__init__(ctx, "msb-gw-vm")
+        else:
+            Peer.__init__(self, ctx)
+            self.inst, self.vm, self.serve = ctx.main, msb.vm, None
+            self.log = os.path.join(ctx.work, f"serve-{self.id}.log")
+        self.own_vm = msb is None
+        self.login = self.vm.name
+
+    def start(self):
+        if self.own_vm:
+            t, accel = self.vm.start()
+        else:
+            t, accel = 0.0, self.ctx.accel_seen
+        self.serve, self.port = start_serve(self.ctx, None, self.log)
+        return t, accel
+
+    def close(self):
+        if self.serve is not None:
+            stop_process(self.serve, 15)
+        if self.own_vm:
+            self.vm.stop()
+
+
 def build_images(ctx, ids):
     """The default image (msb, msb-host; msb-base's in its own home), and
     the same root plus sshd for the guest peer."""
@@ -432,15 +468,15 @@ def setup(ctx, ids):
     """Creates and starts the peers named in ids; returns {id: Peer} (started
     ones are also in ctx.peers, for cleanup even if a later one fails)."""
     run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ctx.key])
-    if set(ids) & {"msb", "msb-host", "sshd-guest", "msb-base"}:
+    if set(ids) & {"msb", "msb-host", "sshd-guest", "msb-base", "msb-gateway"}:
         build_images(ctx, ids)
-    if "msb" in ids or "msb-host" in ids:
+    if set(ids) & {"msb", "msb-host", "msb-gateway"}:
         run([ctx.msb, "ssh", "authorize", "--file", ctx.key + ".pub"])
     if "msb-base" in ids:
         ctx.base.run(["ssh", "authorize", "--file", ctx.key + ".pub"])
     kinds = {"msb": Msb, "sshd-host": HostSshd, "sshd-guest": GuestSshd, "msb-host": MsbHost,
-             "msb-base": MsbBase}
-    # msb before msb-host, which reuses its sandbox.
+             "msb-base": MsbBase, "msb-gateway": MsbGateway}
+    # msb before msb-host and msb-gateway, which reuse its sandbox.
     for pid in sorted(ids, key=list(kinds).index):
         peer = kinds[pid](ctx)
         ctx.peers[pid] = peer

@@ -9,9 +9,10 @@ from util import run
 
 # msb-host and msb-base last keep the first three columns where bench_smoke
 # reads them.
-PEER_ORDER = ["msb", "sshd-host", "sshd-guest", "msb-host", "msb-base"]
+PEER_ORDER = ["msb", "sshd-host", "sshd-guest", "msb-host", "msb-base", "msb-gateway"]
 LABELS = {"msb": "msb", "sshd-host": "sshd (host)", "sshd-guest": "sshd (guest)",
-          "msb-host": "msb (agent on host)", "msb-base": "msb, no jail"}
+          "msb-host": "msb (agent on host)", "msb-base": "msb, no jail",
+          "msb-gateway": "msb gateway (--all)"}
 
 # What bounds each figure on a machine like the one these runs come from
 # (no usable KVM, so every guest runs under TCG).
@@ -175,6 +176,12 @@ def legend(cols):
             "(see Machine) in an MSB_HOME of its own; msb ÷ msb-base is the cost of what "
             "the tested build adds (the per-sandbox jail: ≤1.05x to start and to connect, "
             "≤2 MiB more host memory per sandbox).")
+    if "msb-gateway" in cols:
+        lines.append(
+            f"{LABELS['msb-gateway']}: `msb ssh serve --all` in front of the msb peer's "
+            "sandbox, logged in to by the sandbox's name; msb ÷ it is what the gateway's "
+            "routing by login name costs a connection (1.00x: nothing; below 1: the "
+            "gateway is slower).")
     return lines
 
 
