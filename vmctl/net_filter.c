@@ -85,7 +85,7 @@
  * but the sandboxes' traffic, as it did nothing before.
  */
 #define FORWARD_GUARD \
-    "add rule " NET_FILTER_TABLE " forward iifname != \"%3$s\" drop\n"
+    "add rule " NET_FILTER_TABLE " forward iifname != \"%s\" drop\n"
 
 /* Adding before deleting makes the delete of an absent element no error. */
 #define OPT_IN  "add element " NET_FILTER_TABLE " host_access { %1$u }\n"
@@ -96,7 +96,7 @@
 #define FORWARD_MARK "/run/msb/ip_forward-by-msb"
 
 
-static int
+static int __attribute__((format(printf, 4, 5)))
 append(char *buf, size_t len, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
@@ -118,8 +118,7 @@ net_filter_script(char *buf, size_t len, uid_t uid, bool host_access, bool guard
 	if (append(buf, len, &n, RULESET, SANDBOX_UID_BASE, NET_UNOWNED_UID,
 	    SANDBOX_LINK_IF_GLOB, SANDBOX_LINK_NET_CIDR) != 0)
 		return -1;
-	if (guard && append(buf, len, &n, FORWARD_GUARD, SANDBOX_UID_BASE, NET_UNOWNED_UID,
-	    SANDBOX_LINK_IF_GLOB) != 0)
+	if (guard && append(buf, len, &n, FORWARD_GUARD, SANDBOX_LINK_IF_GLOB) != 0)
 		return -1;
 	return append(buf, len, &n, host_access ? OPT_IN : OPT_OUT, (unsigned)uid);
 }
