@@ -7,9 +7,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "capped_log.h"
+#include "env_number.h"
 #include "safe_file.h"
 
 #define CAP_MIN 4096
@@ -17,14 +19,7 @@
 off_t
 msb_capped_log_cap(const char *env, off_t def)
 {
-	const char *s = getenv(env);
-	char *end;
-
-	if (s == NULL || s[0] == '\0')
-		return def;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	return errno != 0 || *end != '\0' || v < CAP_MIN ? def : (off_t)v;
+	return (off_t)msb_env_number(env, (unsigned long long)def, CAP_MIN, INT64_MAX);
 }
 
 static int

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "env_number.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -529,17 +530,5 @@ msb_cgroup_destroy(struct msb_cgroup *cg)
 unsigned
 msb_cgroup_env_mib(const char *var, unsigned dflt)
 {
-	const char *s = getenv(var);
-	char *end;
-
-	if (s == NULL || s[0] == '\0')
-		return dflt;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' || v > SANDBOX_MAX_MEMORY) {
-		error("%s=%s is not a number of MiB up to %u; using %u", var, s,
-		    SANDBOX_MAX_MEMORY, dflt);
-		return dflt;
-	}
-	return (unsigned)v;
+	return (unsigned)msb_env_number(var, dflt, 0, SANDBOX_MAX_MEMORY);
 }
