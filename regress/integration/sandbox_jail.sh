@@ -77,6 +77,15 @@ check_sh "ja's uid cannot signal jb's vmm (exit $rc)" '[ $rc -ne 0 ]'
 out=$(as_a kill -0 "$(field jb qemu_pid)" 2>&1); rc=$?
 check_sh "ja's uid cannot signal jb's QEMU (exit $rc)" '[ $rc -ne 0 ]'
 
+# The agent talks only to the host: a guest process dialling it over
+# vsock (loopback CID 1, or the guest's own CID) gets no answer. (The
+# guest kernel has no vsock loopback transport; the agent's own refusal of
+# any CID but the host's is test_agent_peer's.)
+out=$(timeout 60 "$MSB" ssh ja -- 'for cid in 1 $(cat /sys/class/vsock/*/local_cid 2>/dev/null) 3; do
+	echo ping | timeout 5 socat -u - VSOCK-CONNECT:$cid:1024,connect-timeout=3 2>/dev/null && echo reached-$cid; done; echo done' 2>&1)
+check_eq "a guest process cannot reach the agent over vsock" done "$(echo "$out" | tail -n 1)"
+check "... nothing reached it" sh -c "! echo '$out' | grep -q reached"
+
 # A live session worker: the sandbox's uid, no capabilities.
 "$MSB" ssh ja -- 'echo up; sleep 60' > "$TMP/ssh.out" 2>&1 & SSH=$!
 at_exit "kill $SSH 2>/dev/null"
