@@ -10,3 +10,9 @@ check_PROGRAMS += regress/unit/test_ssh_cert
 regress_unit_test_ssh_cert_SOURCES = regress/unit/test_ssh_cert.c regress/unit/unit.h
 regress_unit_test_ssh_cert_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
 regress_unit_test_ssh_cert_LDADD = monitor/libmsbmonitor.a lib/libmsbcore.a $(LIBCRYPTO_LIBS)
+
+# The limits of msb ssh serve: option parsers and the per-source grouping.
+check_PROGRAMS += regress/unit/test_serve_limits
+regress_unit_test_serve_limits_SOURCES = regress/unit/test_serve_limits.c regress/unit/unit.h
+regress_unit_test_serve_limits_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor
+regress_unit_test_serve_limits_LDADD = monitor/libmsbmonitor.a lib/libmsbcore.a
