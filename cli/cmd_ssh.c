@@ -32,6 +32,7 @@
 #include "relay.h"
 #include "safe_file.h"
 #include "sandbox.h"
+#include "serve_limits.h"
 #include "sftp_policy.h"
 #include "spawn.h"
 #include "strict_modes.h"
@@ -78,15 +79,17 @@ ssh_usage(FILE *fp, int status)
 	    "  --idle-timeout DUR     e.g. 90s, 10m, 2h; 0 disables (default 10m)\n"
 	    "  --accept-env NAMES     comma-separated variables clients may set\n"
 	    "                         (LANG, LC_* and TERM always)\n"
-	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n"
+	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n",
+	    DEFAULT_HOST, DEFAULT_PORT);
+	msb_serve_limits_usage(fp);
+	fprintf(fp,
 	    "\n"
 	    "authorize options:\n"
 	    "  --sandbox NAME         the sandbox's own authorized_keys: that sandbox only\n"
 	    "                         (default MSB_HOME/ssh/authorized_keys: every sandbox)\n"
 	    "  --cert-authority       the keys are CAs: their user certificates open it\n"
 	    "  --principals LIST      with --cert-authority: the principals it accepts\n"
-	    "                         (default: the sandbox's name or the login name)\n",
-	    DEFAULT_HOST, DEFAULT_PORT);
+	    "                         (default: the sandbox's name or the login name)\n");
 	return status;
 }
 
@@ -300,9 +303,18 @@ cmd_serve(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "accept-env", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'L' },
+		/* serve_limits.h: the listener's and the monitor's limits */
+		{ "max-startups", required_argument, NULL, 'X' },
+		{ "per-source-max-startups", required_argument, NULL, 'X' },
+		{ "penalty", required_argument, NULL, 'X' },
+		{ "max-sessions", required_argument, NULL, 'X' },
+		{ "max-connections", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct msb_listener_limits limits = MSB_LISTENER_LIMITS_DEFAULT;
+	char limit_err[256], max_sessions[16];
+	int li = 0;
 	const char *name = NULL, *host = getenv("MSB_DEFAULT_SSH_HOST"),
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
 	    *level = NULL, *cas = NULL, *sftp_deny = NULL, *sftp_allow = NULL;
@@ -313,8 +325,13 @@ cmd_serve(int argc, char **argv)
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
 		switch (ch) {
+		case 'X':
+			if (msb_serve_limit_set(&limits, opts[li].name, optarg, limit_err,
+			    sizeof(limit_err)) != 0)
+				fatal("%s", limit_err);
+			break;
 		case 'N': name = optarg; break;
 		case 'G': all = true; break;
 		case 'C': check_only = true; break;
@@ -429,6 +446,11 @@ cmd_serve(int argc, char **argv)
 		margv[n++] = "--sftp-allow";
 		margv[n++] = (char *)sftp_allow;
 	}
+	if (limits.max_sessions != MSB_LIMIT_NONE) {
+		snprintf(max_sessions, sizeof(max_sessions), "%u", limits.max_sessions);
+		margv[n++] = "--max-sessions";
+		margv[n++] = max_sessions;
+	}
 	margv[n] = NULL;
 
 	if (stdio)
@@ -453,7 +475,6 @@ cmd_serve(int argc, char **argv)
 	else
 		info("serving sandbox '%s'; connect with: ssh -p %s root@%s (Ctrl-C stops serving; "
 		    "the sandbox keeps running)", name, port, host);
-	const struct msb_listener_limits limits = MSB_LISTENER_LIMITS_DEFAULT;
 	return msb_listener_run(lfd, monitor, margv, &limits);
 }
 

@@ -26,7 +26,7 @@ static const struct msb_field f_config[] = {
 	ANY32(rekey_s), END
 };
 static const struct msb_field f_auth_answer[] = {
-	U32(result, MSB_MON_AUTH_DENY, MSB_MON_AUTH_ALLOW), ANY32(tries_left), END
+	U32(result, MSB_MON_AUTH_DENY, MSB_MON_AUTH_FULL), ANY32(tries_left), END
 };
 static const struct msb_field f_auth_request[] = {
 	U32(method, MSB_MON_METHOD_NONE, MSB_MON_METHOD_OTHER), TEXT(user),
@@ -36,7 +36,7 @@ static const struct msb_field f_auth_request[] = {
 static const struct msb_field f_session[] = {
 	ANY32(version), TEXT(user), TEXT(guest_user), U32(flags, 0, MSB_MON_F_ALL),
 	TEXT(command), TEXT(vsock), TEXT(env_allow), LOG_LEVEL,
-	ANY32(idle_timeout_s), TEXT(sftp_deny), TEXT(sftp_allow), END
+	ANY32(idle_timeout_s), TEXT(sftp_deny), TEXT(sftp_allow), ANY32(max_sessions), END
 };
 static const struct msb_field f_audit_open[] = {
 	ANY32(chan), U32(kind, MSB_MON_KIND_SESSION, MSB_MON_KIND_DIRECT_TCPIP),

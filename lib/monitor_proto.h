@@ -21,7 +21,9 @@
  *
  * The monitor moves to POSTAUTH when it answers ALLOW to a publickey
  * AUTH_REQUEST whose signature libssh has verified; it then starts the
- * session worker. From then on the network child may send nothing.
+ * session worker. From then on the network child may send nothing. When
+ * the listener says the sandbox has all its --max-connections, it answers
+ * FULL instead and closes the connection (the child says so to the client).
  *
  * What libssh prevents: the callback that sees a verified signature is
  * given neither the signature nor the session identifier, so the monitor
@@ -51,7 +53,7 @@ enum msb_mon_msg {
 	MSB_MON_AUTH_REQUEST = 10, /* method, user, key (public, OpenSSH line), signed */
 	/* monitor -> session worker */
 	MSB_MON_SESSION      = 20, /* version, user, guest_user, flags, command, vsock, env_allow, log_level, idle_timeout_s,
-	                              sftp_deny, sftp_allow */
+	                              sftp_deny, sftp_allow, max_sessions (UINT32_MAX: none) */
 	/* session worker -> monitor */
 	MSB_MON_AUDIT_OPEN   = 30, /* chan, kind, detail */
 	MSB_MON_AUDIT_CLOSE  = 31, /* chan, bytes_in, bytes_out, exit (code, or 128+signal) */
@@ -69,6 +71,8 @@ enum msb_mon_auth {
 	MSB_MON_AUTH_DENY  = 0,  /* try something else (tries_left says how often) */
 	MSB_MON_AUTH_OK    = 1,  /* unsigned probe: this key would do (send PK_OK) */
 	MSB_MON_AUTH_ALLOW = 2,  /* signed and accepted: authenticated */
+	MSB_MON_AUTH_FULL  = 3,  /* signed and accepted, but the sandbox has its
+	                            --max-connections: disconnect, saying so */
 };
 
 /* SESSION flags: the per-key options and server settings the worker applies. */
@@ -94,7 +98,7 @@ struct msb_mon {
 	uint8_t type;
 	uint32_t version, log_level, idle_timeout_s, rekey_s;
 	uint64_t rekey_bytes;
-	uint32_t method, result, tries_left;
+	uint32_t method, result, tries_left, max_sessions;
 	bool is_signed;
 	uint32_t flags, chan, kind;
 	uint64_t bytes_in, bytes_out;

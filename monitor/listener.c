@@ -22,10 +22,10 @@
 #include "listener.h"
 #include "log.h"
 #include "signals.h"
+#include "source_group.h"
 #include "spawn.h"
 
-/* Monitors alive at once (authenticated or not); more are refused. */
-#define MAX_CONNS   256
+#define MAX_CONNS   MSB_LISTENER_MAX_CONNS
 /* Addresses remembered for penalties; the stalest is forgotten first. */
 #define MAX_SOURCES 128
 #define MAX_FAILS   16
@@ -36,13 +36,17 @@
 
 struct conn {
 	pid_t pid;
-	int status_fd;   /* -1 once read to the end */
+	int status_fd;   /* -1 once answered */
 	bool authed;
 	char addr[INET6_ADDRSTRLEN];
+	char source[MSB_SOURCE_GROUP_LEN];
+	char sandbox[MSB_STATUS_LINE_MAX];  /* once authed */
+	char line[MSB_STATUS_LINE_MAX];     /* the status line so far */
+	size_t line_len;
 };
 
 struct source {
-	char addr[INET6_ADDRSTRLEN];
+	char addr[MSB_SOURCE_GROUP_LEN];
 	int64_t fails[MAX_FAILS];  /* times of the latest failures, ms */
 	unsigned nfails;
 	int64_t penalty_until;
@@ -154,7 +158,7 @@ source_find(struct listener *l, const char *addr, bool create)
 }
 
 static void
-source_failed(struct listener *l, const char *addr)
+source_failed(struct listener *l, const char *addr, const char *what)
 {
 	int64_t now = msb_now_ms(), window = (int64_t)l->lim->penalty_window_s * 1000;
 	struct source *s = source_find(l, addr, true);
@@ -164,7 +168,9 @@ source_failed(struct listener *l, const char *addr)
 	s->fails[s->nfails++ % MAX_FAILS] = now;
 	for (unsigned i = 0; i < MAX_FAILS && i < s->nfails; i++)
 		recent += now - s->fails[i] <= window;
-	if (recent >= l->lim->penalty_fails && s->penalty_until <= now) {
+	verbose_f("source %s: %s (%u in the last %u s)", addr, what, recent,
+	    l->lim->penalty_window_s);
+	if (l->lim->penalty_s > 0 && recent >= l->lim->penalty_fails && s->penalty_until <= now) {
 		s->penalty_until = now + (int64_t)l->lim->penalty_s * 1000;
 		s->nfails = 0;
 		info("%s failed to authenticate %u times within %u s: refusing its connections "
@@ -178,6 +184,17 @@ penalized(struct listener *l, const char *addr)
 	struct source *s = source_find(l, addr, false);
 
 	return s != NULL && s->penalty_until > msb_now_ms();
+}
+
+/* PerSourceMaxStartups: this source's unauthenticated connections. */
+static bool
+too_many_from(const struct listener *l, const char *source)
+{
+	unsigned unauth = 0;
+
+	for (size_t i = 0; i < l->nconns; i++)
+		unauth += !l->conns[i].authed && strcmp(l->conns[i].source, source) == 0;
+	return unauth >= l->lim->per_source_startups;
 }
 
 /* MaxStartups start:rate:full: refuse with a probability rising from rate% to 100%. */
@@ -203,7 +220,7 @@ accept_one(struct listener *l, int lfd, int64_t *backoff_until)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char addr[INET6_ADDRSTRLEN], port[16];
+	char addr[INET6_ADDRSTRLEN], port[16], source[MSB_SOURCE_GROUP_LEN];
 	int p[2];
 
 	int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
@@ -217,8 +234,15 @@ accept_one(struct listener *l, int lfd, int64_t *backoff_until)
 		return;
 	}
 	addr_text(&ss, len, addr, sizeof(addr), port, sizeof(port));
-	if (penalized(l, addr)) {
+	msb_source_group((const struct sockaddr *)&ss, source);
+	if (penalized(l, source)) {
 		verbose_f("refused %s port %s: penalized for failed authentications", addr, port);
+		close(fd);
+		return;
+	}
+	if (too_many_from(l, source)) {
+		info("refused %s port %s: too many unauthenticated connections from %s", addr,
+		    port, source);
 		close(fd);
 		return;
 	}
@@ -227,8 +251,8 @@ accept_one(struct listener *l, int lfd, int64_t *backoff_until)
 		close(fd);
 		return;
 	}
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		error("pipe: %s", strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) {
+		error("socketpair: %s", strerror(errno));
 		close(fd);
 		return;
 	}
@@ -243,25 +267,62 @@ accept_one(struct listener *l, int lfd, int64_t *backoff_until)
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) != 0)
 		error_f("fcntl: %s", strerror(errno));
 	struct conn *c = &l->conns[l->nconns++];
+	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->status_fd = p[0];
-	c->authed = false;
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	snprintf(c->source, sizeof(c->source), "%s", source);
 	verbose_f("connection from %s port %s: monitor %ld", addr, port, (long)pid);
 }
 
-static void
-read_status(struct conn *c)
+/* Authenticated connections to sandbox. */
+static unsigned
+connections_to(const struct listener *l, const char *sandbox)
 {
-	char buf[64];
-	ssize_t r = read(c->status_fd, buf, sizeof(buf));
+	unsigned n = 0;
+
+	for (size_t i = 0; i < l->nconns; i++)
+		n += l->conns[i].authed && strcmp(l->conns[i].sandbox, sandbox) == 0;
+	return n;
+}
+
+/*
+ * The monitor's "auth-ok SANDBOX\n": admitted unless SANDBOX is at
+ * max_connections. The answer ends the conversation; anything else from
+ * the monitor ends it unanswered (the monitor then turns the client away).
+ */
+static void
+read_status(struct listener *l, struct conn *c)
+{
+	size_t room = sizeof(c->line) - c->line_len;
+	ssize_t r = read(c->status_fd, c->line + c->line_len, room);
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (r > 0 && memmem(buf, (size_t)r, "auth-ok\n", 8) != NULL)
-		c->authed = true;
-	if (r > 0 && !c->authed)
+	if (r > 0)
+		c->line_len += (size_t)r;
+	char *nl = r > 0 ? memchr(c->line, '\n', c->line_len) : NULL;
+	if (r > 0 && nl == NULL && c->line_len < sizeof(c->line))
 		return;
+	size_t pre = strlen(MSB_STATUS_AUTH_OK);
+	if (nl != NULL && (size_t)(nl - c->line) > pre &&
+	    memcmp(c->line, MSB_STATUS_AUTH_OK, pre) == 0) {
+		*nl = '\0';
+		const char *sandbox = c->line + pre;
+		unsigned open = connections_to(l, sandbox);
+		bool full = open >= l->lim->max_connections;
+		const char *ans = full ? MSB_STATUS_FULL : MSB_STATUS_ADMIT;
+		if (write(c->status_fd, ans, strlen(ans)) != (ssize_t)strlen(ans))
+			error_f("status socket of monitor %ld: %s", (long)c->pid, strerror(errno));
+		else if (full)
+			info("refused %s: sandbox '%s' has %u connections (--max-connections)",
+			    c->addr, sandbox, open);
+		else
+			c->authed = true;
+		snprintf(c->sandbox, sizeof(c->sandbox), "%s", sandbox);
+	} else if (r > 0) {
+		error_f("monitor %ld: malformed status line", (long)c->pid);
+	}
 	close(c->status_fd);
 	c->status_fd = -1;
 }
@@ -280,7 +341,9 @@ reap(struct listener *l)
 			verbose_f("monitor %ld for %s ended (status %d)", (long)pid, c->addr,
 			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 			if (WIFEXITED(status) && WEXITSTATUS(status) == MSB_MONITOR_EXIT_AUTH_FAIL)
-				source_failed(l, c->addr);
+				source_failed(l, c->source, "failed to authenticate");
+			else if (WIFEXITED(status) && WEXITSTATUS(status) == MSB_MONITOR_EXIT_NOAUTH)
+				source_failed(l, c->source, "left without authenticating");
 			if (c->status_fd >= 0)
 				close(c->status_fd);
 			l->conns[i] = l->conns[--l->nconns];
@@ -353,7 +416,7 @@ msb_listener_run(int lfd, const char *monitor, char *const argv[],
 		/* Status pipes first: conns may move when the reaper removes one. */
 		for (size_t i = 0; i < n; i++) {
 			if (pfds[i].fd != lfd && pfds[i].fd != sfd && pfds[i].revents != 0)
-				read_status(&l->conns[owner[i]]);
+				read_status(l, &l->conns[owner[i]]);
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (pfds[i].fd == sfd && pfds[i].revents != 0) {

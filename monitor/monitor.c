@@ -38,6 +38,8 @@
 
 /* After the monitor gives up on a connection, how long children get to go. */
 #define CLOSE_GRACE_MS 2000
+/* How long the listener may take to answer "auth-ok" (it answers at once). */
+#define ADMIT_WAIT_MS 5000
 /* Where msb_spawn puts the third descriptor it hands the session worker. */
 #define SESSION_DIR_FD 5
 #define USER_MAX 256
@@ -101,6 +103,15 @@ close_connection(struct mon *m, int status)
 	mon_peer_close(&m->pre);
 	kill_child(m, m->pre_pid, SIGTERM);
 	kill_child(m, m->ses_pid, SIGTERM);
+	m->kill_deadline = msb_now_ms() + CLOSE_GRACE_MS;
+}
+
+/* As close_connection, but the preauth child ends first, telling the client why. */
+static void
+close_after_preauth(struct mon *m, int status)
+{
+	m->status = status;
+	m->phase = PH_CLOSING;
 	m->kill_deadline = msb_now_ms() + CLOSE_GRACE_MS;
 }
 
@@ -309,6 +320,7 @@ start_session(struct mon *m)
 		.log_level = m->o->log_level, .idle_timeout_s = m->o->idle_timeout_s,
 		.sftp_deny = deny, .sftp_deny_len = strlen(deny),
 		.sftp_allow = allow, .sftp_allow_len = strlen(allow),
+		.max_sessions = m->o->max_sessions,
 	};
 	verbose_f("session worker %ld as uid %lu gid %lu, guest user %s", (long)m->ses_pid,
 	    (unsigned long)creds.uid, (unsigned long)creds.gid, guest);
@@ -327,22 +339,55 @@ answer(struct mon *m, uint32_t result)
 	}
 }
 
+/*
+ * Whether the listener admits one more connection to this sandbox
+ * (--max-connections). Without a listener (--stdio, native sessions) there
+ * is nothing to count; a listener that does not answer admits nothing.
+ */
+static bool
+admitted(struct mon *m)
+{
+	char line[MSB_STATUS_LINE_MAX], ans[16];
+	size_t got = 0;
+
+	if (m->status_fd < 0)
+		return true;
+	int n = snprintf(line, sizeof(line), "%s%s\n", MSB_STATUS_AUTH_OK, m->sandbox);
+	if (n < 0 || (size_t)n >= sizeof(line) || write(m->status_fd, line, (size_t)n) != n) {
+		error_f("status socket: %s", n < 0 || (size_t)n >= sizeof(line) ?
+		    "sandbox name too long" : strerror(errno));
+		return false;
+	}
+	int64_t deadline = msb_now_ms() + ADMIT_WAIT_MS;
+	while (got < sizeof(ans) && memchr(ans, '\n', got) == NULL) {
+		int64_t left = deadline - msb_now_ms();
+		struct pollfd pfd = { .fd = m->status_fd, .events = POLLIN };
+		int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		ssize_t rd = r > 0 ? read(m->status_fd, ans + got, sizeof(ans) - got) : -1;
+		if (rd < 0 && errno == EINTR)
+			continue;
+		if (rd <= 0) {
+			error_f("the listener did not answer: %s", r == 0 ? "timed out" :
+			    rd == 0 ? "closed" : strerror(errno));
+			return false;
+		}
+		got += (size_t)rd;
+	}
+	close(m->status_fd);
+	m->status_fd = -1;
+	return got == strlen(MSB_STATUS_ADMIT) && memcmp(ans, MSB_STATUS_ADMIT, got) == 0;
+}
+
 static void
 authenticated(struct mon *m)
 {
-	static const char ok[] = "auth-ok\n";
-
 	m->phase = PH_POSTAUTH;
 	m->status = 0;
 	/* As msb ssh serve NAME holds it: msb rm waits for the connection. */
 	if (m->o->all && (m->serve_hold = sandbox_serve_hold(m->sandbox)) < 0)
 		error("cannot hold sandbox '%s' for serving: %s", m->sandbox, strerror(errno));
-	if (m->status_fd >= 0) {
-		if (write(m->status_fd, ok, sizeof(ok) - 1) != (ssize_t)(sizeof(ok) - 1))
-			error_f("status pipe: %s", strerror(errno));
-		close(m->status_fd);
-		m->status_fd = -1;
-	}
 	if (start_session(m) != 0) {
 		msb_audit("cannot start the session worker; closing the connection");
 		close_connection(m, 1);
@@ -530,6 +575,13 @@ auth_request(struct mon *m, const struct msb_mon *req)
 		close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
 		return;
 	}
+	if (result == MSB_MON_AUTH_ALLOW && m->phase == PH_PREAUTH && !admitted(m)) {
+		msb_audit("refused %s: sandbox '%s' has all the connections it may have "
+		    "(--max-connections); closing the connection", m->user_log, m->o->sandbox);
+		answer(m, MSB_MON_AUTH_FULL);
+		close_after_preauth(m, MSB_MONITOR_EXIT_FULL);
+		return;
+	}
 	answer(m, result);
 	if (result == MSB_MON_AUTH_ALLOW && m->phase == PH_PREAUTH)
 		authenticated(m);
@@ -612,7 +664,8 @@ reap(struct mon *m)
 			if (m->phase == PH_PREAUTH) {
 				msb_audit("connection closed before authentication (%u failed attempts)",
 				    m->failures);
-				close_connection(m, m->failures > 0 ? MSB_MONITOR_EXIT_AUTH_FAIL : 0);
+				close_connection(m, m->failures > 0 ? MSB_MONITOR_EXIT_AUTH_FAIL :
+				    MSB_MONITOR_EXIT_NOAUTH);
 			}
 		} else if (pid == m->ses_pid) {
 			m->ses_pid = 0;

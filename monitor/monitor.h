@@ -35,13 +35,15 @@ struct monitor_opts {
 	unsigned idle_timeout_s;
 	unsigned grace_s;
 	unsigned max_tries;
+	unsigned max_sessions;     /* session channels per connection, UINT_MAX: no limit */
 	enum msb_log_level log_level;
 };
 
 /*
- * Serves the connection on client_fd; status_fd (or -1) gets "auth-ok\n"
- * once the client authenticated. Returns the exit status: 0, 1 on an
- * error or protocol violation, 2 when authentication failed.
+ * Serves the connection on client_fd; status_fd (or -1) is the listener's
+ * status socket (listener.h), asked whether the sandbox may take one more
+ * connection once the client authenticated. Returns the exit status: 0, 1
+ * on an error or protocol violation, or MSB_MONITOR_EXIT_*.
  */
 int monitor_run(const struct monitor_opts *o, int client_fd, int status_fd);
 

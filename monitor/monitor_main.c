@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,13 @@ usage(void)
 	    "                   --audit-log PATH [--user U] [--no-sftp] [--idle-timeout SECS]\n"
 	    "                   [--sftp-read-only] [--sftp-deny LIST] [--sftp-allow LIST]\n"
 	    "                   [--accept-env NAMES] [--log-level L] [--preauth-user U]\n"
-	    "                   [--chroot DIR] [--trusted-user-ca-keys PATH]\n"
+	    "                   [--chroot DIR] [--trusted-user-ca-keys PATH] [--max-sessions N]\n"
 	    "\n"
-	    "Serves one SSH connection: fd 3 is the client socket, fd 4 (optional) a pipe\n"
-	    "that gets \"auth-ok\\n\" once the client authenticated. Exit status 0 ok,\n"
-	    "1 error or protocol violation, 2 authentication failed.\n"
+	    "Serves one SSH connection: fd 3 is the client socket, fd 4 (optional) the\n"
+	    "listener's status socket: \"auth-ok SANDBOX\\n\" once the client authenticated,\n"
+	    "answered \"admit\\n\" or \"full\\n\". Exit status 0 ok, 1 error or protocol\n"
+	    "violation, 2 authentication failed, 3 left without trying, 4 sandbox full.\n"
+	    "  --max-sessions N  session channels open at once ('none': no limit)\n"
 	    "  --host-key-fd N, --authorized-keys-fd N  read the key (set) from inherited\n"
 	    "                    fd N, a regular file such as a memfd (native sessions)\n"
 	    "  --all             the gateway: login SANDBOX or USER+SANDBOX picks the sandbox\n"
@@ -60,6 +63,21 @@ parse_seconds(const char *what, const char *s)
 
 	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > 100u * 24 * 3600)
 		fatal("invalid %s '%s' (seconds)", what, s);
+	return (unsigned)v;
+}
+
+/* "none" or a number of channels. */
+static unsigned
+parse_count(const char *what, const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (strcmp(s, "none") == 0)
+		return UINT_MAX;
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v >= UINT_MAX)
+		fatal("invalid %s '%s'", what, s);
 	return (unsigned)v;
 }
 
@@ -115,6 +133,7 @@ main(int argc, char **argv)
 		{ "sftp-deny", required_argument, NULL, 'D' },
 		{ "sftp-allow", required_argument, NULL, 'W' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "max-sessions", required_argument, NULL, 'M' },
 		{ "accept-env", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "preauth-user", required_argument, NULL, 'p' },
@@ -126,7 +145,8 @@ main(int argc, char **argv)
 	struct monitor_opts o = {
 		.preauth_user = msb_preauth_user_default(), .chroot_dir = MSB_PREAUTH_CHROOT,
 		.idle_timeout_s = 600, .grace_s = MONITOR_DEFAULT_GRACE_S,
-		.max_tries = MONITOR_DEFAULT_MAX_TRIES, .log_level = MSB_LOG_INFO,
+		.max_tries = MONITOR_DEFAULT_MAX_TRIES, .max_sessions = UINT_MAX,
+		.log_level = MSB_LOG_INFO,
 		.host_key_fd = -1, .authorized_keys_fd = -1,
 	};
 	int ch, type;
@@ -148,6 +168,7 @@ main(int argc, char **argv)
 		case 'D': o.sftp_deny = sftp_list("deny", optarg); break;
 		case 'W': o.sftp_allow = sftp_list("allow", optarg); break;
 		case 'i': o.idle_timeout_s = parse_seconds("idle timeout", optarg); break;
+		case 'M': o.max_sessions = parse_count("max sessions", optarg); break;
 		case 'e': o.accept_env = optarg; break;
 		case 'L':
 			msb_log_level_option(optarg);
@@ -177,6 +198,6 @@ main(int argc, char **argv)
 	if (o.authorized_keys_fd >= 0)
 		o.authorized_keys_fd = adopt(o.authorized_keys_fd);
 	int client = adopt(3);
-	int status = fstat(4, &st) == 0 && S_ISFIFO(st.st_mode) ? adopt(4) : -1;
+	int status = fstat(4, &st) == 0 && S_ISSOCK(st.st_mode) ? adopt(4) : -1;
 	return monitor_run(&o, client, status);
 }

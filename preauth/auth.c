@@ -121,6 +121,8 @@ userauth(int mon_fd, struct msb_buf *mon_in, ssh_message msg)
 	if (result == MSB_MON_AUTH_ALLOW && req.is_signed) {
 		rc = ssh_message_auth_reply_success(msg, 0);
 		out = AUTH_DONE;
+	} else if (result == MSB_MON_AUTH_FULL && req.is_signed) {
+		out = AUTH_FULL;
 	} else if (result == MSB_MON_AUTH_OK && req.method == MSB_MON_METHOD_PUBLICKEY &&
 	    !req.is_signed) {
 		rc = ssh_message_auth_reply_pk_ok_simple(msg);

@@ -14,6 +14,7 @@ enum auth_outcome {
 	AUTH_CONTINUE,      /* answered; wait for the next attempt */
 	AUTH_DONE,          /* the monitor allowed a signed public key */
 	AUTH_DISCONNECT,    /* tries exhausted, monitor gone, or a protocol error */
+	AUTH_FULL,          /* allowed, but the sandbox has all the connections it may */
 };
 
 /* Handles one message before authentication; takes ownership of msg. */

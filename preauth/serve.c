@@ -113,6 +113,13 @@ step_messages(struct conn *c)
 			break;
 		case AUTH_DISCONNECT:
 			return false;
+		case AUTH_FULL:
+			/* Said in the DISCONNECT, which OpenSSH's client prints. */
+			if (ssh_session_set_disconnect_message(c->p->session,
+			    "too many connections to this sandbox") != SSH_OK)
+				error_f("cannot set the disconnect message");
+			info("authenticated, but the sandbox has all the connections it may");
+			return false;
 		}
 	}
 	return true;

@@ -162,6 +162,7 @@ spawn_worker(void)
 		.vsock = opt.agent, .vsock_len = strlen(opt.agent),
 		.env_allow = opt.env_allow, .env_allow_len = strlen(opt.env_allow),
 		.log_level = opt.log_level, .idle_timeout_s = opt.idle_s,
+		.max_sessions = UINT32_MAX,
 	};
 	if (msb_mon_put(&mon_in, &m) != 0)
 		die("cannot encode SESSION");

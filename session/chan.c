@@ -140,6 +140,16 @@ open_tcpip(struct session *s, const struct msb_mux *m)
 	return 0;
 }
 
+static uint32_t
+sessions_open(const struct session *s)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < s->nchans; i++)
+		n += s->chans[i]->kind == CHAN_SESSION;
+	return n;
+}
+
 int
 chan_open(struct session *s, const struct msb_mux *m)
 {
@@ -153,6 +163,12 @@ chan_open(struct session *s, const struct msb_mux *m)
 	}
 	if (m->type == MSB_MUX_OPEN_DIRECT_TCPIP)
 		return open_tcpip(s, m);
+	if (sessions_open(s) >= s->max_sessions) {
+		/* As sshd at MaxSessions; the connection and its other channels go on. */
+		info("refused a session channel: %u open (--max-sessions)", s->max_sessions);
+		open_failure(s, m->chan, MSB_MUX_OPEN_PROHIBITED, "too many sessions");
+		return 0;
+	}
 	if (chan_new(s, m->chan, CHAN_SESSION) == NULL) {
 		open_failure(s, m->chan, MSB_MUX_OPEN_RESOURCE, "out of memory");
 		return 0;

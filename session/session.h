@@ -114,6 +114,7 @@ struct session {
 	char *agent_path;       /* SESSION.vsock without its scheme */
 	bool agent_vsock;       /* "vsock:": hybrid vsock; "unix:": the agent itself */
 	uint32_t flags, idle_timeout_s;
+	uint32_t max_sessions;  /* session channels open at once (UINT32_MAX: no limit) */
 
 	struct chan *chans[MSB_MUX_MAX_CHANS];
 	size_t nchans;

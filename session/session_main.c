@@ -116,6 +116,7 @@ read_session(struct session *s)
 	free(addr);
 	s->flags = m.flags;
 	s->idle_timeout_s = m.idle_timeout_s;
+	s->max_sessions = m.max_sessions;
 	if ((s->flags & MSB_MON_F_FORCED_COMMAND) && s->command[0] == '\0')
 		fatal("SESSION: forced command flag without a command");
 	msb_mon_consume(&in, &m);

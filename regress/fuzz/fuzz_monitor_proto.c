@@ -47,6 +47,7 @@ same(const struct msb_mon *a, const struct msb_mon *b)
 	    a->idle_timeout_s == b->idle_timeout_s && a->rekey_s == b->rekey_s &&
 	    a->rekey_bytes == b->rekey_bytes && a->method == b->method &&
 	    a->result == b->result && a->tries_left == b->tries_left &&
+	    a->max_sessions == b->max_sessions &&
 	    a->is_signed == b->is_signed && a->flags == b->flags &&
 	    a->chan == b->chan && a->kind == b->kind &&
 	    a->bytes_in == b->bytes_in && a->bytes_out == b->bytes_out &&

@@ -75,9 +75,11 @@ timeout 30 ssh $OPTS -o "$PROXY" -i "$TMP/near" root@box true 2>/dev/null
 check_eq "--stdio: a from= key does not match" 255 $?
 
 # Garbage and a truncated handshake leave the listener serving, also while held open.
+# Each from a source of its own: a connection that never authenticates
+# counts toward the per-source penalty.
 head -c 65536 /dev/urandom | timeout 10 python3 -c '
 import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), source_address=("127.0.0.8", 0))
 s.sendall(sys.stdin.buffer.read())
 s.settimeout(5)
 try:
@@ -89,7 +91,7 @@ except OSError:
 check_eq "the listener survives random bytes" hi "$(s 127.0.0.1 good -- echo hi 2>/dev/null)"
 timeout 20 python3 -c '
 import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), source_address=("127.0.0.9", 0))
 s.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\x00\x00\x05\xdc\x0a\x14" + b"\x11" * 40)
 print(s.recv(256)[:8].decode(), flush=True)
 time.sleep(int(sys.argv[2]))

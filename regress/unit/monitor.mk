@@ -17,3 +17,9 @@ regress_unit_test_login_route_SOURCES = regress/unit/test_login_route.c regress/
 	monitor/login_route.c monitor/login_route.h monitor/fail_delay.c monitor/fail_delay.h
 regress_unit_test_login_route_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
 regress_unit_test_login_route_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBCRYPTO_LIBS)
+
+# The limits of msb ssh serve: option parsers and the per-source grouping.
+check_PROGRAMS += regress/unit/test_serve_limits
+regress_unit_test_serve_limits_SOURCES = regress/unit/test_serve_limits.c regress/unit/unit.h
+regress_unit_test_serve_limits_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor
+regress_unit_test_serve_limits_LDADD = monitor/libmsbmonitor.a lib/libmsbcore.a

@@ -67,6 +67,7 @@ samples(struct msb_mon *s)
 	s[n] = msg(MSB_MON_AUTH_ANSWER); s[n].result = MSB_MON_AUTH_ALLOW;
 	s[n++].tries_left = UINT32_MAX;
 	s[n] = msg(MSB_MON_AUTH_ANSWER); s[n].result = MSB_MON_AUTH_DENY; n++;
+	s[n] = msg(MSB_MON_AUTH_ANSWER); s[n].result = MSB_MON_AUTH_FULL; n++;
 	s[n] = msg(MSB_MON_AUTH_ANSWER); s[n].result = MSB_MON_AUTH_OK;
 	s[n++].tries_left = 5;
 	s[n] = msg(MSB_MON_AUTH_REQUEST); s[n].method = MSB_MON_METHOD_PUBLICKEY;
@@ -84,7 +85,8 @@ samples(struct msb_mon *s)
 	SET(s[n], command, "uptime", 6); SET(s[n], vsock, "vsock:/run/v.sock", 17);
 	SET(s[n], env_allow, "LANG,LC_*,TERM", 14);
 	SET(s[n], sftp_deny, "write,remove", 12); SET(s[n], sftp_allow, "open,read", 9);
-	s[n].log_level = MSB_LOG_INFO; s[n++].idle_timeout_s = UINT32_MAX;
+	s[n].log_level = MSB_LOG_INFO; s[n].idle_timeout_s = UINT32_MAX;
+	s[n++].max_sessions = 10;
 	s[n] = msg(MSB_MON_SESSION); SET(s[n], vsock, big, MSB_MON_MAX_STRING);
 	SET(s[n], env_allow, big, MSB_MON_MAX_STRING);
 	SET(s[n], command, big, MSB_MON_MAX_STRING); n++;
@@ -307,9 +309,9 @@ rejects(void)
 	CHECK(decodes(MSB_MON_AUTH_REQUEST, &body) == -1);
 	m = msg(MSB_MON_AUTH_REQUEST); m.method = MSB_MON_METHOD_OTHER + 1;
 	CHECK(encodes(&m) == -1);
-	m = msg(MSB_MON_AUTH_ANSWER); m.result = MSB_MON_AUTH_ALLOW + 1;
+	m = msg(MSB_MON_AUTH_ANSWER); m.result = MSB_MON_AUTH_FULL + 1;
 	CHECK(encodes(&m) == -1);
-	msb_buf_reset(&body); msb_buf_put_u32(&body, 3); msb_buf_put_u32(&body, 1);
+	msb_buf_reset(&body); msb_buf_put_u32(&body, 4); msb_buf_put_u32(&body, 1);
 	CHECK(decodes(MSB_MON_AUTH_ANSWER, &body) == -1);
 	m = msg(MSB_MON_AUDIT_OPEN); m.kind = 2;
 	CHECK(encodes(&m) == -1);
