@@ -97,22 +97,11 @@ ssh_usage(FILE *fp, int status)
 static unsigned
 parse_duration(const char *s)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	unsigned long mult = 1;
+	unsigned v;
 
-	if (errno == 0 && end != s && isdigit((unsigned char)s[0])) {
-		if (*end != '\0' && end[1] == '\0') {
-			mult = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 :
-			    *end == 'd' ? 86400 : 0;
-		} else if (*end != '\0') {
-			mult = 0;
-		}
-		if (mult != 0 && v <= MAX_IDLE_S / mult)
-			return (unsigned)(v * mult);
-	}
-	fatal("invalid duration '%s' (e.g. 90s, 10m, 2h; 0 disables)", s);
+	if (msb_duration_parse(s, MAX_IDLE_S, &v) != 0)
+		fatal("invalid duration '%s' (e.g. 90s, 10m, 2h; 0 disables)", s);
+	return v;
 }
 
 /* NAME or NAME_* style patterns, comma-separated. */
@@ -309,6 +298,7 @@ cmd_serve(int argc, char **argv)
 		{ "penalty", required_argument, NULL, 'X' },
 		{ "max-sessions", required_argument, NULL, 'X' },
 		{ "max-connections", required_argument, NULL, 'X' },
+		{ "idle-stop", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

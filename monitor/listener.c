@@ -23,6 +23,7 @@
 #include "log.h"
 #include "signals.h"
 #include "source_group.h"
+#include "idle_stop.h"
 #include "spawn.h"
 
 #define MAX_CONNS   MSB_LISTENER_MAX_CONNS
@@ -62,6 +63,7 @@ struct listener {
 	size_t nconns;
 	struct source sources[MAX_SOURCES];
 	size_t nsources;
+	struct idle_stop idle;
 };
 
 
@@ -320,6 +322,8 @@ read_status(struct listener *l, struct conn *c)
 		else
 			c->authed = true;
 		snprintf(c->sandbox, sizeof(c->sandbox), "%s", sandbox);
+		if (c->authed)
+			idle_stop_opened(&l->idle, c->sandbox);
 	} else if (r > 0) {
 		error_f("monitor %ld: malformed status line", (long)c->pid);
 	}
@@ -346,6 +350,8 @@ reap(struct listener *l)
 				source_failed(l, c->source, "left without authenticating");
 			if (c->status_fd >= 0)
 				close(c->status_fd);
+			if (c->authed)
+				idle_stop_closed(&l->idle, c->sandbox, msb_now_ms());
 			l->conns[i] = l->conns[--l->nconns];
 			break;
 		}
@@ -377,6 +383,7 @@ msb_listener_run(int lfd, const char *monitor, char *const argv[],
 	if (l == NULL)
 		fatal_f("out of memory");
 	l->lim = limits;
+	l->idle.after_s = limits->idle_stop_s;
 	l->monitor = monitor;
 	l->argv = argv;
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -401,6 +408,9 @@ msb_listener_run(int lfd, const char *monitor, char *const argv[],
 		}
 		if (lfd < 0 && l->nconns == 0)
 			break;
+		int idle = lfd >= 0 ? idle_stop_tick(&l->idle, now, &l->mask) : -1;
+		if (idle >= 0 && (timeout < 0 || idle < timeout))
+			timeout = idle;
 		if (lfd < 0)
 			timeout = killed ? 1000 : (int)(shutdown_deadline > now ? shutdown_deadline - now : 0);
 		if (poll(pfds, n, timeout) < 0) {

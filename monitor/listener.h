@@ -51,13 +51,14 @@ struct msb_listener_limits {
 	unsigned penalty_window_s;/* ... within this many seconds */
 	unsigned max_connections; /* authenticated connections per sandbox */
 	unsigned max_sessions;    /* session channels per connection (the monitor's) */
+	unsigned idle_stop_s;     /* stop a served sandbox idle this long (0: never) */
 };
 
 #define MSB_LISTENER_LIMITS_DEFAULT { \
 	.startups_begin = 10, .startups_rate = 30, .startups_full = 30, \
 	.per_source_startups = MSB_LIMIT_NONE, \
 	.penalty_s = 30, .penalty_fails = 3, .penalty_window_s = 60, \
-	.max_connections = MSB_LIMIT_NONE, .max_sessions = MSB_LIMIT_NONE, \
+	.max_connections = MSB_LIMIT_NONE, .max_sessions = MSB_LIMIT_NONE, .idle_stop_s = 0, \
 }
 
 /*

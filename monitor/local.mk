@@ -10,6 +10,7 @@ monitor_libmsbmonitor_a_SOURCES = \
 	monitor/tenant_keys.c monitor/tenant_keys.h \
 	monitor/hostkey.c monitor/hostkey.h \
 	monitor/listener.c monitor/listener.h \
+	monitor/idle_stop.c monitor/idle_stop.h \
 	monitor/serve_limits.c monitor/serve_limits.h \
 	monitor/source_group.c monitor/source_group.h \
 	monitor/preauth_env.c monitor/preauth_env.h \

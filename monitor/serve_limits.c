@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "serve_limits.h"
 
 /* A day: longer penalties and windows are surely typos. */
@@ -22,20 +23,6 @@ struct serve_limit {
 	    size_t errlen);
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* A decimal number in lo..hi, digits only. */
 static int
 number(const char *s, unsigned lo, unsigned hi, unsigned *out, const char *what, char *err,
@@ -46,7 +33,7 @@ number(const char *s, unsigned lo, unsigned hi, unsigned *out, const char *what,
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v < lo || v > hi)
-		return fail(err, errlen, "%s must be a number from %u to %u, not '%s'", what, lo,
+		return msb_errf(err, errlen, "%s must be a number from %u to %u, not '%s'", what, lo,
 		    hi, s);
 	*out = (unsigned)v;
 	return 0;
@@ -62,7 +49,7 @@ count_or_none(const char *s, unsigned lo, unsigned *out, const char *what, char 
 		return 0;
 	}
 	if (number(s, lo, MSB_LISTENER_MAX_CONNS, out, what, err, errlen) != 0)
-		return fail(err, errlen, "%s must be 'none' or a number from %u to %u, not '%s'",
+		return msb_errf(err, errlen, "%s must be 'none' or a number from %u to %u, not '%s'",
 		    what, lo, MSB_LISTENER_MAX_CONNS, s);
 	return 0;
 }
@@ -75,7 +62,7 @@ max_startups(struct msb_listener_limits *lim, char *const f[3], size_t nf, char 
 	unsigned begin, rate = 100, full;
 
 	if (nf == 2)
-		return fail(err, errlen, "expected START or START:RATE:FULL");
+		return msb_errf(err, errlen, "expected START or START:RATE:FULL");
 	if (number(f[0], 1, MSB_LISTENER_MAX_CONNS, &begin, "START", err, errlen) != 0)
 		return -1;
 	full = begin;
@@ -83,7 +70,7 @@ max_startups(struct msb_listener_limits *lim, char *const f[3], size_t nf, char 
 	    number(f[2], 1, MSB_LISTENER_MAX_CONNS, &full, "FULL", err, errlen) != 0))
 		return -1;
 	if (begin > full)
-		return fail(err, errlen, "START (%u) is above FULL (%u)", begin, full);
+		return msb_errf(err, errlen, "START (%u) is above FULL (%u)", begin, full);
 	lim->startups_begin = begin;
 	lim->startups_rate = rate;
 	lim->startups_full = full;
@@ -95,7 +82,7 @@ per_source_startups(struct msb_listener_limits *lim, char *const f[3], size_t nf
     size_t errlen)
 {
 	if (nf != 1)
-		return fail(err, errlen, "expected N or 'none'");
+		return msb_errf(err, errlen, "expected N or 'none'");
 	return count_or_none(f[0], 1, &lim->per_source_startups, "N", err, errlen);
 }
 
@@ -111,7 +98,7 @@ penalty(struct msb_listener_limits *lim, char *const f[3], size_t nf, char *err,
 	    (nf > 2 && number(f[2], 1, MAX_SECONDS, &window, "WINDOW", err, errlen) != 0))
 		return -1;
 	if (s == 0 && nf > 1)
-		return fail(err, errlen, "0 turns the penalty off: give no FAILURES or WINDOW");
+		return msb_errf(err, errlen, "0 turns the penalty off: give no FAILURES or WINDOW");
 	lim->penalty_s = s;
 	lim->penalty_fails = fails;
 	lim->penalty_window_s = window;
@@ -123,7 +110,7 @@ max_sessions(struct msb_listener_limits *lim, char *const f[3], size_t nf, char 
     size_t errlen)
 {
 	if (nf != 1)
-		return fail(err, errlen, "expected N or 'none'");
+		return msb_errf(err, errlen, "expected N or 'none'");
 	return count_or_none(f[0], 0, &lim->max_sessions, "N", err, errlen);
 }
 
@@ -132,8 +119,37 @@ max_connections(struct msb_listener_limits *lim, char *const f[3], size_t nf, ch
     size_t errlen)
 {
 	if (nf != 1)
-		return fail(err, errlen, "expected N or 'none'");
+		return msb_errf(err, errlen, "expected N or 'none'");
 	return count_or_none(f[0], 1, &lim->max_connections, "N", err, errlen);
+}
+
+int
+msb_duration_parse(const char *s, unsigned max_s, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	unsigned long mult = 1;
+
+	if (errno != 0 || end == s || s[0] < '0' || s[0] > '9')
+		return -1;
+	if (*end != '\0' && end[1] == '\0')
+		mult = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+	else if (*end != '\0')
+		mult = 0;
+	if (mult == 0 || v > max_s / mult)
+		return -1;
+	*out = (unsigned)(v * mult);
+	return 0;
+}
+
+static int
+idle_stop(struct msb_listener_limits *lim, char *const f[3], size_t nf, char *err,
+    size_t errlen)
+{
+	if (nf != 1 || msb_duration_parse(f[0], MAX_SECONDS * 100, &lim->idle_stop_s) != 0)
+		return msb_errf(err, errlen, "expected a duration such as 90s, 30m, 2h or 0");
+	return 0;
 }
 
 static const struct serve_limit limits[] = {
@@ -154,6 +170,9 @@ static const struct serve_limit limits[] = {
 	{ "max-connections", "N|none",
 	    "authenticated connections open at once to a\n"
 	    "sandbox (default none)", max_connections },
+	{ "idle-stop", "DURATION",
+	    "stop a sandbox served here once it had no\n"
+	    "connection for DURATION, e.g. 30m (default 0: never)", idle_stop },
 };
 
 static const struct serve_limit *
@@ -175,20 +194,20 @@ msb_serve_limit_set(struct msb_listener_limits *lim, const char *option, const c
 	size_t nf = 1;
 
 	if (l == NULL)
-		return fail(err, errlen, "no limit called --%s", option);
+		return msb_errf(err, errlen, "no limit called --%s", option);
 	if (strlen(arg) >= sizeof(buf) || arg[0] == '\0')
-		return fail(err, errlen, "--%s: expected %s", l->option, l->syntax);
+		return msb_errf(err, errlen, "--%s: expected %s", l->option, l->syntax);
 	memcpy(buf, arg, strlen(arg) + 1);
 	for (char *p = strchr(buf, ':'); p != NULL; p = strchr(p + 1, ':')) {
 		if (nf == 3)
-			return fail(err, errlen, "--%s: expected %s", l->option, l->syntax);
+			return msb_errf(err, errlen, "--%s: expected %s", l->option, l->syntax);
 		*p = '\0';
 		f[nf++] = p + 1;
 	}
 	struct msb_listener_limits tmp = *lim;
 	char why[160];
 	if (l->parse(&tmp, f, nf, why, sizeof(why)) != 0)
-		return fail(err, errlen, "--%s %s: %s", l->option, arg, why);
+		return msb_errf(err, errlen, "--%s %s: %s", l->option, arg, why);
 	*lim = tmp;
 	return 0;
 }

@@ -18,6 +18,9 @@
 int msb_serve_limit_set(struct msb_listener_limits *lim, const char *option, const char *arg,
     char *err, size_t errlen);
 
+/* A duration: 0, 90, 90s, 10m, 2h, 1d, at most max_s seconds. 0, or -1. */
+int msb_duration_parse(const char *s, unsigned max_s, unsigned *out);
+
 /* The options' lines for a usage message. */
 void msb_serve_limits_usage(FILE *fp);
 

@@ -6,7 +6,9 @@
 # rsync, -W and ~/.ssh/config's User; a stopped sandbox boots on the first
 # connection; an unknown sandbox gets the answer a wrong key gets; the
 # session worker runs as the sandbox's uid; --stdio --all serves one
-# connection the same way (ProxyCommand). Two boots (TCG).
+# connection the same way (ProxyCommand); --idle-stop stops a sandbox the
+# gateway served once it had no connection for that long, and the next
+# connection boots it again. Two boots (TCG), and tb's again.
 # msb-test-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 need_root
@@ -24,7 +26,7 @@ timeout 300 "$MSB" start ta >/dev/null 2>&1 || die "start ta"
 
 "$MSB" ssh serve tb --all >"$TMP/out" 2>&1
 check_eq "--all takes no sandbox name" 2 $?
-serve_bg --all --port 0
+serve_bg --all --port 0 --idle-stop 8s
 check "the gateway says how to log in" grep -q "serving every sandbox of .*SANDBOX@127.0.0.1 or USER+SANDBOX@127.0.0.1" "$TMP/serve.log"
 OPTS="-p $PORT -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o NumberOfPasswordPrompts=0 -o LogLevel=ERROR"
 # as KEY LOGIN CMD
@@ -104,6 +106,13 @@ Host tenant-a
 	LogLevel ERROR
 EOF
 check_eq "~/.ssh/config with User user+ta" user "$(timeout 60 ssh -F "$TMP/config" tenant-a 'id -un' </dev/null 2>/dev/null)"
+
+# --idle-stop: tb had its last connection long ago (ta has just had one).
+check "tb, idle for 8 s, is stopped by the gateway" wait_for 60 sh -c \
+	"\"$MSB\" ls | awk '\$1 == \"tb\" { print \$2 }' | grep -qx stopped"
+check "... as the gateway says" grep -q "sandbox 'tb' had no connection for 8 s: stopping it" "$TMP/serve.log"
+check_eq "... and its tenant's next connection boots it again" "tb root" \
+	"$(as kb tb 'echo $(hostname) $(id -un)')"
 stop_bg
 
 # --stdio --all, as a ProxyCommand.
