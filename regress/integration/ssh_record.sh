@@ -149,6 +149,15 @@ IN=$(casts "$TMP/rec2" | head -n 1)
 check_eq "--record-input adds input events" io "$(python3 "$TMP/check_cast.py" "$TMP/rec2/$IN")"
 check_eq "... holding what was typed" "$(printf 'echo typed-$((40+2))\nexit\n')" "$(events "$TMP/rec2/$IN" i)"
 
+# --- --stdio (a ProxyCommand) records too --------------------------------------------------
+mkdir -m 700 "$TMP/rec4"
+at_exit "chattr -R -a '$TMP/rec4' 2>/dev/null"
+timeout 30 ssh $OPTS -i "$TMP/id" -o "ProxyCommand=$MSB ssh serve box --stdio --record $TMP/rec4" \
+	root@box 'echo via-stdio' >"$TMP/stdio.out" 2>&1
+check_eq "a --stdio connection with --record works" via-stdio "$(cat "$TMP/stdio.out")"
+ST=$(casts "$TMP/rec4" | head -n 1)
+check "... and is recorded" sh -c "[ -n '$ST' ] && grep -q '\"o\", \"via-stdio' '$TMP/rec4/$ST'"
+
 # --- --record-max -------------------------------------------------------------------------
 mkdir -m 700 "$TMP/rec3"
 serve_bg box --port 0 --record "$TMP/rec3" --record-max 64K
