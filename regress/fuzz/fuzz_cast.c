@@ -107,8 +107,10 @@ take_event(struct msb_buf *b, struct msb_buf *joined, struct msb_buf *decoded)
 
 	if (n == 0)
 		return;
+	EXPECT(p[0] == '[' && n >= 3 && memcmp(p + n - 3, "\"]\n", 3) == 0);
 	const uint8_t *q = memchr(p, '"', n);
-	EXPECT(q != NULL && p[0] == '[' && n >= 3 && memcmp(p + n - 3, "\"]\n", 3) == 0);
+	if (q == NULL)
+		abort();
 	EXPECT((size_t)(q - p) + 6 <= n - 3 && memcmp(q, "\"o\", \"", 6) == 0);
 	const uint8_t *body = q + 6;
 	size_t len = (size_t)(p + n - 3 - body);
