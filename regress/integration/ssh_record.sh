@@ -143,8 +143,24 @@ mkdir -m 700 "$TMP/rec2"
 serve_bg box --port 0 --record "$TMP/rec2" --record-input
 printf 'echo typed-$((40+2))\nexit\n' | sshc -tt >"$TMP/pty2.out" 2>&1
 check "a shell recorded with its input works" grep -q "typed-42" "$TMP/pty2.out"
-stop_bg
 IN=$(casts "$TMP/rec2" | head -n 1)
+# A window change: ssh in a tmux window that is then resized.
+TMUX_SOCK="$TMP/tmux.sock"
+at_exit "tmux -S '$TMUX_SOCK' kill-server 2>/dev/null"
+tmux -S "$TMUX_SOCK" new-session -d -x 100 -y 30 \
+	"ssh $OPTS -p $PORT -i $TMP/id -tt root@127.0.0.1; sleep 30" || die "tmux"
+wait_for 20 sh -c "[ \$(ls '$TMP/rec2' | wc -l) -ge 2 ]"
+python3 -c 'import time; time.sleep(1)'
+tmux -S "$TMUX_SOCK" resize-window -x 120 -y 40
+python3 -c 'import time; time.sleep(1)'
+tmux -S "$TMUX_SOCK" send-keys 'exit' Enter
+# (three recordings closed before, the one with input, then this one)
+wait_for 20 sh -c "[ \$(grep -c 'recording .* closed' '$AUDIT') -ge 5 ]"
+tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+RS=$(casts "$TMP/rec2" | tail -n 1)
+check "a PTY's header has its size" grep -q '"width": 100, "height": 30' "$TMP/rec2/$RS"
+check "a window change is an \"r\" event" grep -q '"r", "120x40"' "$TMP/rec2/$RS"
+stop_bg
 [ -n "$IN" ] || die "no recording with --record-input"
 check_eq "--record-input adds input events" io "$(python3 "$TMP/check_cast.py" "$TMP/rec2/$IN")"
 check_eq "... holding what was typed" "$(printf 'echo typed-$((40+2))\nexit\n')" "$(events "$TMP/rec2/$IN" i)"
