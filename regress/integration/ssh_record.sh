@@ -174,6 +174,17 @@ check_eq "a --stdio connection with --record works" via-stdio "$(cat "$TMP/stdio
 ST=$(casts "$TMP/rec4" | head -n 1)
 check "... and is recorded" sh -c "[ -n '$ST' ] && grep -q '\"o\", \"via-stdio' '$TMP/rec4/$ST'"
 
+# --- the gateway (--all) records under the sandbox the login name picked ----------------------
+mkdir -m 700 "$TMP/rec5"
+at_exit "chattr -R -a '$TMP/rec5' 2>/dev/null"
+serve_bg --all --port 0 --record "$TMP/rec5"
+timeout 30 ssh $OPTS -p "$PORT" -i "$TMP/id" box@127.0.0.1 'echo via-gateway' >"$TMP/gw.out" 2>&1
+check_eq "a gateway connection with --record works" via-gateway "$(cat "$TMP/gw.out")"
+stop_bg
+GW=$(casts "$TMP/rec5" | head -n 1)
+check "... recorded under the sandbox's name" sh -c "echo '$GW' | grep -q '^[0-9T]*Z_box_${FP}_ch'"
+check "... with its output" grep -q '"o", "via-gateway' "$TMP/rec5/$GW"
+
 # --- --record-max -------------------------------------------------------------------------
 mkdir -m 700 "$TMP/rec3"
 serve_bg box --port 0 --record "$TMP/rec3" --record-max 64K
