@@ -29,6 +29,7 @@
 #include "listener.h"
 #include "log.h"
 #include "preauth_env.h"
+#include "record_file.h"
 #include "relay.h"
 #include "safe_file.h"
 #include "sandbox.h"
@@ -79,7 +80,11 @@ ssh_usage(FILE *fp, int status)
 	    "  --idle-timeout DUR     e.g. 90s, 10m, 2h; 0 disables (default 10m)\n"
 	    "  --accept-env NAMES     comma-separated variables clients may set\n"
 	    "                         (LANG, LC_* and TERM always)\n"
-	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n",
+	    "  --log-level L          quiet|error|info|verbose|debug (default info)\n"
+	    "  --record DIR           an asciicast of each shell, command and subsystem\n"
+	    "                         in DIR (root's, 0600, append-only)\n"
+	    "  --record-input         record what the client types too\n"
+	    "  --record-max SIZE      cap per recording (default 64M; K, M, G)\n",
 	    DEFAULT_HOST, DEFAULT_PORT);
 	msb_serve_limits_usage(fp);
 	fprintf(fp,
@@ -245,6 +250,30 @@ check_sftp_list(const char *what, const char *list)
 		fatal("--sftp-%s: %s", what, err);
 }
 
+/* Refused here, at serve start, rather than at the first connection. */
+static void
+record_dir_check(const char *path, char *abs, size_t len)
+{
+	int fd = msb_record_dir_open(path);
+
+	if (fd < 0)
+		exit(1);
+	close(fd);
+	/* The monitor opens it again: the same directory, wherever it runs. */
+	if (realpath(path, abs) == NULL || strlen(abs) >= len)
+		fatal("--record %s: %s", path, strerror(errno));
+}
+
+static const char *
+record_max_check(const char *size)
+{
+	uint64_t bytes;
+
+	if (msb_record_max_parse(size, &bytes) != 0)
+		fatal("invalid --record-max '%s' (bytes, with K, M or G: 64K to 64G)", size);
+	return size;
+}
+
 /* Runs one monitor on a socketpair whose other end is relayed to stdin/stdout. */
 static int
 serve_stdio(const char *monitor, char *const argv[])
@@ -299,12 +328,18 @@ cmd_serve(int argc, char **argv)
 		{ "max-sessions", required_argument, NULL, 'X' },
 		{ "max-connections", required_argument, NULL, 'X' },
 		{ "idle-stop", required_argument, NULL, 'X' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "record-input", no_argument, NULL, 'I' },
+		{ "record-max", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct msb_listener_limits limits = MSB_LISTENER_LIMITS_DEFAULT;
 	char limit_err[256], max_sessions[16];
 	int li = 0;
+	const char *record_max = NULL;
+	char record_dir[PATH_MAX] = "";
+	bool record_input = false;
 	const char *name = NULL, *host = getenv("MSB_DEFAULT_SSH_HOST"),
 	    *port = getenv("MSB_DEFAULT_SSH_PORT"), *user = NULL, *accept_env = NULL,
 	    *level = NULL, *cas = NULL, *sftp_deny = NULL, *sftp_allow = NULL;
@@ -339,6 +374,9 @@ cmd_serve(int argc, char **argv)
 		case 'i': idle_s = parse_duration(optarg); break;
 		case 'e': check_env_list(optarg); accept_env = optarg; break;
 		case 'L': msb_log_level_option(optarg); level = optarg; break;
+		case 'r': record_dir_check(optarg, record_dir, sizeof(record_dir)); break;
+		case 'I': record_input = true; break;
+		case 'M': record_max = record_max_check(optarg); break;
 		case 'h': return ssh_usage(stdout, 0);
 		default: return usage_bad_option(ssh_usage, "ssh serve", ch, argv);
 		}
@@ -400,7 +438,7 @@ cmd_serve(int argc, char **argv)
 		ensure_running(name);
 
 	snprintf(idle, sizeof(idle), "%u", idle_s);
-	char *margv[32] = {
+	char *margv[48] = {
 		"msb-monitor", "--host-key", host_key,
 		"--authorized-keys", auth_keys, "--audit-log", audit,
 		"--idle-timeout", idle, "--log-level", (char *)level,
@@ -440,6 +478,18 @@ cmd_serve(int argc, char **argv)
 		snprintf(max_sessions, sizeof(max_sessions), "%u", limits.max_sessions);
 		margv[n++] = "--max-sessions";
 		margv[n++] = max_sessions;
+	}
+	if (record_dir[0] != '\0') {
+		margv[n++] = "--record";
+		margv[n++] = record_dir;
+		if (record_input)
+			margv[n++] = "--record-input";
+		if (record_max != NULL) {
+			margv[n++] = "--record-max";
+			margv[n++] = (char *)record_max;
+		}
+	} else if (record_input || record_max != NULL) {
+		fatal("--record-input and --record-max need --record DIR");
 	}
 	margv[n] = NULL;
 

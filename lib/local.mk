@@ -20,4 +20,5 @@ lib_libmsbcore_a_SOURCES = \
 	lib/capped_log.c lib/capped_log.h lib/env_number.c lib/env_number.h \
 	lib/rlimit.c lib/rlimit.h \
 	lib/strict_modes.c lib/strict_modes.h \
-	lib/sftp_policy.c lib/sftp_policy.h
+	lib/sftp_policy.c lib/sftp_policy.h \
+	lib/cast.c lib/cast.h

@@ -18,7 +18,7 @@
 
 #define MSB_MON_F_ALL (MSB_MON_F_NO_PTY | MSB_MON_F_NO_PORT_FORWARD | \
 	MSB_MON_F_NO_SFTP | MSB_MON_F_FORCED_COMMAND | MSB_MON_F_SFTP_READ_ONLY | \
-	MSB_MON_F_SFTP_ALLOW)
+	MSB_MON_F_SFTP_ALLOW | MSB_MON_F_RECORD | MSB_MON_F_RECORD_INPUT)
 
 static const struct msb_field f_hostkey[] = { TEXT(key), END };
 static const struct msb_field f_config[] = {
@@ -36,7 +36,16 @@ static const struct msb_field f_auth_request[] = {
 static const struct msb_field f_session[] = {
 	ANY32(version), TEXT(user), TEXT(guest_user), U32(flags, 0, MSB_MON_F_ALL),
 	TEXT(command), TEXT(vsock), TEXT(env_allow), LOG_LEVEL,
-	ANY32(idle_timeout_s), TEXT(sftp_deny), TEXT(sftp_allow), ANY32(max_sessions), END
+	ANY32(idle_timeout_s), TEXT(sftp_deny), TEXT(sftp_allow), ANY32(max_sessions),
+	U64(record_max), END
+};
+static const struct msb_field f_record_file[] = {
+	ANY32(chan), U32(result, MSB_MON_RECORD_OK, MSB_MON_RECORD_FAILED), U64(record_used), END
+};
+static const struct msb_field f_record_open[] = {
+	ANY32(chan), U32(what, MSB_MON_WHAT_SHELL, MSB_MON_WHAT_SUBSYSTEM), TEXT(detail),
+	{ MSB_FIELD_TEXT, offsetof(struct msb_mon, term), offsetof(struct msb_mon, term_len), 0, 256 },
+	ANY32(cols), ANY32(rows), END
 };
 static const struct msb_field f_audit_open[] = {
 	ANY32(chan), U32(kind, MSB_MON_KIND_SESSION, MSB_MON_KIND_DIRECT_TCPIP),
@@ -58,6 +67,8 @@ layout(uint8_t type)
 	case MSB_MON_SESSION: return f_session;
 	case MSB_MON_AUDIT_OPEN: return f_audit_open;
 	case MSB_MON_AUDIT_CLOSE: return f_audit_close;
+	case MSB_MON_RECORD_FILE: return f_record_file;
+	case MSB_MON_RECORD_OPEN: return f_record_open;
 	default: return NULL;
 	}
 }
@@ -96,6 +107,8 @@ msb_mon_msg_name(uint8_t type)
 	case MSB_MON_SESSION: return "SESSION";
 	case MSB_MON_AUDIT_OPEN: return "AUDIT_OPEN";
 	case MSB_MON_AUDIT_CLOSE: return "AUDIT_CLOSE";
+	case MSB_MON_RECORD_FILE: return "RECORD_FILE";
+	case MSB_MON_RECORD_OPEN: return "RECORD_OPEN";
 	default: return "unknown";
 	}
 }

@@ -18,12 +18,22 @@
  *   POSTAUTH  monitor -> worker  SESSION          (none)
  *   POSTAUTH  worker -> monitor  AUDIT_OPEN       (none)
  *   POSTAUTH  worker -> monitor  AUDIT_CLOSE      (none)
+ *   POSTAUTH  worker -> monitor  RECORD_OPEN      RECORD_FILE (only when SESSION
+ *                                                 has MSB_MON_F_RECORD)
  *
  * The monitor moves to POSTAUTH when it answers ALLOW to a publickey
  * AUTH_REQUEST whose signature libssh has verified; it then starts the
  * session worker. From then on the network child may send nothing. When
  * the listener says the sandbox has all its --max-connections, it answers
  * FULL instead and closes the connection (the child says so to the client).
+ *
+ * Session recording (--record): before a session channel's program starts
+ * the worker sends RECORD_OPEN; the monitor creates the recording file
+ * itself, writes its header and answers RECORD_FILE, with the file's
+ * descriptor (opened O_WRONLY|O_APPEND) attached as SCM_RIGHTS when result
+ * is MSB_MON_RECORD_OK. The worker only ever appends events to it. An
+ * AUDIT_OPEN of a session channel for which no recording was asked is a
+ * violation while recording is on.
  *
  * What libssh prevents: the callback that sees a verified signature is
  * given neither the signature nor the session identifier, so the monitor
@@ -53,10 +63,13 @@ enum msb_mon_msg {
 	MSB_MON_AUTH_REQUEST = 10, /* method, user, key (public, OpenSSH line), signed */
 	/* monitor -> session worker */
 	MSB_MON_SESSION      = 20, /* version, user, guest_user, flags, command, vsock, env_allow, log_level, idle_timeout_s,
-	                              sftp_deny, sftp_allow, max_sessions (UINT32_MAX: none) */
+	                              sftp_deny, sftp_allow, max_sessions (UINT32_MAX: none),
+	                              record_max */
+	MSB_MON_RECORD_FILE  = 21, /* chan, result (enum msb_mon_record), record_used; + the fd */
 	/* session worker -> monitor */
 	MSB_MON_AUDIT_OPEN   = 30, /* chan, kind, detail */
 	MSB_MON_AUDIT_CLOSE  = 31, /* chan, bytes_in, bytes_out, exit (code, or 128+signal) */
+	MSB_MON_RECORD_OPEN  = 32, /* chan, what (enum msb_mon_what), detail, term, cols, rows */
 };
 
 enum msb_mon_method {
@@ -82,6 +95,20 @@ enum msb_mon_auth {
 #define MSB_MON_F_FORCED_COMMAND  0x08u  /* command holds it */
 #define MSB_MON_F_SFTP_READ_ONLY  0x10u  /* sftp-server -R */
 #define MSB_MON_F_SFTP_ALLOW      0x20u  /* sftp_allow is a list (-p); sftp_deny (-P) is one when not "" */
+#define MSB_MON_F_RECORD          0x40u  /* ask for a recording of each session channel */
+#define MSB_MON_F_RECORD_INPUT    0x80u  /* ... with the client's input in it */
+
+/* What a recorded session channel runs (RECORD_OPEN). */
+enum msb_mon_what {
+	MSB_MON_WHAT_SHELL     = 0,
+	MSB_MON_WHAT_EXEC      = 1,  /* detail: the command */
+	MSB_MON_WHAT_SUBSYSTEM = 2,  /* detail: its name */
+};
+
+enum msb_mon_record {
+	MSB_MON_RECORD_OK     = 0,  /* the descriptor is attached */
+	MSB_MON_RECORD_FAILED = 1,  /* no file: the channel must not run */
+};
 
 enum msb_mon_kind {
 	MSB_MON_KIND_SESSION      = 0,
@@ -112,6 +139,10 @@ struct msb_mon {
 	const char *sftp_deny; size_t sftp_deny_len;   /* SFTP request names (lib/sftp_policy.h) */
 	const char *sftp_allow; size_t sftp_allow_len;
 	const char *detail; size_t detail_len;     /* AUDIT_OPEN: command or host:port */
+	uint32_t what, cols, rows;                 /* RECORD_OPEN */
+	const char *term; size_t term_len;         /* RECORD_OPEN: the pty's TERM, "" without one */
+	uint64_t record_max;         /* SESSION: a recording's size cap in bytes (0 without --record) */
+	uint64_t record_used;        /* RECORD_FILE: bytes of the cap the header took */
 	size_t frame;                /* the whole frame's size, for msb_mon_consume */
 };
 

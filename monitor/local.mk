@@ -14,7 +14,8 @@ monitor_libmsbmonitor_a_SOURCES = \
 	monitor/serve_limits.c monitor/serve_limits.h \
 	monitor/source_group.c monitor/source_group.h \
 	monitor/preauth_env.c monitor/preauth_env.h \
-	monitor/spawn.c monitor/spawn.h
+	monitor/spawn.c monitor/spawn.h \
+	monitor/record_file.c monitor/record_file.h
 monitor_libmsbmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
 
 pkglibexec_PROGRAMS += msb-monitor
@@ -26,7 +27,8 @@ msb_monitor_SOURCES = \
 	monitor/login_route.c monitor/login_route.h \
 	monitor/fail_delay.c monitor/fail_delay.h \
 	monitor/session_limits.c monitor/session_limits.h \
-	monitor/audit.c monitor/audit.h
+	monitor/audit.c monitor/audit.h \
+	monitor/recorder.c monitor/recorder.h
 msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
 msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS) \
 	$(LIBCRYPTO_LIBS)

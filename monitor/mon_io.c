@@ -29,8 +29,32 @@ mon_peer_close(struct mon_peer *p)
 	msb_buf_free(&p->in);
 }
 
+/* The first bytes go with passfd (when >= 0) as SCM_RIGHTS. */
+static ssize_t
+send_some(int fd, const struct msb_buf *out, int passfd)
+{
+	struct iovec iov = { .iov_base = (void *)msb_buf_ptr(out), .iov_len = msb_buf_avail(out) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (passfd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 int
-mon_send(int fd, const struct msb_mon *m)
+mon_send_fd(int fd, const struct msb_mon *m, int passfd)
 {
 	struct msb_buf out;
 	int rc = -1;
@@ -50,19 +74,27 @@ mon_send(int fd, const struct msb_mon *m)
 			    r == 0 ? "timed out" : strerror(errno));
 			goto done;
 		}
-		ssize_t w = send(fd, msb_buf_ptr(&out), msb_buf_avail(&out), MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = send_some(fd, &out, passfd);
 		if (w < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (w < 0) {
 			verbose_f("%s: %s", msb_mon_msg_name(m->type), strerror(errno));
 			goto done;
 		}
+		if (w > 0)
+			passfd = -1;
 		msb_buf_consume(&out, (size_t)w);
 	}
 	rc = 0;
 done:
 	msb_buf_free(&out);
 	return rc;
+}
+
+int
+mon_send(int fd, const struct msb_mon *m)
+{
+	return mon_send_fd(fd, m, -1);
 }
 
 int

@@ -21,6 +21,8 @@ void mon_peer_close(struct mon_peer *p);
  * MON_SEND_TIMEOUT_MS is treated as broken. 0 or -1 after logging why.
  */
 int mon_send(int fd, const struct msb_mon *m);
+/* As mon_send, with passfd attached to the frame's first byte (SCM_RIGHTS). */
+int mon_send_fd(int fd, const struct msb_mon *m, int passfd);
 /* Reads what the peer sent: 1 got bytes (or none yet), 0 end of stream, -1 error. */
 int mon_peer_fill(struct mon_peer *p);
 

@@ -26,6 +26,7 @@
 #include "mon_io.h"
 #include "monitor.h"
 #include "preauth_env.h"
+#include "recorder.h"
 #include "sandbox.h"
 #include "sandbox_start.h"
 #include "signals.h"
@@ -35,6 +36,7 @@
 #include "fail_delay.h"
 #include "login_route.h"
 #include "tenant_cert.h"
+#include "cert_verify.h"
 
 /* After the monitor gives up on a connection, how long children get to go. */
 #define CLOSE_GRACE_MS 2000
@@ -63,6 +65,7 @@ struct mon {
 	struct mon_peer pre, ses;
 	pid_t pre_pid, ses_pid;
 	struct msb_cgroup ses_cg;  /* the session worker's resource limits */
+	struct recorder rec;       /* --record */
 	enum phase phase;
 	unsigned failures;
 	bool seen_request;
@@ -306,7 +309,8 @@ start_session(struct mon *m)
 	    (m->o->no_sftp ? MSB_MON_F_NO_SFTP : 0) |
 	    (m->o->sftp_read_only ? MSB_MON_F_SFTP_READ_ONLY : 0) |
 	    (m->o->sftp_allow != NULL ? MSB_MON_F_SFTP_ALLOW : 0) |
-	    (m->key->command != NULL ? MSB_MON_F_FORCED_COMMAND : 0);
+	    (m->key->command != NULL ? MSB_MON_F_FORCED_COMMAND : 0) |
+	    recorder_flags(&m->rec);
 	const char *cmd = m->key->command != NULL ? m->key->command : "";
 	const char *deny = m->o->sftp_deny != NULL ? m->o->sftp_deny : "";
 	const char *allow = m->o->sftp_allow != NULL ? m->o->sftp_allow : "";
@@ -321,6 +325,7 @@ start_session(struct mon *m)
 		.sftp_deny = deny, .sftp_deny_len = strlen(deny),
 		.sftp_allow = allow, .sftp_allow_len = strlen(allow),
 		.max_sessions = m->o->max_sessions,
+		.record_max = m->rec.max,
 	};
 	verbose_f("session worker %ld as uid %lu gid %lu, guest user %s", (long)m->ses_pid,
 	    (unsigned long)creds.uid, (unsigned long)creds.gid, guest);
@@ -440,6 +445,8 @@ certificate(struct mon *m, const struct msb_mon *req, const uint8_t *blob, size_
 	    m->user_log, type, v.key_id, (unsigned long long)v.serial, v.ca_fingerprint,
 	    m->keys.path[src], ca->line, granted.command != NULL ? ", forced command" : "",
 	    granted.no_pty ? ", no pty" : "");
+	if (msb_cert_fingerprint(blob, len, m->rec.key_fp, sizeof(m->rec.key_fp)) != 0)
+		snprintf(m->rec.key_fp, sizeof(m->rec.key_fp), "certificate");
 	msb_authkey_free(&m->cert_key);
 	m->cert_key = granted;
 	m->key = &m->cert_key;
@@ -495,6 +502,7 @@ publickey(struct mon *m, const struct msb_mon *req)
 	msb_audit("accepted publickey for %s: %s %s (%s line %u)", m->user_log, type, fp,
 	    m->keys.path[src], k->line);
 	m->key = k;
+	snprintf(m->rec.key_fp, sizeof(m->rec.key_fp), "%s", fp);
 	return MSB_MON_AUTH_ALLOW;
 }
 
@@ -587,6 +595,26 @@ auth_request(struct mon *m, const struct msb_mon *req)
 		authenticated(m);
 }
 
+static void audit_message(const struct msb_mon *msg);
+
+/* What the session worker may send after authentication; false for anything else. */
+static bool
+worker_message(struct mon *m, const struct msb_mon *msg)
+{
+	if (msg->type != MSB_MON_AUDIT_OPEN && msg->type != MSB_MON_AUDIT_CLOSE &&
+	    msg->type != MSB_MON_RECORD_OPEN)
+		return false;
+	if (msg->type == MSB_MON_RECORD_OPEN)
+		return recorder_open(&m->rec, m->ses.fd, msg, m->sandbox, m->user) == 0;
+	if (msg->type == MSB_MON_AUDIT_OPEN && msg->kind == MSB_MON_KIND_SESSION &&
+	    !recorder_has(&m->rec, msg->chan))
+		return false;
+	audit_message(msg);
+	if (msg->type == MSB_MON_AUDIT_CLOSE)
+		recorder_closed(&m->rec, msg->chan);
+	return true;
+}
+
 static void
 audit_message(const struct msb_mon *msg)
 {
@@ -614,10 +642,7 @@ service(struct mon *m, struct mon_peer *p, bool preauth)
 	while (p->fd >= 0 && (got = msb_mon_get(&p->in, &msg)) == 1) {
 		if (preauth && msg.type == MSB_MON_AUTH_REQUEST)
 			auth_request(m, &msg);
-		else if (!preauth && m->phase != PH_PREAUTH &&
-		    (msg.type == MSB_MON_AUDIT_OPEN || msg.type == MSB_MON_AUDIT_CLOSE))
-			audit_message(&msg);
-		else
+		else if (preauth || m->phase == PH_PREAUTH || !worker_message(m, &msg))
 			violation(m, who, msb_mon_msg_name(msg.type));
 		if (p->fd >= 0)
 			msb_mon_consume(&p->in, &msg);
@@ -745,7 +770,8 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	int sfd = msb_signalfd(sigs, &m.mask);
 	peer_address(&m);
 	if (msb_audit_open(o->audit_log, o->all ? "*" : o->sandbox,
-	    m.peer != NULL ? m.peer : "stdio") != 0)
+	    m.peer != NULL ? m.peer : "stdio") != 0 ||
+	    recorder_init(&m.rec, o->record_dir, o->record_input, o->record_max) != 0)
 		return 1;
 	msb_audit("connection from %s", m.peer != NULL ? m.peer : "stdio (no network address)");
 	/* One sandbox's keys are read now, so that a bad file shows before any
@@ -776,6 +802,7 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	mon_peer_close(&m.pre);
 	mon_peer_close(&m.ses);
 	msb_cgroup_destroy(&m.ses_cg);
+	recorder_free(&m.rec);
 	tenant_keys_free(&m.keys);
 	explicit_bzero(&m.delay, sizeof(m.delay));
 	if (m.serve_hold >= 0)

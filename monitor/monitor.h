@@ -32,6 +32,9 @@ struct monitor_opts {
 	bool sftp_read_only;
 	const char *sftp_deny;     /* checked SFTP request names, or NULL */
 	const char *sftp_allow;
+	const char *record_dir;    /* --record: session recordings go there, or NULL */
+	bool record_input;
+	unsigned long long record_max;  /* bytes per recording */
 	unsigned idle_timeout_s;
 	unsigned grace_s;
 	unsigned max_tries;

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "preauth_env.h"
+#include "record_file.h"
 #include "sftp_policy.h"
 
 static _Noreturn void
@@ -30,6 +31,7 @@ usage(void)
 	    "                   [--sftp-read-only] [--sftp-deny LIST] [--sftp-allow LIST]\n"
 	    "                   [--accept-env NAMES] [--log-level L] [--preauth-user U]\n"
 	    "                   [--chroot DIR] [--trusted-user-ca-keys PATH] [--max-sessions N]\n"
+	    "                   [--record DIR [--record-input] [--record-max BYTES]]\n"
 	    "\n"
 	    "Serves one SSH connection: fd 3 is the client socket, fd 4 (optional) the\n"
 	    "listener's status socket: \"auth-ok SANDBOX\\n\" once the client authenticated,\n"
@@ -48,6 +50,8 @@ usage(void)
 	    "                    or $MSB_PREAUTH_USER)\n"
 	    "  --chroot DIR      empty directory the preauth child is confined to (%s)\n"
 	    "  --trusted-user-ca-keys PATH  CA keys whose user certificates open the sandbox\n"
+	    "  --record DIR      an asciicast of each session channel in DIR (root's, 0600)\n"
+	    "  --record-input    with what the client typed; --record-max: bytes per file\n"
 	    "Environment: MSB_LOGIN_GRACE_TIME (seconds, default %u), MSB_SESSION_VSOCK\n"
 	    "(the agent address handed to the session worker, default the sandbox's vsock).\n",
 	    MSB_PREAUTH_USER, MSB_PREAUTH_CHROOT, MONITOR_DEFAULT_GRACE_S);
@@ -140,6 +144,9 @@ main(int argc, char **argv)
 		{ "chroot", required_argument, NULL, 'c' },
 		{ "host-key-fd", required_argument, NULL, 'K' },
 		{ "authorized-keys-fd", required_argument, NULL, 'A' },
+		{ "record", required_argument, NULL, 'r' },
+		{ "record-input", no_argument, NULL, 'I' },
+		{ "record-max", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct monitor_opts o = {
@@ -147,8 +154,9 @@ main(int argc, char **argv)
 		.idle_timeout_s = 600, .grace_s = MONITOR_DEFAULT_GRACE_S,
 		.max_tries = MONITOR_DEFAULT_MAX_TRIES, .max_sessions = UINT_MAX,
 		.log_level = MSB_LOG_INFO,
-		.host_key_fd = -1, .authorized_keys_fd = -1,
+		.host_key_fd = -1, .authorized_keys_fd = -1, .record_max = MSB_RECORD_MAX_DEFAULT,
 	};
+	uint64_t record_max;
 	int ch, type;
 	socklen_t len = sizeof(type);
 	struct stat st;
@@ -180,6 +188,13 @@ main(int argc, char **argv)
 		case 'A':
 			o.authorized_keys_fd = parse_fd(optarg);
 			o.authorized_keys = "(in memory)";
+			break;
+		case 'r': o.record_dir = optarg; break;
+		case 'I': o.record_input = true; break;
+		case 'B':
+			if (msb_record_max_parse(optarg, &record_max) != 0)
+				fatal("invalid --record-max '%s' (bytes, with K, M or G: 64K to 64G)", optarg);
+			o.record_max = record_max;
 			break;
 		default: usage();
 		}

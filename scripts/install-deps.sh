@@ -17,7 +17,8 @@ apt-get update -qq
 # tests: OpenSSH clients and server parts, socat, tmux, python3,
 # git (readme_commands copies the working tree as git lists it), groff-base
 # (cli_help renders the man pages), systemd (systemd-analyze verify checks
-# the gateway's unit)
+# the gateway's unit), asciinema (ssh_record replays a session recording
+# with asciinema cat)
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config clang libclang-rt-14-dev \
 	libssh-dev libssl-dev libseccomp-dev libcap-dev libbsd-dev linux-libc-dev \
@@ -25,7 +26,7 @@ apt-get install -y -qq --no-install-recommends \
 	dash bash coreutils grep sed mawk findutils tar gzip procps util-linux login \
 	rsync openssh-client socat busybox-static ncurses-base ncurses-term libc-bin \
 	diffutils less bzip2 iproute2 hostname debianutils netbase \
-	openssh-sftp-server tmux python3 passwd git groff-base systemd >/dev/null
+	openssh-sftp-server tmux python3 passwd git groff-base systemd asciinema >/dev/null
 # SSH client tests: Dropbear's client and curl (through ssh -D)
 apt-get install -y -qq --no-install-recommends dropbear-bin curl >/dev/null
 # bench/ and its smoke test: OpenSSH's sshd as the peer msb is measured

@@ -1,8 +1,8 @@
 /*
  * One SSH channel and its agent stream, as a state machine:
  *
- *   session:      SETUP --exec/shell/subsystem--> CONNECTING
- *   direct-tcpip: (open) ----------------------> CONNECTING
+ *   session:      SETUP --exec/shell/subsystem--> [RECORD] -> CONNECTING
+ *   direct-tcpip: (open) -------------------------------> CONNECTING
  *   CONNECTING -> [VSOCK] -> HELLO -> REPLY -> RUNNING -> DONE
  *
  * Every step waits on the agent socket through the one poll loop, never
@@ -44,6 +44,8 @@ chan_free(struct chan *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->rec_fd >= 0)
+		close(c->rec_fd);
 	free(c->term);
 	for (size_t i = 0; i < c->nenv; i++)
 		free(c->env[i]);
@@ -65,6 +67,7 @@ chan_new(struct session *s, uint32_t id, enum chan_kind kind)
 	c->id = id;
 	c->kind = kind;
 	c->fd = -1;
+	c->rec_fd = -1;
 	c->exit = -1;
 	c->in_credit = MSB_MUX_CHAN_WINDOW;
 	c->out_credit = MSB_MUX_CHAN_WINDOW;
@@ -262,10 +265,21 @@ queue_sftp(struct session *s, struct chan *c)
 	return queue_hello(c) == 0 ? msb_agent_put_sftp(&c->req, &req) : -1;
 }
 
+void
+chan_start(struct session *s, struct chan *c)
+{
+	audit_open(s, c);
+	if (c->req_too_large)
+		chan_fail(s, c, 1, "the request is too large");
+	else
+		agent_dial_start(s, c);
+}
+
 /*
  * exec, shell or subsystem: decides what runs, answers the request, then
- * starts the dial. The reply goes first so that a failure to reach the
- * agent still reads to the client as a program's stderr and exit status.
+ * (once its recording file is there, with --record) starts the dial. The
+ * reply goes first so that a failure to reach the agent still reads to the
+ * client as a program's stderr and exit status.
  */
 static int
 req_program(struct session *s, struct chan *c, const struct msb_mux *m)
@@ -294,6 +308,8 @@ req_program(struct session *s, struct chan *c, const struct msb_mux *m)
 		return 0;
 	}
 	int rc;
+	uint32_t what = subsystem && !forced ? MSB_MON_WHAT_SUBSYSTEM :
+	    m->type == MSB_MUX_REQ_SHELL && !forced ? MSB_MON_WHAT_SHELL : MSB_MON_WHAT_EXEC;
 	if (forced) {
 		c->mode = MODE_EXEC;
 		c->detail = strdup(s->command);
@@ -310,12 +326,11 @@ req_program(struct session *s, struct chan *c, const struct msb_mux *m)
 	}
 	free(asked);
 	reply(s, c, m, true);
-	audit_open(s, c);
-	if (rc != 0) {
-		chan_fail(s, c, 1, "the request is too large");
-		return 0;
-	}
-	agent_dial_start(s, c);
+	c->req_too_large = rc != 0;
+	if (s->flags & MSB_MON_F_RECORD)
+		record_request(s, c, what);
+	else
+		chan_start(s, c);
 	return 0;
 }
 
@@ -327,7 +342,7 @@ queue_control(struct chan *c, int rc)
 }
 
 static bool
-req_window_change(struct chan *c, const struct msb_mux *m)
+req_window_change(struct session *s, struct chan *c, const struct msb_mux *m)
 {
 	if (c->mode != MODE_EXEC || !c->pty)
 		return false;
@@ -338,6 +353,9 @@ req_window_change(struct chan *c, const struct msb_mux *m)
 	}
 	if (c->state != CH_DONE)
 		queue_control(c, msb_agent_put_resize(&c->aout, m->cols, m->rows));
+	char size[32];
+	int n = snprintf(size, sizeof(size), "%ux%u", m->cols, m->rows);
+	record_event(s, c, 'r', (const uint8_t *)size, (size_t)n);
 	return true;
 }
 
@@ -381,7 +399,7 @@ chan_request(struct session *s, struct chan *c, const struct msb_mux *m)
 		ok = req_env(s, c, m);
 		break;
 	case MSB_MUX_REQ_WINDOW_CHANGE:
-		ok = req_window_change(c, m);
+		ok = req_window_change(s, c, m);
 		break;
 	case MSB_MUX_REQ_SIGNAL:
 		ok = req_signal(c, m);
@@ -553,7 +571,7 @@ chan_io(struct session *s, struct chan *c, short revents)
 {
 	if (c->state == CH_RUNNING)
 		relay_io(s, c, revents);
-	else if (c->state != CH_SETUP && c->state != CH_DONE)
+	else if (c->state != CH_SETUP && c->state != CH_RECORD && c->state != CH_DONE)
 		agent_dial_io(s, c, revents);
 	chan_pump(s, c);
 }
@@ -566,6 +584,7 @@ chan_reap(struct session *s)
 	for (size_t i = 0; i < s->nchans; i++) {
 		struct chan *c = s->chans[i];
 		if (c->close_sent && c->close_rcvd) {
+			record_close(s, c);
 			audit_close(s, c);
 			chan_free(c);
 		} else {

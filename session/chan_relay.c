@@ -44,7 +44,7 @@ grant(struct session *s, struct chan *c)
 }
 
 static void
-write_agent(struct chan *c)
+write_agent(struct session *s, struct chan *c)
 {
 	struct msb_buf *b = c->mode == MODE_EXEC ? &c->aout : &c->pend;
 
@@ -64,6 +64,8 @@ write_agent(struct chan *c)
 		c->agent_wdead = true;
 		return;
 	}
+	if (c->mode == MODE_RAW)
+		record_event(s, c, 'i', msb_buf_ptr(b), (size_t)n);
 	msb_buf_consume(b, (size_t)n);
 	if (c->mode == MODE_RAW)
 		c->owed += (uint32_t)n;
@@ -71,7 +73,7 @@ write_agent(struct chan *c)
 
 /* EXEC: client bytes into STDIN frames within the agent's credit. */
 static void
-frame_stdin(struct chan *c)
+frame_stdin(struct session *s, struct chan *c)
 {
 	while (!c->agent_wdead && c->agent_credit > 0 && msb_buf_avail(&c->pend) > 0) {
 		size_t n = msb_buf_avail(&c->pend);
@@ -82,6 +84,7 @@ frame_stdin(struct chan *c)
 		if (msb_buf_room(&c->aout) < n + 5 ||
 		    msb_agent_put_data(&c->aout, MSB_AGENT_STDIN, msb_buf_ptr(&c->pend), n) != 0)
 			return;
+		record_event(s, c, 'i', msb_buf_ptr(&c->pend), n);
 		msb_buf_consume(&c->pend, n);
 		c->agent_credit -= (uint32_t)n;
 		c->owed += (uint32_t)n;
@@ -92,13 +95,13 @@ static void
 to_agent(struct session *s, struct chan *c)
 {
 	if (c->mode == MODE_EXEC)
-		frame_stdin(c);
-	write_agent(c);
+		frame_stdin(s, c);
+	write_agent(s, c);
 	if (c->mux_eof && !c->agent_eof_sent && !c->agent_wdead &&
 	    msb_buf_avail(&c->pend) == 0) {
 		if (c->mode == MODE_EXEC) {
 			if (msb_agent_put_empty(&c->aout, MSB_AGENT_STDIN_EOF) == 0) {
-				write_agent(c);
+				write_agent(s, c);
 				c->agent_eof_sent = true;
 			}
 		} else {
@@ -116,6 +119,7 @@ send_data(struct session *s, struct chan *c, uint8_t type, const uint8_t *p, siz
 	struct msb_mux m = { .type = type, .chan = c->id, .data = p, .len = n };
 
 	mux_send(s, &m);
+	record_event(s, c, 'o', p, n);
 	c->out_credit -= (uint32_t)n;
 	c->bytes_out += n;
 }
@@ -328,7 +332,7 @@ void
 relay_io(struct session *s, struct chan *c, short revents)
 {
 	if (revents & (POLLOUT | POLLERR))
-		write_agent(c);
+		write_agent(s, c);
 	if (c->state != CH_RUNNING || !(revents & (POLLIN | POLLHUP | POLLERR)))
 		return;
 	if (c->mode == MODE_EXEC)

@@ -10,6 +10,7 @@ msb_session_SOURCES = \
 	session/chan_relay.c \
 	session/policy.c \
 	session/session_seccomp.c \
+	session/record.c \
 	lib/seccomp_table.c lib/seccomp_table.h
 msb_session_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 msb_session_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "cast.h"
 #include "hybrid_vsock.h"
 #include "mux_proto.h"
 
@@ -41,6 +42,7 @@ enum chan_kind {
 /* One channel's life; see chan.c for the transitions. */
 enum chan_state {
 	CH_SETUP,       /* session: collecting pty/env, no program yet */
+	CH_RECORD,      /* awaiting the recording file from the monitor (--record) */
 	CH_CONNECTING,  /* non-blocking connect() to the agent's socket */
 	CH_VSOCK,       /* "CONNECT port\n" sent, awaiting "OK ...\n" */
 	CH_HELLO,       /* hello + request sent, awaiting the agent's hello */
@@ -95,6 +97,13 @@ struct chan {
 	uint32_t out_credit;    /* mux credit the network child granted */
 	bool agent_eof;         /* the agent's stream ended */
 
+	/* the recording (--record): events appended, never rewritten */
+	int rec_fd;             /* -1 when none */
+	uint64_t rec_left;      /* bytes the file may still grow by */
+	int64_t rec_t0_us;      /* monotonic time of the header */
+	struct msb_utf8_carry rec_carry_o, rec_carry_i;
+	bool req_too_large;     /* the agent request could not be encoded */
+
 	bool exit_sent, eof_sent, close_sent, close_rcvd;
 	int32_t exit;           /* code, 128+signal, -1 without a program */
 	uint64_t bytes_in, bytes_out;
@@ -104,6 +113,10 @@ struct chan {
 struct session {
 	int mon_fd, mux_fd;
 	struct msb_buf mon_out;
+	struct msb_buf mon_in;  /* RECORD_FILE answers */
+	int mon_fds[8];         /* descriptors received with them, oldest first */
+	size_t nmon_fds;
+	struct msb_buf rec_line; /* one event being encoded */
 	struct msb_buf mux_in, mux_out;
 	bool hello_seen;
 	bool mux_eof;
@@ -115,6 +128,7 @@ struct session {
 	bool agent_vsock;       /* "vsock:": hybrid vsock; "unix:": the agent itself */
 	uint32_t flags, idle_timeout_s;
 	uint32_t max_sessions;  /* session channels open at once (UINT32_MAX: no limit) */
+	uint64_t record_max;
 
 	struct chan *chans[MSB_MUX_MAX_CHANS];
 	size_t nchans;
@@ -134,7 +148,19 @@ int mux_dispatch(struct session *s);
 void audit_open(struct session *s, struct chan *c);
 void audit_close(struct session *s, struct chan *c);
 
+/* record.c: the session recording (lib/cast.h, lib/monitor_proto.h RECORD_*) */
+/* Asks the monitor for the channel's recording file: the channel waits in CH_RECORD. */
+void record_request(struct session *s, struct chan *c, uint32_t what);
+/* Reads what the monitor sent (RECORD_FILE and its descriptor); fatal on anything else. */
+void record_on_monitor(struct session *s);
+/* Appends one event ('o', 'i' or 'r'); data NULL, len 0 flushes a held UTF-8 tail. */
+void record_event(struct session *s, struct chan *c, char type, const uint8_t *data, size_t len);
+/* Flushes and closes the channel's recording. */
+void record_close(struct session *s, struct chan *c);
+
 /* chan.c */
+/* The program's channel, recorded or not, goes on: audit, then the dial. */
+void chan_start(struct session *s, struct chan *c);
 struct chan *chan_find(struct session *s, uint32_t id);
 int chan_open(struct session *s, const struct msb_mux *m);
 int chan_request(struct session *s, struct chan *c, const struct msb_mux *m);
@@ -168,7 +194,7 @@ void relay_io(struct session *s, struct chan *c, short revents);
 
 /* session_seccomp.c */
 /* rlimits (no core, bounded fds, no file writes) and the allow-list; fatal on failure. */
-void session_confine(void);
+void session_confine(uint64_t record_max);
 /* The allow-list alone (default: kill the process); 0, or -1 logged. For the unit test. */
 int session_seccomp_install(void);
 

@@ -1,7 +1,8 @@
 /*
  * msb-session: the per-connection session worker. Started by the monitor
  * after authentication, as the sandbox owner and without capabilities,
- * with fd 3 = the monitor's RPC (SESSION in, AUDIT_* out) and fd 4 = the
+ * with fd 3 = the monitor's RPC (SESSION and RECORD_FILE in, AUDIT_* and
+ * RECORD_OPEN out) and fd 4 = the
  * channel mux to the network child.
  */
 #include "config.h"
@@ -117,6 +118,9 @@ read_session(struct session *s)
 	s->flags = m.flags;
 	s->idle_timeout_s = m.idle_timeout_s;
 	s->max_sessions = m.max_sessions;
+	s->record_max = m.record_max;
+	if ((s->flags & MSB_MON_F_RECORD) && s->record_max == 0)
+		fatal("SESSION: recording without a size cap");
 	if ((s->flags & MSB_MON_F_FORCED_COMMAND) && s->command[0] == '\0')
 		fatal("SESSION: forced command flag without a command");
 	msb_mon_consume(&in, &m);
@@ -161,19 +165,6 @@ read_mux(struct session *s)
 		return -1;
 	msb_buf_commit(&s->mux_in, (size_t)n);
 	return mux_dispatch(s);
-}
-
-/* The monitor only ever sends SESSION: anything else, or EOF, ends us. */
-static void
-on_monitor(struct session *s)
-{
-	uint8_t b;
-	ssize_t n = read(s->mon_fd, &b, 1);
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	fatal("monitor: %s", n == 0 ? "gone" : n < 0 ? strerror(errno) :
-	    "unexpected message");
 }
 
 /* Times out dials and retries connects; returns the next timer (ms, -1 none). */
@@ -227,6 +218,7 @@ static void
 shutdown_session(struct session *s)
 {
 	for (size_t i = 0; i < s->nchans; i++) {
+		record_close(s, s->chans[i]);
 		audit_close(s, s->chans[i]);
 		chan_free(s->chans[i]);
 	}
@@ -287,8 +279,9 @@ serve(struct session *s, int sigfd)
 		}
 		if (pfd[1].revents & POLLOUT && write_buf(s->mon_fd, &s->mon_out) != 0)
 			fatal("monitor: %s", strerror(errno));
+		/* After SESSION the monitor sends only RECORD_FILE (with --record). */
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
-			on_monitor(s);
+			record_on_monitor(s);
 		if (pfd[2].revents & POLLOUT && write_buf(s->mux_fd, &s->mux_out) != 0) {
 			verbose_f("mux: %s", strerror(errno));
 			return;
@@ -341,8 +334,14 @@ main(int argc, char **argv)
 	msb_buf_init(&s->mon_out, 4u * 1024u * 1024u);
 	msb_buf_init(&s->mux_in, MSB_MUX_MAX_FRAME + 4);
 	msb_buf_init(&s->mux_out, MUX_OUT_MAX);
+	msb_buf_init(&s->mon_in, MSB_MON_MAX_FRAME + 4);
+	/* One event: the largest data, every byte escaped as \u00XX. */
+	msb_buf_init(&s->rec_line, 6u * MSB_MUX_MAX_DATA + 1024u);
 	read_session(s);
-	session_confine();
+	/* Past the recording cap a write fails (EFBIG) instead of killing us. */
+	if ((s->flags & MSB_MON_F_RECORD) && signal(SIGXFSZ, SIG_IGN) == SIG_ERR)
+		fatal_f("signal: %s", strerror(errno));
+	session_confine((s->flags & MSB_MON_F_RECORD) ? s->record_max : 0);
 	if (msb_set_nonblock(MON_FD, 1) != 0 || msb_set_nonblock(MUX_FD, 1) != 0)
 		fatal_f("fcntl: %s", strerror(errno));
 	struct msb_mux hello = { .type = MSB_MUX_HELLO, .version = MSB_MUX_VERSION };
@@ -354,6 +353,10 @@ main(int argc, char **argv)
 	msb_buf_free(&s->mon_out);
 	msb_buf_free(&s->mux_in);
 	msb_buf_free(&s->mux_out);
+	msb_buf_free(&s->mon_in);
+	msb_buf_free(&s->rec_line);
+	for (size_t i = 0; i < s->nmon_fds; i++)
+		close(s->mon_fds[i]);
 	free(s->user);
 	free(s->guest_user);
 	free(s->command);

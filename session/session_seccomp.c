@@ -23,7 +23,11 @@
  * What the worker does once serving (strace of sessions with exec, pty,
  * sftp, -L/-W forwards and big transfers):
  *   poll, read, write   the one event loop over the monitor, the mux and
- *                       the agent streams; log lines on stderr
+ *                       the agent streams; log lines on stderr; events
+ *                       appended to a recording (opened O_APPEND by the
+ *                       monitor: with no lseek, pwrite, ftruncate or
+ *                       fallocate here, nothing written can be rewritten)
+ *   recvmsg             RECORD_FILE and its descriptor from the monitor
  *   socket(AF_UNIX), connect, getsockopt(SO_ERROR)  a non-blocking dial
  *                       of the agent's socket per channel; never a
  *                       network socket
@@ -38,6 +42,7 @@
  */
 static const struct msb_seccomp_rule session_rules[] = {
 	MSB_SC_ALLOW(poll), MSB_SC_ALLOW(ppoll), MSB_SC_ALLOW(read), MSB_SC_ALLOW(write),
+	MSB_SC_ALLOW(recvmsg),
 	MSB_SC_ARG_EQ(socket, 0, AF_UNIX), MSB_SC_ALLOW(connect),
 	MSB_SC_ARG_EQ(getsockopt, 2, SO_ERROR), MSB_SC_ALLOW(shutdown),
 	MSB_SC_ALLOW(fcntl), MSB_SC_ALLOW(close),
@@ -62,7 +67,7 @@ session_seccomp_install(void)
 }
 
 void
-session_confine(void)
+session_confine(uint64_t record_max)
 {
 #ifdef MSB_SANITIZERS
 	/* LeakSanitizer stops the world with ptrace at exit, which the
@@ -70,9 +75,13 @@ session_confine(void)
 	__lsan_do_leak_check();
 #endif
 	msb_set_rlimit(RLIMIT_CORE, "CORE", 0);
-	msb_set_rlimit(RLIMIT_NOFILE, "NOFILE", MSB_MUX_MAX_CHANS + SESSION_FIXED_FDS);
+	/* With recording, a channel may hold its recording beside its stream. */
+	msb_set_rlimit(RLIMIT_NOFILE, "NOFILE",
+	    MSB_MUX_MAX_CHANS * (record_max > 0 ? 2 : 1) + SESSION_FIXED_FDS);
+	/* No file writes but the recordings, each within the cap (a log file
+	 * on stderr keeps the worker's stderr unlimited, as before). */
 	if (!msb_stderr_is_file())
-		msb_set_rlimit(RLIMIT_FSIZE, "FSIZE", 0);
+		msb_set_rlimit(RLIMIT_FSIZE, "FSIZE", (rlim_t)record_max);
 	if (session_seccomp_install() != 0)
 		fatal("cannot load the session worker's seccomp filter");
 	verbose_f("confined: rlimits and the seccomp allow-list loaded");

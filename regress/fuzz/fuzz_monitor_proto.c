@@ -53,7 +53,10 @@ same(const struct msb_mon *a, const struct msb_mon *b)
 	    a->bytes_in == b->bytes_in && a->bytes_out == b->bytes_out &&
 	    a->exit == b->exit && a->frame == b->frame && SAME_STR(user) &&
 	    SAME_STR(guest_user) && SAME_STR(key) && SAME_STR(command) &&
-	    SAME_STR(vsock) && SAME_STR(env_allow) && SAME_STR(detail);
+	    SAME_STR(vsock) && SAME_STR(env_allow) && SAME_STR(detail) &&
+	    SAME_STR(sftp_deny) && SAME_STR(sftp_allow) && a->what == b->what &&
+	    a->cols == b->cols && a->rows == b->rows && SAME_STR(term) &&
+	    a->record_max == b->record_max && a->record_used == b->record_used;
 }
 
 static void

@@ -46,3 +46,18 @@ regress/fuzz/fuzz_ssh_cert: $(fuzz_ssh_cert_sources) $(srcdir)/lib/buf.h $(srcdi
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/monitor $(LIBCRYPTO_CFLAGS) -o $@ \
 	    $(fuzz_ssh_cert_sources) $(LIBCRYPTO_LIBS)
 endif
+
+# Session recordings: the asciicast encoder (lib/cast.c).
+fuzz_cast_sources = \
+	$(srcdir)/regress/fuzz/fuzz_cast.c \
+	$(srcdir)/lib/buf.c \
+	$(srcdir)/lib/cast.c
+EXTRA_DIST += regress/fuzz/fuzz_cast.c
+CLEANFILES += regress/fuzz/fuzz_cast
+
+if HAVE_FUZZ_CC
+FUZZ_TARGETS += regress/fuzz/fuzz_cast
+regress/fuzz/fuzz_cast: $(fuzz_cast_sources) $(srcdir)/lib/buf.h $(srcdir)/lib/cast.h config.h
+	@$(MKDIR_P) regress/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_cast_sources)
+endif

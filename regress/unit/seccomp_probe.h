@@ -27,11 +27,14 @@
 enum sc_probe {
 	SC_ALLOWED, SC_OPENAT, SC_SOCKET_INET, SC_SOCKET_INET6, SC_EXECVE, SC_FORK, SC_PTRACE,
 	SC_KILL, SC_MMAP_EXEC, SC_MPROTECT_EXEC, SC_MADV_REMOVE,
+	/* rewriting a file opened O_APPEND (a session recording) */
+	SC_FTRUNCATE, SC_LSEEK, SC_PWRITE, SC_FALLOCATE,
 };
 
 static const char *const sc_probe_names[] = {
 	"allowed", "openat", "socket(AF_INET)", "socket(AF_INET6)", "execve", "fork", "ptrace",
 	"kill", "mmap(PROT_EXEC)", "mprotect(PROT_EXEC)", "madvise(MADV_REMOVE)",
+	"ftruncate", "lseek", "pwrite64", "fallocate",
 };
 
 /* Exit status of a probe child whose forbidden call returned. */
@@ -67,6 +70,14 @@ sc_forbidden_call(enum sc_probe what, pid_t kill_pid, int kill_sig)
 		return syscall(SYS_mprotect, NULL, 4096, PROT_READ | PROT_EXEC);
 	case SC_MADV_REMOVE:
 		return syscall(SYS_madvise, NULL, 4096, MADV_REMOVE);
+	case SC_FTRUNCATE:
+		return syscall(SYS_ftruncate, 2, 0);
+	case SC_LSEEK:
+		return syscall(SYS_lseek, 2, 0, SEEK_SET);
+	case SC_PWRITE:
+		return syscall(SYS_pwrite64, 2, "", 0, 0);
+	case SC_FALLOCATE:
+		return syscall(SYS_fallocate, 2, 0, 0, 1);
 	case SC_ALLOWED:
 		break;
 	}

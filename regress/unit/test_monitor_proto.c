@@ -47,7 +47,9 @@ same(const struct msb_mon *a, const struct msb_mon *b)
 	    a->exit == b->exit && SAME_STR(user) && SAME_STR(guest_user) &&
 	    SAME_STR(key) && SAME_STR(command) && SAME_STR(vsock) &&
 	    SAME_STR(env_allow) && SAME_STR(detail) && SAME_STR(sftp_deny) &&
-	    SAME_STR(sftp_allow);
+	    SAME_STR(sftp_allow) && a->what == b->what && a->cols == b->cols &&
+	    a->rows == b->rows && SAME_STR(term) && a->record_max == b->record_max &&
+	    a->record_used == b->record_used;
 }
 
 #define SET(m, f, s, n) ((m).f = (s), (m).f##_len = (n))
@@ -81,7 +83,8 @@ samples(struct msb_mon *s)
 	SET(s[n], user, "alice", 5); SET(s[n], guest_user, "root", 4);
 	s[n].flags = MSB_MON_F_NO_PTY | MSB_MON_F_NO_PORT_FORWARD |
 	    MSB_MON_F_NO_SFTP | MSB_MON_F_FORCED_COMMAND | MSB_MON_F_SFTP_READ_ONLY |
-	    MSB_MON_F_SFTP_ALLOW;
+	    MSB_MON_F_SFTP_ALLOW | MSB_MON_F_RECORD | MSB_MON_F_RECORD_INPUT;
+	s[n].record_max = UINT64_MAX;
 	SET(s[n], command, "uptime", 6); SET(s[n], vsock, "vsock:/run/v.sock", 17);
 	SET(s[n], env_allow, "LANG,LC_*,TERM", 14);
 	SET(s[n], sftp_deny, "write,remove", 12); SET(s[n], sftp_allow, "open,read", 9);
@@ -98,6 +101,16 @@ samples(struct msb_mon *s)
 	s[n] = msg(MSB_MON_AUDIT_CLOSE); s[n++].exit = INT32_MIN;
 	s[n] = msg(MSB_MON_AUDIT_CLOSE); s[n++].exit = INT32_MAX;
 	s[n] = msg(MSB_MON_AUDIT_CLOSE); s[n++].exit = 128 + 9;
+	s[n] = msg(MSB_MON_RECORD_OPEN); s[n].chan = 7; s[n].what = MSB_MON_WHAT_EXEC;
+	SET(s[n], detail, "ls -l", 5); SET(s[n], term, "xterm-256color", 14);
+	s[n].cols = UINT32_MAX; s[n++].rows = 24;
+	s[n] = msg(MSB_MON_RECORD_OPEN); s[n].what = MSB_MON_WHAT_SUBSYSTEM;
+	SET(s[n], detail, big, MSB_MON_MAX_STRING); SET(s[n], term, big, 256); n++;
+	s[n] = msg(MSB_MON_RECORD_OPEN); s[n++].what = MSB_MON_WHAT_SHELL;
+	s[n] = msg(MSB_MON_RECORD_FILE); s[n].chan = UINT32_MAX;
+	s[n].result = MSB_MON_RECORD_OK; s[n++].record_used = 120;
+	s[n] = msg(MSB_MON_RECORD_FILE); s[n].result = MSB_MON_RECORD_FAILED;
+	s[n++].record_used = UINT64_MAX;
 	return n;
 }
 
@@ -254,7 +267,7 @@ rejects(void)
 {
 	struct msb_buf body, b;
 	struct msb_mon m, d;
-	static const uint8_t unknown[] = { 0, 4, 9, 11, 19, 21, 29, 32, 255 };
+	static const uint8_t unknown[] = { 0, 4, 9, 11, 19, 22, 29, 33, 255 };
 
 	msb_buf_init(&body, 2 * MSB_MON_MAX_FRAME);
 	for (size_t i = 0; i < sizeof(unknown); i++) {
@@ -318,8 +331,17 @@ rejects(void)
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 2);
 	msb_buf_put_cstring(&body, "ls");
 	CHECK(decodes(MSB_MON_AUDIT_OPEN, &body) == -1);
-	m = msg(MSB_MON_SESSION); m.flags = 0x40;
+	m = msg(MSB_MON_SESSION); m.flags = 0x100;
 	CHECK(encodes(&m) == -1);
+	m = msg(MSB_MON_RECORD_OPEN); m.what = MSB_MON_WHAT_SUBSYSTEM + 1;
+	CHECK(encodes(&m) == -1);
+	m = msg(MSB_MON_RECORD_OPEN); SET(m, term, big, 257);
+	CHECK(encodes(&m) == -1);
+	m = msg(MSB_MON_RECORD_FILE); m.result = MSB_MON_RECORD_FAILED + 1;
+	CHECK(encodes(&m) == -1);
+	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 2);
+	msb_buf_put_u64(&body, 0);
+	CHECK(decodes(MSB_MON_RECORD_FILE, &body) == -1);
 	m = msg(MSB_MON_SESSION); m.log_level = MSB_LOG_DEBUG + 1;
 	CHECK(encodes(&m) == -1);
 	m = msg(MSB_MON_CONFIG); m.log_level = MSB_LOG_DEBUG + 1;
@@ -344,7 +366,7 @@ rejects(void)
 int
 main(void)
 {
-	struct msb_mon s[32];
+	struct msb_mon s[40];
 
 	memset(big, 'k', sizeof(big) - 1);
 	size_t ns = samples(s);

@@ -4,7 +4,8 @@
  * dial of the agent's Unix socket with its SO_ERROR check, poll, reads and
  * writes, a half-close, fcntl, malloc and the quiet trim), and what it must
  * never do (an AF_INET or AF_INET6 socket, open, exec, fork, ptrace, kill,
- * an executable mapping) kills it with SIGSYS.
+ * an executable mapping, anything that rewrites a recording rather than
+ * appending to it: ftruncate, lseek, pwrite, fallocate) kills it with SIGSYS.
  */
 #include "config.h"
 
@@ -28,7 +29,7 @@
 /* What the session worker must never do. */
 static const enum sc_probe forbidden[] = {
 	SC_SOCKET_INET, SC_SOCKET_INET6, SC_OPENAT, SC_EXECVE, SC_FORK, SC_PTRACE, SC_KILL,
-	SC_MMAP_EXEC,
+	SC_MMAP_EXEC, SC_FTRUNCATE, SC_LSEEK, SC_PWRITE, SC_FALLOCATE,
 };
 
 /* A channel's life, against a listener standing in for the agent. */
