@@ -540,6 +540,9 @@ load_keys(struct mon *m)
 static void
 auth_request(struct mon *m, const struct msb_mon *req)
 {
+	/* From the request's arrival: the keys read for it are part of the answer's time. */
+	int64_t start = fail_delay_now_us();
+
 	if (m->phase != PH_PREAUTH)
 		violation(m, "preauth child", "AUTH_REQUEST after authentication");
 	if (req->user_len == 0 || req->user_len > USER_MAX)
@@ -560,7 +563,6 @@ auth_request(struct mon *m, const struct msb_mon *req)
 		}
 	}
 
-	int64_t start = fail_delay_now_us();
 	uint32_t result = MSB_MON_AUTH_DENY;
 	/* As OpenSSH: a client's opening "none" request is a query, not an attempt. */
 	bool counted = !(req->method == MSB_MON_METHOD_NONE && !m->seen_request);
@@ -571,10 +573,13 @@ auth_request(struct mon *m, const struct msb_mon *req)
 		msb_audit("rejected %s for %s: only publickey is accepted", method_name(req->method),
 		    m->user_log);
 	}
-	if (result == MSB_MON_AUTH_DENY && counted) {
+	if (result == MSB_MON_AUTH_DENY && counted)
 		m->failures++;
+	/* Every refused attempt takes the login's fixed time; for the gateway,
+	 * which reads the sandbox's keys at the opening "none" query, that
+	 * query's refusal too. */
+	if (result == MSB_MON_AUTH_DENY && (counted || m->o->all))
 		fail_delay_wait(start, fail_delay_us(&m->delay, m->user));
-	}
 	if (result == MSB_MON_AUTH_DENY && m->failures >= m->o->max_tries) {
 		/* Logged before the answer: the client may see its cut-off no sooner. */
 		msb_audit("too many authentication failures for %s (%u); closing the connection",
@@ -585,7 +590,7 @@ auth_request(struct mon *m, const struct msb_mon *req)
 	}
 	if (result == MSB_MON_AUTH_ALLOW && m->phase == PH_PREAUTH && !admitted(m)) {
 		msb_audit("refused %s: sandbox '%s' has all the connections it may have "
-		    "(--max-connections); closing the connection", m->user_log, m->o->sandbox);
+		    "(--max-connections); closing the connection", m->user_log, m->sandbox);
 		answer(m, MSB_MON_AUTH_FULL);
 		close_after_preauth(m, MSB_MONITOR_EXIT_FULL);
 		return;

@@ -316,6 +316,10 @@ class Msb(Peer):
         in part instead of to each in full), and the keeper's own Pss and
         Private_Dirty. (QEMU's, which grows with what the guest has done, is
         read in the boot figure on fresh sandboxes: Sandbox.memory_kib.)"""
+        # "No connection": the last figure's monitors may still be ending.
+        end = now() + 10
+        while len(tree(self.serve.pid)) > 1 and now() < end:
+            time.sleep(0.1)
         ps = self.server_pids()
         msb = ps["serve"] + ps["vmm"] + ps["keeper"]
         return {"rss": rss_kib(msb), "pss": smaps_kib(msb, "Pss"),

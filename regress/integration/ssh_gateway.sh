@@ -3,7 +3,7 @@
 # tenants' keys (msb ssh authorize --sandbox), one listener. The login name
 # picks the sandbox (SANDBOX, or USER+SANDBOX for that guest user); each
 # key opens its own sandbox only, through ssh, sftp, scp (both modes),
-# rsync, -W and ~/.ssh/config's User; a stopped sandbox boots on the first
+# rsync, -W, -L, ControlMaster and ~/.ssh/config's User; a stopped sandbox boots on the first
 # connection; an unknown sandbox gets the answer a wrong key gets; the
 # session worker runs as the sandbox's uid; --stdio --all serves one
 # connection the same way (ProxyCommand); --idle-stop stops a sandbox the
@@ -12,7 +12,7 @@
 # msb-test-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 need_root
-need_cmd qemu-system-x86_64 ssh sftp scp rsync ssh-keygen
+need_cmd qemu-system-x86_64 ssh sftp scp rsync ssh-keygen socat
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 at_exit '"$MSB" stop --force ta >/dev/null 2>&1; "$MSB" stop --force tb >/dev/null 2>&1'
 AUDIT="$MSB_HOME/ssh/audit.log"
@@ -93,6 +93,17 @@ as ka ta 'nohup socat TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo
 	for i in $(seq 300); do socat -u OPEN:/dev/null TCP:127.0.0.1:8080 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
 	die "no service in ta"
 check_eq "ssh -W through ta" hello-from-ta "$(timeout 30 ssh $OPTS -i "$TMP/ka" -W 127.0.0.1:8080 ta@127.0.0.1 </dev/null 2>/dev/null)"
+LP=$((PORT + 1))
+timeout 60 ssh $OPTS -i "$TMP/ka" -N -L "$LP:127.0.0.1:8080" ta@127.0.0.1 & FWD=$!
+wait_listen "$LP"
+check_eq "ssh -L through ta" hello-from-ta "$(timeout 10 socat - TCP:127.0.0.1:$LP </dev/null 2>/dev/null)"
+kill $FWD 2>/dev/null
+CM="-o ControlMaster=auto -o ControlPath=$TMP/cm-%r -o ControlPersist=30"
+timeout 60 ssh $OPTS $CM -i "$TMP/ka" ta@127.0.0.1 true </dev/null 2>/dev/null
+check_eq "ControlMaster: a second session over the first connection" "ta root" \
+	"$(timeout 60 ssh $OPTS $CM -i "$TMP/ka" ta@127.0.0.1 'echo $(hostname) $(id -un)' </dev/null 2>/dev/null)"
+check "... which the master carried" timeout 10 ssh $OPTS $CM -O check ta@127.0.0.1
+timeout 10 ssh $OPTS $CM -O exit ta@127.0.0.1 2>/dev/null
 cat >"$TMP/config" <<EOF
 Host tenant-a
 	HostName 127.0.0.1

@@ -166,8 +166,8 @@ check_eq "and the connection goes on: a new session is served" again \
 # The master is one connection; one more makes two.
 s 127.0.0.41 good "sleep 4; echo second" >"$TMP/conn2" 2>/dev/null &
 CONN2=$!
-authed() { [ "$(grep -c "accepted publickey" "$AUDIT")" -ge "$1" ]; }
-check "two connections are authenticated" wait_for 10 authed 2
+authed() { grep -q "peer=$1 accepted publickey" "$AUDIT"; }
+check "two connections are authenticated" wait_for 10 authed 127.0.0.41
 s 127.0.0.42 good echo third >"$TMP/out" 2>&1
 check_eq "--max-connections 2: a third connection is turned away" 255 $?
 check "the client is told why: $(cat "$TMP/out")" grep -q "too many connections to this sandbox" "$TMP/out"
