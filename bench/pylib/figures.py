@@ -478,7 +478,7 @@ def idle_rss(ctx, peers):
 def _sandbox_rows():
     """The host memory of one sandbox with no connection (Msb.sandbox_memory_kib),
     msb against msb-base only; the msb processes within JAIL_MEM_KIB of it."""
-    what = "msb ssh serve, vmm and its keeper, no connection"
+    what = "msb ssh serve, vmm and its keeper, no connection; the guest RAM the vmm maps not counted"
     rows = {
         "rss": Row("sandbox_rss", f"host memory per sandbox ({what}), summed VmRSS", "MiB",
                    "lower"),
@@ -510,9 +510,11 @@ def boot(ctx, peers):
     row.compare = ("sshd-guest", "msb-base")  # a host daemon has no VM to boot
     fresh = f"a sandbox 2 s after its start, median of {n}"
     mem_rows = {
-        "vmm_rss": Row("boot_vmm_rss", f"vmm and its keeper of {fresh}, summed VmRSS", "MiB",
+        "vmm_rss": Row("boot_vmm_rss", f"vmm and its keeper of {fresh}, summed VmRSS "
+                       "(without the guest RAM it maps)", "MiB",
                        "lower"),
-        "vmm_pss": Row("boot_vmm_pss", f"vmm and its keeper of {fresh}, summed Pss", "MiB",
+        "vmm_pss": Row("boot_vmm_pss", f"vmm and its keeper of {fresh}, summed Pss "
+                       "(without the guest RAM it maps)", "MiB",
                        "lower"),
         "qemu_pss": Row("boot_qemu_pss", f"QEMU of {fresh}, Pss", "MiB", "lower"),
     }

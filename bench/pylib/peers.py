@@ -19,8 +19,8 @@ import re
 import subprocess
 import time
 
-from util import (BenchError, free_port, log, now, rss_kib, run, smaps_kib, stop_process, tree,
-                  wait_banner)
+from util import (BenchError, free_port, guest_ram_kib, log, now, rss_kib, run, smaps_kib,
+                  stop_process, tree, wait_banner)
 
 SINK_PORT = 7070  # the TCP sink for ssh -L, on the peer's own loopback
 
@@ -104,7 +104,8 @@ class Sandbox:
         QEMU (Pss) of this running sandbox."""
         ps = self.pids()
         vmm = ps["vmm"] + ps["keeper"]
-        return {"vmm_rss": rss_kib(vmm), "vmm_pss": smaps_kib(vmm, "Pss"),
+        return {"vmm_rss": rss_kib(vmm) - guest_ram_kib(ps["vmm"], "Rss"),
+                "vmm_pss": smaps_kib(vmm, "Pss") - guest_ram_kib(ps["vmm"], "Pss"),
                 "qemu_pss": smaps_kib(ps["qemu"], "Pss")}
 
 
@@ -322,7 +323,9 @@ class Msb(Peer):
             time.sleep(0.1)
         ps = self.server_pids()
         msb = ps["serve"] + ps["vmm"] + ps["keeper"]
-        return {"rss": rss_kib(msb), "pss": smaps_kib(msb, "Pss"),
+        vmm = ps["vmm"]
+        return {"rss": rss_kib(msb) - guest_ram_kib(vmm, "Rss"),
+                "pss": smaps_kib(msb, "Pss") - guest_ram_kib(vmm, "Pss"),
                 "keeper_pss": smaps_kib(ps["keeper"], "Pss"),
                 "keeper_dirty": smaps_kib(ps["keeper"], "Private_Dirty")}
 

@@ -1,6 +1,7 @@
 """Small helpers shared by the bench: processes, ports, statistics, RSS."""
 import math
 import os
+import re
 import socket
 import subprocess
 import time
@@ -122,6 +123,31 @@ def smaps_kib(pids, field):
             with open(f"/proc/{p}/smaps_rollup") as f:
                 for line in f:
                     if line.startswith(field + ":"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+# The guest's RAM: QEMU's memory backend, which the vmm maps too (its
+# vhost-user backend reads the guest's rings and buffers in place).
+GUEST_RAM = "/memfd:memory-backend-memfd"
+
+
+def guest_ram_kib(pids, field):
+    """A field of /proc/PID/smaps (Rss, Pss) over the guest-RAM mappings of
+    the pids, in KiB: pages of the guest's memory that a host process has
+    touched, which are the guest's (QEMU's) and not that process's own."""
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps") as f:
+                inside = False
+                for line in f:
+                    if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                        inside = line.rstrip().endswith(GUEST_RAM) or \
+                            line.rstrip().endswith(GUEST_RAM + " (deleted)")
+                    elif inside and line.startswith(field + ":"):
                         total += int(line.split()[1])
         except OSError:
             continue
