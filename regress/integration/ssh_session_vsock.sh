@@ -50,7 +50,8 @@ at_exit "kill $BPID 2>/dev/null"
 wait_for 2.5 test -S "$TMP/vsock.sock"
 drv() { timeout 20 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "vsock:$TMP/vsock.sock" "$@"; }
 
-drv multi 5 'echo c%d' > "$TMP/multi"; rc=$?
+drv multi 5 'echo c%d' > "$TMP/multi" 2>"$TMP/multi.err"; rc=$?
+sed 's/^/multi: /' "$TMP/multi" "$TMP/multi.err"
 check_eq "5 channels through vsock: all exit 0" 0 "$rc"
 check "the held channel waited for its backend" awk '$1 == 0 && $3 >= 1900 && $4 == "c0" { f = 1 } END { exit !f }' "$TMP/multi"
 check "the others did not wait for it" awk 'NF > 0 && $1 != 0 && ($3 >= 1500 || $4 != "c" $1) { bad = 1 } END { exit bad }' "$TMP/multi"

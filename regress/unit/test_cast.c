@@ -24,7 +24,9 @@ event(uint64_t usec, const char *data, size_t len, struct msb_utf8_carry *carry)
 	if (msb_cast_event(&b, usec, 'o', (const uint8_t *)data, len, carry) != 0) {
 		snprintf(text, sizeof(text), "FULL");
 	} else {
-		memcpy(text, msb_buf_ptr(&b), msb_buf_avail(&b));
+		/* An empty buffer has no storage to copy from. */
+		if (msb_buf_avail(&b) > 0)
+			memcpy(text, msb_buf_ptr(&b), msb_buf_avail(&b));
 		text[msb_buf_avail(&b)] = '\0';
 	}
 	msb_buf_free(&b);
@@ -40,7 +42,9 @@ str(const char *data, size_t len)
 	if (msb_json_string(&b, (const uint8_t *)data, len) != 0) {
 		snprintf(text, sizeof(text), "FULL");
 	} else {
-		memcpy(text, msb_buf_ptr(&b), msb_buf_avail(&b));
+		/* An empty buffer has no storage to copy from. */
+		if (msb_buf_avail(&b) > 0)
+			memcpy(text, msb_buf_ptr(&b), msb_buf_avail(&b));
 		text[msb_buf_avail(&b)] = '\0';
 	}
 	msb_buf_free(&b);
