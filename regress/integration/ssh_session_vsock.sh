@@ -14,19 +14,23 @@ path, agent = sys.argv[1], sys.argv[2]
 srv = socket.socket(socket.AF_UNIX); srv.bind(path); srv.listen(64)
 first = [True]
 def pump(a, b):
-    # As msb-vsockd does: a reset on one side closes the other.
+    # As msb-vsockd does: when a ends (EOF, or a reset once its data is
+    # read) or b stops taking, b's reader gets an end after everything a
+    # sent. Only this direction is closed: tearing down both on the other
+    # direction's write error (the agent's reset of our window grants)
+    # could drop the agent's last frames, its exit status among them.
     try:
         while True:
             d = a.recv(65536)
             if not d:
-                b.shutdown(socket.SHUT_WR); return
+                break
             b.sendall(d)
     except OSError:
-        for s in (a, b):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        pass
+    try:
+        b.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
 def serve(c, slow):
     line = b""
     while not line.endswith(b"\n"):
