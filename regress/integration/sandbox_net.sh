@@ -103,7 +103,10 @@ ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die "ssh-keygen"
 "$MSB" ssh authorize --file "$TMP/id.pub" 2>/dev/null || die "authorize"
 serve_bg iso --port 0
 OPTS="-p $PORT -i $TMP/id -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
-w() { timeout 60 ssh $OPTS -W "$1:$2" root@127.0.0.1 </dev/null 2>/dev/null; }
+# stdin stays open a while: a client at EOF at once half-closes the stream
+# before the listener has written, and QEMU's user network may then drop
+# the reply.
+w() { sleep 3 | timeout 60 ssh $OPTS -W "$1:$2" root@127.0.0.1 2>/dev/null; }
 check_eq "ssh -W to the outside host" outside "$(w "$OUTSIDE" "$P_OUT")"
 check_eq "ssh -W to the host's loopback (10.0.2.2) is refused" "" "$(w 10.0.2.2 "$P_LO")"
 check_eq "ssh -W to the host's own address is refused" "" "$(w "$HOST_LINK" "$P_LINK")"
