@@ -8,8 +8,9 @@
  * uint32 length (type + body, 1..MSB_MON_MAX_FRAME), uint8 type, body;
  * integers big-endian, strings uint32 length + bytes.
  *
- * Phases and the one table of what is permitted (monitor/ enforces it;
- * anything else, or anything malformed, ends the connection):
+ * Phases and what is permitted (monitor/mon_dispatch.c holds the rows for
+ * what the monitor accepts as a table and refuses the rest; anything else,
+ * or anything malformed, ends the connection):
  *
  *   phase     from               message          answer
  *   START     monitor -> child   HOSTKEY          (none)

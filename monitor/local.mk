@@ -22,6 +22,10 @@ pkglibexec_PROGRAMS += msb-monitor
 msb_monitor_SOURCES = \
 	monitor/monitor_main.c \
 	monitor/monitor.c monitor/monitor.h \
+	monitor/mon_conn.h \
+	monitor/mon_dispatch.c \
+	monitor/mon_auth.c \
+	monitor/mon_worker.c \
 	monitor/mon_io.c monitor/mon_io.h \
 	monitor/tenant_cert.c monitor/tenant_cert.h \
 	monitor/login_route.c monitor/login_route.h \

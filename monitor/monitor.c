@@ -18,25 +18,16 @@
 
 #include "audit.h"
 #include "clock.h"
-#include "mem_trim.h"
-#include "authkeys.h"
 #include "helpers.h"
 #include "hostkey.h"
 #include "listener.h"
-#include "mon_io.h"
-#include "monitor.h"
+#include "mem_trim.h"
+#include "mon_conn.h"
 #include "preauth_env.h"
-#include "recorder.h"
 #include "sandbox.h"
 #include "sandbox_start.h"
 #include "signals.h"
-#include "session_limits.h"
 #include "spawn.h"
-#include "ssh_cert.h"
-#include "fail_delay.h"
-#include "login_route.h"
-#include "tenant_cert.h"
-#include "cert_verify.h"
 
 /* After the monitor gives up on a connection, how long children get to go. */
 #define CLOSE_GRACE_MS 2000
@@ -44,38 +35,7 @@
 #define ADMIT_WAIT_MS 5000
 /* Where msb_spawn puts the third descriptor it hands the session worker. */
 #define SESSION_DIR_FD 5
-#define USER_MAX 256
 
-enum phase { PH_PREAUTH, PH_POSTAUTH, PH_CLOSING };
-
-struct mon {
-	const struct monitor_opts *o;
-	struct tenant_keys keys;
-	bool keys_loaded;
-	const char *sandbox;           /* the one served: --sandbox's, or the login's; NULL: none such */
-	struct login_route route;      /* the gateway's reading of the login name */
-	int serve_hold;                /* the gateway's hold on the sandbox (msb rm waits) */
-	struct fail_delay delay;
-	struct msb_authkey cert_key;   /* what a certificate login may do, once accepted */
-	const char *peer;          /* numeric client address, NULL without a network peer */
-	char peer_buf[NI_MAXHOST];
-	int client_fd, status_fd;
-	int mux_worker;            /* the session worker's end of "mux", until it starts */
-	sigset_t mask;
-	struct mon_peer pre, ses;
-	pid_t pre_pid, ses_pid;
-	struct msb_cgroup ses_cg;  /* the session worker's resource limits */
-	struct recorder rec;       /* --record */
-	enum phase phase;
-	unsigned failures;
-	bool seen_request;
-	char *user;                /* fixed by the first request */
-	char user_log[USER_MAX * 4 + 1];
-	const struct msb_authkey *key;  /* the accepted one */
-	int status;
-	int64_t grace_deadline, kill_deadline;
-	bool sent_term, sent_kill; /* a child that dies of these died of us */
-};
 
 
 static void
@@ -87,9 +47,8 @@ kill_child(struct mon *m, pid_t pid, int sig)
 		error_f("kill %ld: %s", (long)pid, strerror(errno));
 }
 
-/* Any step outside the phase table, or a malformed frame: end everything now. */
-static _Noreturn void
-violation(struct mon *m, const char *who, const char *what)
+_Noreturn void
+mon_violation(struct mon *m, const char *who, const char *what)
 {
 	msb_audit("protocol violation by the %s: %s; closing the connection", who, what);
 	kill_child(m, m->pre_pid, SIGKILL);
@@ -97,9 +56,8 @@ violation(struct mon *m, const char *who, const char *what)
 	exit(1);
 }
 
-/* Stop serving: children get SIGTERM now and SIGKILL after CLOSE_GRACE_MS. */
-static void
-close_connection(struct mon *m, int status)
+void
+mon_close(struct mon *m, int status)
 {
 	m->status = status;
 	m->phase = PH_CLOSING;
@@ -109,9 +67,8 @@ close_connection(struct mon *m, int status)
 	m->kill_deadline = msb_now_ms() + CLOSE_GRACE_MS;
 }
 
-/* As close_connection, but the preauth child ends first, telling the client why. */
-static void
-close_after_preauth(struct mon *m, int status)
+void
+mon_close_after_preauth(struct mon *m, int status)
 {
 	m->status = status;
 	m->phase = PH_CLOSING;
@@ -187,18 +144,6 @@ send_start(struct mon *m)
 		.rekey_bytes = 1ull << 30, .rekey_s = 3600,
 	};
 	return mon_send(m->pre.fd, &cfg);
-}
-
-static const char *
-method_name(uint32_t method)
-{
-	switch (method) {
-	case MSB_MON_METHOD_NONE: return "none";
-	case MSB_MON_METHOD_PASSWORD: return "password";
-	case MSB_MON_METHOD_PUBLICKEY: return "publickey";
-	case MSB_MON_METHOD_KBDINT: return "keyboard-interactive";
-	default: return "other";
-	}
 }
 
 /* The uid a sandbox runs as: its own (root made it), else its directory's owner. */
@@ -332,25 +277,13 @@ start_session(struct mon *m)
 	return mon_send(m->ses.fd, &s);
 }
 
-static void
-answer(struct mon *m, uint32_t result)
-{
-	unsigned left = m->failures < m->o->max_tries ? m->o->max_tries - m->failures : 0;
-	struct msb_mon a = { .type = MSB_MON_AUTH_ANSWER, .result = result, .tries_left = left };
-
-	if (mon_send(m->pre.fd, &a) != 0) {
-		msb_audit("the preauth child stopped reading; closing the connection");
-		close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
-	}
-}
-
 /*
  * Whether the listener admits one more connection to this sandbox
  * (--max-connections). Without a listener (--stdio, native sessions) there
  * is nothing to count; a listener that does not answer admits nothing.
  */
-static bool
-admitted(struct mon *m)
+bool
+mon_admitted(struct mon *m)
 {
 	char line[MSB_STATUS_LINE_MAX], ans[16];
 	size_t got = 0;
@@ -385,8 +318,8 @@ admitted(struct mon *m)
 	return got == strlen(MSB_STATUS_ADMIT) && memcmp(ans, MSB_STATUS_ADMIT, got) == 0;
 }
 
-static void
-authenticated(struct mon *m)
+void
+mon_authenticated(struct mon *m)
 {
 	m->phase = PH_POSTAUTH;
 	m->status = 0;
@@ -395,271 +328,12 @@ authenticated(struct mon *m)
 		error("cannot hold sandbox '%s' for serving: %s", m->sandbox, strerror(errno));
 	if (start_session(m) != 0) {
 		msb_audit("cannot start the session worker; closing the connection");
-		close_connection(m, 1);
+		mon_close(m, 1);
 		return;
 	}
 	/* From here on the monitor only relays audit records: the pages that
 	 * key parsing touched in libssh and OpenSSL are not needed again. */
 	msb_mem_trim();
-}
-
-/*
- * A certificate: checked here, never in the network child, against the CAs
- * this sandbox trusts. Returns the answer.
- */
-static uint32_t
-certificate(struct mon *m, const struct msb_mon *req, const uint8_t *blob, size_t len)
-{
-	struct msb_cert_request cr = {
-		.now = (uint64_t)time(NULL), .login = m->user,
-		.sandbox = m->sandbox != NULL ? m->sandbox : m->route.sandbox,
-		.addr = m->peer,
-	};
-	struct msb_cert_verdict v;
-	struct msb_authkey granted;
-	const struct msb_authkey *ca = NULL;
-	enum tenant_key_source src = TENANT_KEYS_SANDBOX;
-	char type[64];
-
-	msb_log_escape(type, sizeof(type), req->key, strcspn(req->key, " "));
-	int rc = tenant_keys_cert(&m->keys, blob, len, &cr, &granted, &ca, &src, &v);
-	if (rc == 0 && m->sandbox == NULL) {
-		msb_authkey_free(&granted);
-		snprintf(v.reason, sizeof(v.reason), "no such sandbox");
-		rc = -1;
-	}
-	if (rc != 0) {
-		msb_audit("rejected certificate for %s: %s ID \"%s\" serial %llu CA %s (%s)",
-		    m->user_log, type, v.key_id, (unsigned long long)v.serial,
-		    v.ca_fingerprint[0] != '\0' ? v.ca_fingerprint : "?", v.reason);
-		msb_cert_verdict_free(&v);
-		return MSB_MON_AUTH_DENY;
-	}
-	if (!req->is_signed) {
-		verbose_f("certificate ID \"%s\" acceptable for %s", v.key_id, m->user_log);
-		msb_authkey_free(&granted);
-		msb_cert_verdict_free(&v);
-		return MSB_MON_AUTH_OK;
-	}
-	msb_audit("accepted certificate for %s: %s ID \"%s\" serial %llu CA %s (%s line %u)%s%s",
-	    m->user_log, type, v.key_id, (unsigned long long)v.serial, v.ca_fingerprint,
-	    m->keys.path[src], ca->line, granted.command != NULL ? ", forced command" : "",
-	    granted.no_pty ? ", no pty" : "");
-	if (msb_cert_fingerprint(blob, len, m->rec.key_fp, sizeof(m->rec.key_fp)) != 0)
-		snprintf(m->rec.key_fp, sizeof(m->rec.key_fp), "certificate");
-	msb_authkey_free(&m->cert_key);
-	m->cert_key = granted;
-	m->key = &m->cert_key;
-	msb_cert_verdict_free(&v);
-	return MSB_MON_AUTH_ALLOW;
-}
-
-/* Decides one publickey request; returns the answer. */
-static uint32_t
-publickey(struct mon *m, const struct msb_mon *req)
-{
-	char *text = strndup(req->key, req->key_len);
-	char fp[128] = "?";
-	const char *why = NULL;
-	ssh_key key = NULL;
-	uint8_t blob[MSB_SSH_CERT_BLOB_MAX];
-	size_t blen = 0;
-
-	if (text == NULL)
-		fatal_f("out of memory");
-	if (msb_ssh_cert_from_line(text, strlen(text), blob, sizeof(blob), &blen, &why) == 0 &&
-	    msb_ssh_cert_is_cert(blob, blen)) {
-		free(text);
-		return certificate(m, req, blob, blen);
-	}
-	if (msb_pubkey_parse(text, &key, &why) != 0) {
-		char esc[64];
-		msb_log_escape(esc, sizeof(esc), text, strcspn(text, " "));
-		msb_audit("rejected publickey for %s: %s key (%s)", m->user_log, esc, why);
-		free(text);
-		return MSB_MON_AUTH_DENY;
-	}
-	free(text);
-	if (msb_key_fingerprint(key, fp, sizeof(fp)) != 0)
-		snprintf(fp, sizeof(fp), "?");
-	const char *type = ssh_key_type_to_char(ssh_key_type(key));
-	enum tenant_key_source src = TENANT_KEYS_SANDBOX;
-	const struct msb_authkey *k = tenant_keys_find(&m->keys, key, m->peer, &src, &why);
-	ssh_key_free(key);
-	/* The same work and the same answer as a key that is not authorized. */
-	if (m->sandbox == NULL) {
-		k = NULL;
-		why = "no such sandbox";
-	}
-	if (k == NULL) {
-		msb_audit("rejected publickey for %s: %s %s (%s)", m->user_log, type, fp, why);
-		return MSB_MON_AUTH_DENY;
-	}
-	if (!req->is_signed) {
-		verbose_f("publickey %s %s acceptable for %s (line %u)", type, fp, m->user_log, k->line);
-		return MSB_MON_AUTH_OK;
-	}
-	msb_audit("accepted publickey for %s: %s %s (%s line %u)", m->user_log, type, fp,
-	    m->keys.path[src], k->line);
-	m->key = k;
-	snprintf(m->rec.key_fp, sizeof(m->rec.key_fp), "%s", fp);
-	return MSB_MON_AUTH_ALLOW;
-}
-
-/*
- * The gateway's sandbox: the one the login name names, if it exists. One
- * that does not is answered as a wrong key is, with the same work done.
- */
-static void
-route(struct mon *m)
-{
-	if (!m->o->all)
-		return;
-	if (login_route_parse(m->user, strlen(m->user), &m->route) == 0 &&
-	    sandbox_exists(m->route.sandbox)) {
-		m->sandbox = m->route.sandbox;
-		msb_audit_sandbox(m->sandbox);
-	} else {
-		verbose_f("login %s names no sandbox", m->user_log);
-	}
-}
-
-/* The keys that may open the sandbox (none of its own for one that does not exist). */
-static int
-load_keys(struct mon *m)
-{
-	char own[PATH_MAX] = "";
-
-	m->keys_loaded = true;
-	if (m->sandbox != NULL && sandbox_path(own, sizeof(own), m->sandbox, "authorized_keys") != 0)
-		return -1;
-	return tenant_keys_load(&m->keys, own, m->o->authorized_keys, m->o->authorized_keys_fd,
-	    m->o->trusted_user_ca_keys);
-}
-
-static void
-auth_request(struct mon *m, const struct msb_mon *req)
-{
-	/* From the request's arrival: the keys read for it are part of the answer's time. */
-	int64_t start = fail_delay_now_us();
-
-	if (m->phase != PH_PREAUTH)
-		violation(m, "preauth child", "AUTH_REQUEST after authentication");
-	if (req->user_len == 0 || req->user_len > USER_MAX)
-		violation(m, "preauth child", "user name empty or too long");
-	if (m->user == NULL) {
-		if ((m->user = strndup(req->user, req->user_len)) == NULL)
-			fatal_f("out of memory");
-		msb_log_escape(m->user_log, sizeof(m->user_log), req->user, req->user_len);
-	} else if (strlen(m->user) != req->user_len || memcmp(m->user, req->user, req->user_len) != 0) {
-		violation(m, "preauth child", "user changed during authentication");
-	}
-	if (!m->keys_loaded) {
-		route(m);
-		if (load_keys(m) != 0) {
-			msb_audit("cannot read the keys for %s; closing the connection", m->user_log);
-			close_connection(m, 1);
-			return;
-		}
-	}
-
-	uint32_t result = MSB_MON_AUTH_DENY;
-	/* As OpenSSH: a client's opening "none" request is a query, not an attempt. */
-	bool counted = !(req->method == MSB_MON_METHOD_NONE && !m->seen_request);
-	m->seen_request = true;
-	if (req->method == MSB_MON_METHOD_PUBLICKEY) {
-		result = publickey(m, req);
-	} else if (counted) {
-		msb_audit("rejected %s for %s: only publickey is accepted", method_name(req->method),
-		    m->user_log);
-	}
-	if (result == MSB_MON_AUTH_DENY && counted)
-		m->failures++;
-	/* Every refused attempt takes the login's fixed time; for the gateway,
-	 * which reads the sandbox's keys at the opening "none" query, that
-	 * query's refusal too. */
-	if (result == MSB_MON_AUTH_DENY && (counted || m->o->all))
-		fail_delay_wait(start, fail_delay_us(&m->delay, m->user));
-	if (result == MSB_MON_AUTH_DENY && m->failures >= m->o->max_tries) {
-		/* Logged before the answer: the client may see its cut-off no sooner. */
-		msb_audit("too many authentication failures for %s (%u); closing the connection",
-		    m->user_log, m->failures);
-		answer(m, result);
-		close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
-		return;
-	}
-	if (result == MSB_MON_AUTH_ALLOW && m->phase == PH_PREAUTH && !admitted(m)) {
-		msb_audit("refused %s: sandbox '%s' has all the connections it may have "
-		    "(--max-connections); closing the connection", m->user_log, m->sandbox);
-		answer(m, MSB_MON_AUTH_FULL);
-		close_after_preauth(m, MSB_MONITOR_EXIT_FULL);
-		return;
-	}
-	answer(m, result);
-	if (result == MSB_MON_AUTH_ALLOW && m->phase == PH_PREAUTH)
-		authenticated(m);
-}
-
-static void audit_message(const struct msb_mon *msg);
-
-/* What the session worker may send after authentication; false for anything else. */
-static bool
-worker_message(struct mon *m, const struct msb_mon *msg)
-{
-	if (msg->type != MSB_MON_AUDIT_OPEN && msg->type != MSB_MON_AUDIT_CLOSE &&
-	    msg->type != MSB_MON_RECORD_OPEN)
-		return false;
-	if (msg->type == MSB_MON_RECORD_OPEN)
-		return recorder_open(&m->rec, m->ses.fd, msg, m->sandbox, m->user) == 0;
-	if (msg->type == MSB_MON_AUDIT_OPEN && msg->kind == MSB_MON_KIND_SESSION &&
-	    !recorder_has(&m->rec, msg->chan))
-		return false;
-	audit_message(msg);
-	if (msg->type == MSB_MON_AUDIT_CLOSE)
-		recorder_closed(&m->rec, msg->chan);
-	return true;
-}
-
-static void
-audit_message(const struct msb_mon *msg)
-{
-	char detail[1024];
-
-	if (msg->type == MSB_MON_AUDIT_OPEN) {
-		msb_log_escape(detail, sizeof(detail), msg->detail, msg->detail_len);
-		msb_audit("channel %u open %s: %s", msg->chan,
-		    msg->kind == MSB_MON_KIND_SESSION ? "session" : "direct-tcpip", detail);
-	} else {
-		msb_audit("channel %u close: %llu bytes in, %llu bytes out, exit %d", msg->chan,
-		    (unsigned long long)msg->bytes_in, (unsigned long long)msg->bytes_out, (int)msg->exit);
-	}
-}
-
-/* Reads and handles what one child sent. */
-static void
-service(struct mon *m, struct mon_peer *p, bool preauth)
-{
-	const char *who = preauth ? "preauth child" : "session worker";
-	int r = mon_peer_fill(p);
-	struct msb_mon msg;
-	int got = 0;
-
-	while (p->fd >= 0 && (got = msb_mon_get(&p->in, &msg)) == 1) {
-		if (preauth && msg.type == MSB_MON_AUTH_REQUEST)
-			auth_request(m, &msg);
-		else if (preauth || m->phase == PH_PREAUTH || !worker_message(m, &msg))
-			violation(m, who, msb_mon_msg_name(msg.type));
-		if (p->fd >= 0)
-			msb_mon_consume(&p->in, &msg);
-	}
-	if (p->fd >= 0 && got < 0)
-		violation(m, who, "malformed message");
-	if (p->fd >= 0 && r <= 0) {
-		if (msb_buf_avail(&p->in) > 0)
-			violation(m, who, "truncated message");
-		verbose_f("the %s closed its channel", who);
-		mon_peer_close(p);
-	}
 }
 
 /*
@@ -694,7 +368,7 @@ reap(struct mon *m)
 			if (m->phase == PH_PREAUTH) {
 				msb_audit("connection closed before authentication (%u failed attempts)",
 				    m->failures);
-				close_connection(m, m->failures > 0 ? MSB_MONITOR_EXIT_AUTH_FAIL :
+				mon_close(m, m->failures > 0 ? MSB_MONITOR_EXIT_AUTH_FAIL :
 				    MSB_MONITOR_EXIT_NOAUTH);
 			}
 		} else if (pid == m->ses_pid) {
@@ -730,7 +404,7 @@ serve(struct mon *m, int sfd)
 		now = msb_now_ms();
 		if (m->phase == PH_PREAUTH && now >= m->grace_deadline) {
 			msb_audit("login grace time (%u s) exceeded; closing the connection", m->o->grace_s);
-			close_connection(m, MSB_MONITOR_EXIT_AUTH_FAIL);
+			mon_close(m, MSB_MONITOR_EXIT_AUTH_FAIL);
 			kill_child(m, m->pre_pid, SIGKILL);
 		}
 		if (m->kill_deadline != 0 && now >= m->kill_deadline) {
@@ -739,15 +413,15 @@ serve(struct mon *m, int sfd)
 			m->kill_deadline = 0;
 		}
 		if (pfd[1].revents != 0 && m->pre.fd >= 0)
-			service(m, &m->pre, true);
+			mon_service(m, &m->pre, MON_FROM_PREAUTH);
 		if (pfd[2].revents != 0 && m->ses.fd >= 0)
-			service(m, &m->ses, false);
+			mon_service(m, &m->ses, MON_FROM_WORKER);
 		if (pfd[0].revents != 0) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo != SIGCHLD && m->phase != PH_CLOSING) {
 					info("signal %u: closing the connection", si.ssi_signo);
-					close_connection(m, m->phase == PH_POSTAUTH ? 0 : 1);
+					mon_close(m, m->phase == PH_POSTAUTH ? 0 : 1);
 				}
 			}
 			reap(m);
@@ -756,7 +430,7 @@ serve(struct mon *m, int sfd)
 	/* The worker's last AUDIT_CLOSE may still be in the socket; it has
 	 * exited, so the end of the stream is at most a few reads away. */
 	for (int i = 0; i < 64 && m->ses.fd >= 0; i++)
-		service(m, &m->ses, false);
+		mon_service(m, &m->ses, MON_FROM_WORKER);
 }
 
 int
@@ -781,7 +455,7 @@ monitor_run(const struct monitor_opts *o, int client_fd, int status_fd)
 	msb_audit("connection from %s", m.peer != NULL ? m.peer : "stdio (no network address)");
 	/* One sandbox's keys are read now, so that a bad file shows before any
 	 * client; the gateway's once the login name has picked the sandbox. */
-	if (!o->all && load_keys(&m) != 0)
+	if (!o->all && mon_load_keys(&m) != 0)
 		return 1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, monp) != 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)

@@ -61,3 +61,39 @@ regress/fuzz/fuzz_cast: $(fuzz_cast_sources) $(srcdir)/lib/buf.h $(srcdir)/lib/c
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_cast_sources)
 endif
+
+# The monitor's state machine: its dispatch table and the handlers it names,
+# run over socketpairs (the harness supplies the process effects). What
+# the handlers call beyond the monitor (vmctl's sandbox paths, lib/) links
+# as the programs do.
+fuzz_monitor_auth_sources = \
+	$(srcdir)/regress/fuzz/fuzz_monitor_auth.c \
+	$(srcdir)/regress/mon_fixture.c \
+	$(srcdir)/monitor/mon_dispatch.c \
+	$(srcdir)/monitor/mon_auth.c \
+	$(srcdir)/monitor/mon_worker.c \
+	$(srcdir)/monitor/mon_io.c \
+	$(srcdir)/monitor/audit.c \
+	$(srcdir)/monitor/authkeys.c \
+	$(srcdir)/monitor/tenant_keys.c \
+	$(srcdir)/monitor/tenant_cert.c \
+	$(srcdir)/monitor/cert_auth.c \
+	$(srcdir)/monitor/cert_policy.c \
+	$(srcdir)/monitor/cert_verify.c \
+	$(srcdir)/monitor/from_match.c \
+	$(srcdir)/monitor/login_route.c \
+	$(srcdir)/monitor/recorder.c \
+	$(srcdir)/monitor/record_file.c
+EXTRA_DIST += regress/fuzz/fuzz_monitor_auth.c regress/mon_fixture.c regress/mon_fixture.h
+CLEANFILES += regress/fuzz/fuzz_monitor_auth
+
+if HAVE_FUZZ_CC
+FUZZ_TARGETS += regress/fuzz/fuzz_monitor_auth
+regress/fuzz/fuzz_monitor_auth: $(fuzz_monitor_auth_sources) $(srcdir)/monitor/mon_conn.h \
+    $(srcdir)/regress/mon_fixture.h \
+    vmctl/libmsbvmctl.a lib/libmsbcore.a config.h
+	@$(MKDIR_P) regress/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/regress -I$(srcdir)/monitor -I$(srcdir)/vmctl \
+	    $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS) -o $@ $(fuzz_monitor_auth_sources) \
+	    vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS) $(LIBCRYPTO_LIBS)
+endif

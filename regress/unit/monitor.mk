@@ -23,3 +23,17 @@ check_PROGRAMS += regress/unit/test_serve_limits
 regress_unit_test_serve_limits_SOURCES = regress/unit/test_serve_limits.c regress/unit/unit.h
 regress_unit_test_serve_limits_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor
 regress_unit_test_serve_limits_LDADD = monitor/libmsbmonitor.a lib/libmsbcore.a
+
+# The monitor's dispatch table with its real handlers, over socketpairs,
+# with the process effects of regress/mon_fixture.c (shared with the fuzz
+# target fuzz_monitor_auth).
+check_PROGRAMS += regress/unit/test_mon_dispatch
+regress_unit_test_mon_dispatch_SOURCES = regress/unit/test_mon_dispatch.c regress/unit/unit.h \
+	regress/mon_fixture.c regress/mon_fixture.h \
+	monitor/mon_dispatch.c monitor/mon_auth.c monitor/mon_worker.c monitor/mon_conn.h \
+	monitor/mon_io.c monitor/audit.c monitor/tenant_cert.c monitor/login_route.c \
+	monitor/fail_delay.c monitor/recorder.c
+regress_unit_test_mon_dispatch_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/regress \
+	-I$(top_srcdir)/monitor $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
+regress_unit_test_mon_dispatch_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a \
+	$(LIBSSH_LIBS) $(LIBCRYPTO_LIBS)
