@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "cli.h"
 #include "log.h"
+#include "msb/msb.h"
 #include "sandbox.h"
 #include "usage.h"
 
@@ -74,15 +74,15 @@ ensure_started(const char *name)
 }
 
 static int
-finish(msb_ssh_client *c, msb_status st, int status, int sig, bool detached, const char *name)
+finish(msb_ssh_client *c, msb_status st, int status, int sig, const char *name)
 {
-	if (st != MSB_OK) {
+	if (st != MSB_OK && st != MSB_DETACHED) {
 		error("%s", msb_ssh_client_errmsg(c));
 		msb_ssh_client_close(c);
 		return EXIT_CONNECT;
 	}
 	msb_ssh_client_close(c);
-	if (detached) {
+	if (st == MSB_DETACHED) {
 		info("detached from sandbox '%s' (the remote shell was ended)", name);
 		return 0;
 	}
@@ -158,24 +158,17 @@ cmd_ssh_native(int argc, char **argv)
 
 	msb_status st;
 	int status = 0, sig = 0;
-	bool detached = false;
 	if (pty && terminal) {
-		struct api_run r = {
-			.command = command, .term = c->term, .out = { .fd = -1 }, .err = { .fd = -1 },
-			.wake_fd = -1,
-		};
-		const char *keys = detach != NULL ? detach : MSB_DEFAULT_DETACH_KEYS;
-		if (api_detach_parse(keys, &r.detach) != 0)
-			fatal("invalid --detach-keys '%s' (e.g. ctrl-p,ctrl-q or ctrl-x,y)", keys);
-		st = api_attach(c, &r);
-		status = r.exit_status;
-		sig = r.exit_signal;
-		detached = r.detach.done;
+		msb_ssh_attach_opts ao;
+		msb_ssh_attach_opts_init(&ao);
+		ao.command = command;
+		ao.detach_keys = detach;
+		st = msb_ssh_client_attach_run(c, &ao, &status, &sig);
 	} else {
 		msb_ssh_exec_opts eo = { .tty = pty };
 		st = msb_ssh_client_run(c, command, &eo, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,
 		    &status, &sig);
 	}
 	free(command);
-	return finish(c, st, status, sig, detached, name);
+	return finish(c, st, status, sig, name);
 }

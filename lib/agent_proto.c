@@ -1,6 +1,7 @@
 #include "config.h"
 
-#include <stdlib.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "agent_proto.h"
@@ -38,38 +39,105 @@ msb_agent_frame_consume(struct msb_buf *in, size_t body_len)
 	msb_frame_consume(in, body_len);
 }
 
-/* Rolls a half-written frame back so a failed encode leaves out unchanged. */
+/*
+ * Each message body as a table (lib/frame.h): one description drives both
+ * its encoder and its decoder. What a table cannot say (an absolute cwd,
+ * an exit status that fits its kind) is checked after decoding.
+ */
+#define U32(type, field, lo, hi) \
+	{ MSB_FIELD_U32, offsetof(type, field), 0, (lo), (hi) }
+#define ANY32(type, field) U32(type, field, 0, UINT32_MAX)
+#define U64(type, field) { MSB_FIELD_U64, offsetof(type, field), 0, 0, 0 }
+#define BOOL(type, field) { MSB_FIELD_BOOL, offsetof(type, field), 0, 0, 1 }
+#define CSTR(type, field, max) { MSB_FIELD_CSTR, offsetof(type, field), 0, 0, (max) }
+#define CSTRV(type, field, count, most, max) \
+	{ MSB_FIELD_CSTRV, offsetof(type, field), offsetof(type, count), (most), (max) }
+/* The next n fields only when (the flags field & mask) == want. */
+#define IF(type, flags, mask, want, n) \
+	{ MSB_FIELD_IF, offsetof(type, flags), (n), (mask), (want) }
+#define TAIL { MSB_FIELD_TAIL, 0, 0, 0, 0 }
+#define END { MSB_FIELD_END, 0, 0, 0, 0 }
+
+#define HELLO struct msb_agent_hello
+static const struct msb_field f_hello[] = {
+	ANY32(HELLO, magic), ANY32(HELLO, version), CSTR(HELLO, software, 256), END
+};
+#define ERR struct msb_agent_error
+static const struct msb_field f_error[] = {
+	ANY32(ERR, code), CSTR(ERR, message, MSB_AGENT_MAX_STRING), END
+};
+#define EXEC struct msb_agent_exec
+static const struct msb_field f_exec[] = {
+	U32(EXEC, flags, 0, MSB_EXEC_PTY | MSB_EXEC_ARGV),
+	IF(EXEC, flags, MSB_EXEC_ARGV, MSB_EXEC_ARGV, 1),
+	CSTRV(EXEC, argv, argc, MSB_AGENT_MAX_ARGS, MSB_AGENT_MAX_STRING),
+	IF(EXEC, flags, MSB_EXEC_ARGV, 0, 1),
+	CSTR(EXEC, command, MSB_AGENT_MAX_COMMAND),
+	CSTRV(EXEC, env, envc, MSB_AGENT_MAX_ENV, MSB_AGENT_MAX_STRING),
+	CSTR(EXEC, cwd, 4096), CSTR(EXEC, user, 256),
+	IF(EXEC, flags, MSB_EXEC_PTY, MSB_EXEC_PTY, 3),
+	CSTR(EXEC, term, 256), ANY32(EXEC, cols), ANY32(EXEC, rows),
+	END
+};
+/* The policy is a tail: a session without one sends the user alone. */
+#define SFTP struct msb_agent_sftp
+static const struct msb_field f_sftp[] = {
+	CSTR(SFTP, user, 256), TAIL,
+	U32(SFTP, flags, 0, MSB_SFTP_F_ALL), CSTR(SFTP, deny, MSB_SFTP_LIST_MAX),
+	CSTR(SFTP, allow, MSB_SFTP_LIST_MAX), END
+};
+#define CONNECT struct msb_agent_connect
+static const struct msb_field f_connect[] = {
+	CSTR(CONNECT, host, 1025), U32(CONNECT, port, 1, 65535), ANY32(CONNECT, timeout_ms), END
+};
+#define INFO struct msb_agent_info
+static const struct msb_field f_info[] = {
+	CSTR(INFO, software, 256), ANY32(INFO, protocol), U64(INFO, uptime_ms),
+	CSTR(INFO, hostname, 256), END
+};
+static const struct msb_field f_empty[] = { END };
+/* SIGNAL, WINDOW, SHUTDOWN */
+struct u32_msg {
+	uint32_t v;
+};
+static const struct msb_field f_u32[] = { ANY32(struct u32_msg, v), END };
+/* struct winsize holds unsigned short */
+struct resize {
+	uint32_t cols, rows;
+};
+static const struct msb_field f_resize[] = {
+	U32(struct resize, cols, 0, 0xffff), U32(struct resize, rows, 0, 0xffff), END
+};
+#define EXIT struct msb_agent_exit
+static const struct msb_field f_exit[] = {
+	U32(EXIT, kind, MSB_EXIT_CODE, MSB_EXIT_SIGNAL), U32(EXIT, value, 0, 255),
+	BOOL(EXIT, core_dumped), END
+};
+
 static int
-frame_finish(struct msb_buf *out, size_t start, int rc)
+put(struct msb_buf *out, uint8_t type, const struct msb_field *f, const void *m)
 {
-	if (rc != 0) {
-		msb_agent_frame_abort(out, start);
-		return -1;
-	}
-	return msb_agent_frame_end(out, start);
+	return msb_frame_put_fields(out, type, MSB_AGENT_MAX_FRAME, f, m);
+}
+
+/* msg is zeroed first: the decoder's heap fields must start NULL. */
+static int
+get(const uint8_t *p, size_t n, const struct msb_field *f, void *msg, size_t size)
+{
+	memset(msg, 0, size);
+	return msb_frame_get_fields(p, n, f, msg);
 }
 
 int
 msb_agent_put_hello(struct msb_buf *out, const struct msb_agent_hello *m)
 {
-	size_t start;
-
-	if (msb_agent_frame_begin(out, MSB_AGENT_HELLO, &start) != 0)
-		return -1;
-	int rc = msb_buf_put_u32(out, m->magic);
-	rc |= msb_buf_put_u32(out, m->version);
-	rc |= msb_buf_put_cstring(out, m->software);
-	return frame_finish(out, start, rc);
+	return put(out, MSB_AGENT_HELLO, f_hello, m);
 }
 
 int
 msb_agent_put_empty(struct msb_buf *out, uint8_t type)
 {
-	size_t start;
-
-	if (msb_agent_frame_begin(out, type, &start) != 0)
-		return -1;
-	return msb_agent_frame_end(out, start);
+	return put(out, type, f_empty, NULL);
 }
 
 int
@@ -87,102 +155,41 @@ msb_agent_put_info_request(struct msb_buf *out)
 int
 msb_agent_put_error(struct msb_buf *out, uint32_t code, const char *message)
 {
-	size_t start;
+	struct msb_agent_error e = { .code = code, .message = (char *)message };
 
-	if (msb_agent_frame_begin(out, MSB_AGENT_ERROR, &start) != 0)
-		return -1;
-	int rc = msb_buf_put_u32(out, code);
-	rc |= msb_buf_put_cstring(out, message);
-	return frame_finish(out, start, rc);
-}
-
-static int
-put_strings(struct msb_buf *out, char *const *v, uint32_t n)
-{
-	int rc = msb_buf_put_u32(out, n);
-
-	for (uint32_t i = 0; rc == 0 && i < n; i++)
-		rc = msb_buf_put_cstring(out, v[i]);
-	return rc;
+	return put(out, MSB_AGENT_ERROR, f_error, &e);
 }
 
 int
 msb_agent_put_exec(struct msb_buf *out, const struct msb_agent_exec *m)
 {
-	size_t start;
-	int rc;
-
-	if (msb_agent_frame_begin(out, MSB_AGENT_EXEC, &start) != 0)
-		return -1;
-	rc = msb_buf_put_u32(out, m->flags);
-	if (m->flags & MSB_EXEC_ARGV)
-		rc |= put_strings(out, m->argv, m->argc);
-	else
-		rc |= msb_buf_put_cstring(out, m->command);
-	rc |= put_strings(out, m->env, m->envc);
-	rc |= msb_buf_put_cstring(out, m->cwd);
-	rc |= msb_buf_put_cstring(out, m->user);
-	if (m->flags & MSB_EXEC_PTY) {
-		rc |= msb_buf_put_cstring(out, m->term);
-		rc |= msb_buf_put_u32(out, m->cols);
-		rc |= msb_buf_put_u32(out, m->rows);
-	}
-	return frame_finish(out, start, rc);
+	return put(out, MSB_AGENT_EXEC, f_exec, m);
 }
 
 int
 msb_agent_put_sftp(struct msb_buf *out, const struct msb_agent_sftp *m)
 {
-	size_t start;
-
-	if (msb_agent_frame_begin(out, MSB_AGENT_SFTP, &start) != 0)
-		return -1;
-	int rc = msb_buf_put_cstring(out, m->user);
-	const char *deny = m->deny != NULL ? m->deny : "";
-	const char *allow = m->allow != NULL ? m->allow : "";
-	if (m->flags != 0 || deny[0] != '\0' || allow[0] != '\0') {
-		rc |= msb_buf_put_u32(out, m->flags);
-		rc |= msb_buf_put_cstring(out, deny);
-		rc |= msb_buf_put_cstring(out, allow);
-	}
-	return frame_finish(out, start, rc);
+	return put(out, MSB_AGENT_SFTP, f_sftp, m);
 }
 
 int
 msb_agent_put_connect(struct msb_buf *out, const struct msb_agent_connect *m)
 {
-	size_t start;
-
-	if (msb_agent_frame_begin(out, MSB_AGENT_CONNECT, &start) != 0)
-		return -1;
-	int rc = msb_buf_put_cstring(out, m->host);
-	rc |= msb_buf_put_u32(out, m->port);
-	rc |= msb_buf_put_u32(out, m->timeout_ms);
-	return frame_finish(out, start, rc);
+	return put(out, MSB_AGENT_CONNECT, f_connect, m);
 }
 
 int
 msb_agent_put_info(struct msb_buf *out, const struct msb_agent_info *m)
 {
-	size_t start;
-
-	if (msb_agent_frame_begin(out, MSB_AGENT_INFO, &start) != 0)
-		return -1;
-	int rc = msb_buf_put_cstring(out, m->software);
-	rc |= msb_buf_put_u32(out, m->protocol);
-	rc |= msb_buf_put_u64(out, m->uptime_ms);
-	rc |= msb_buf_put_cstring(out, m->hostname);
-	return frame_finish(out, start, rc);
+	return put(out, MSB_AGENT_INFO, f_info, m);
 }
 
 int
 msb_agent_put_u32_msg(struct msb_buf *out, uint8_t type, uint32_t v)
 {
-	size_t start;
+	struct u32_msg m = { .v = v };
 
-	if (msb_agent_frame_begin(out, type, &start) != 0)
-		return -1;
-	return frame_finish(out, start, msb_buf_put_u32(out, v));
+	return put(out, type, f_u32, &m);
 }
 
 int
@@ -191,155 +198,60 @@ msb_agent_put_shutdown(struct msb_buf *out, uint32_t mode)
 	return msb_agent_put_u32_msg(out, MSB_AGENT_SHUTDOWN, mode);
 }
 
+/* The payload is the whole body, not a string: no table. */
 int
 msb_agent_put_data(struct msb_buf *out, uint8_t type, const void *p, size_t n)
 {
 	size_t start;
 
-	if (n > MSB_AGENT_MAX_DATA)
+	if (n > MSB_AGENT_MAX_DATA || msb_agent_frame_begin(out, type, &start) != 0)
 		return -1;
-	if (msb_agent_frame_begin(out, type, &start) != 0)
+	if (msb_buf_put(out, p, n) != 0) {
+		msb_agent_frame_abort(out, start);
 		return -1;
-	return frame_finish(out, start, msb_buf_put(out, p, n));
+	}
+	return msb_agent_frame_end(out, start);
 }
 
 int
 msb_agent_put_resize(struct msb_buf *out, uint32_t cols, uint32_t rows)
 {
-	size_t start;
+	struct resize m = { .cols = cols, .rows = rows };
 
-	if (msb_agent_frame_begin(out, MSB_AGENT_RESIZE, &start) != 0)
-		return -1;
-	int rc = msb_buf_put_u32(out, cols);
-	rc |= msb_buf_put_u32(out, rows);
-	return frame_finish(out, start, rc);
+	return put(out, MSB_AGENT_RESIZE, f_resize, &m);
 }
 
 int
 msb_agent_put_exit(struct msb_buf *out, const struct msb_agent_exit *m)
 {
-	size_t start;
-
-	if (msb_agent_frame_begin(out, MSB_AGENT_EXIT, &start) != 0)
-		return -1;
-	int rc = msb_buf_put_u32(out, m->kind);
-	rc |= msb_buf_put_u32(out, m->value);
-	rc |= msb_buf_put_u8(out, m->core_dumped ? 1 : 0);
-	return frame_finish(out, start, rc);
+	return put(out, MSB_AGENT_EXIT, f_exit, m);
 }
 
 /* Decoders */
 
-static void
-free_strings(char **v, uint32_t n)
-{
-	if (v == NULL)
-		return;
-	for (uint32_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int
-get_strings(struct msb_reader *r, char ***out, uint32_t *count,
-    uint32_t max_count, size_t max_len)
-{
-	uint32_t n;
-
-	*out = NULL;
-	*count = 0;
-	if (msb_get_u32(r, &n) != 0)
-		return -1;
-	/* Each string costs at least its 4-byte length: reject counts the
-	 * remaining input cannot hold before allocating for them. */
-	if (n > max_count || n > msb_reader_left(r) / 4) {
-		r->error = true;
-		return -1;
-	}
-	char **v = calloc((size_t)n + 1, sizeof(*v));
-	if (v == NULL) {
-		r->error = true;
-		return -1;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (msb_get_cstring(r, &v[i], max_len) != 0) {
-			free_strings(v, i);
-			return -1;
-		}
-	}
-	*out = v;
-	*count = n;
-	return 0;
-}
-
 int
 msb_agent_get_hello(const uint8_t *p, size_t n, struct msb_agent_hello *m)
 {
-	struct msb_reader r;
-
-	memset(m, 0, sizeof(*m));
-	msb_reader_init(&r, p, n);
-	msb_get_u32(&r, &m->magic);
-	msb_get_u32(&r, &m->version);
-	msb_get_cstring(&r, &m->software, 256);
-	if (!msb_reader_done(&r)) {
-		msb_agent_hello_free(m);
-		return -1;
-	}
-	return 0;
+	return get(p, n, f_hello, m, sizeof(*m));
 }
 
 int
 msb_agent_get_error(const uint8_t *p, size_t n, struct msb_agent_error *m)
 {
-	struct msb_reader r;
-
-	memset(m, 0, sizeof(*m));
-	msb_reader_init(&r, p, n);
-	msb_get_u32(&r, &m->code);
-	msb_get_cstring(&r, &m->message, MSB_AGENT_MAX_STRING);
-	if (!msb_reader_done(&r)) {
-		msb_agent_error_free(m);
-		return -1;
-	}
-	return 0;
+	return get(p, n, f_error, m, sizeof(*m));
 }
 
 int
 msb_agent_get_exec(const uint8_t *p, size_t n, struct msb_agent_exec *m)
 {
-	struct msb_reader r;
-
-	memset(m, 0, sizeof(*m));
-	msb_reader_init(&r, p, n);
-	if (msb_get_u32(&r, &m->flags) != 0 ||
-	    (m->flags & ~(MSB_EXEC_PTY | MSB_EXEC_ARGV)) != 0)
+	if (get(p, n, f_exec, m, sizeof(*m)) != 0)
 		return -1;
-	if (m->flags & MSB_EXEC_ARGV) {
-		if (get_strings(&r, &m->argv, &m->argc, MSB_AGENT_MAX_ARGS,
-		    MSB_AGENT_MAX_STRING) == 0 && m->argc == 0)
-			r.error = true;
-	} else {
-		msb_get_cstring(&r, &m->command, MSB_AGENT_MAX_COMMAND);
-	}
-	if (!r.error)
-		get_strings(&r, &m->env, &m->envc, MSB_AGENT_MAX_ENV,
-		    MSB_AGENT_MAX_STRING);
-	msb_get_cstring(&r, &m->cwd, 4096);
-	msb_get_cstring(&r, &m->user, 256);
-	if (m->flags & MSB_EXEC_PTY) {
-		msb_get_cstring(&r, &m->term, 256);
-		msb_get_u32(&r, &m->cols);
-		msb_get_u32(&r, &m->rows);
-	}
+	bool bad = (m->flags & MSB_EXEC_ARGV) != 0 && m->argc == 0;
 	/* The agent's own cwd is no business of the host: only absolute. */
-	if (!r.error && m->cwd[0] != '\0' && m->cwd[0] != '/')
-		r.error = true;
-	for (uint32_t i = 0; !r.error && i < m->envc; i++) {
-		if (strchr(m->env[i], '=') == NULL || m->env[i][0] == '=')
-			r.error = true;
-	}
-	if (!msb_reader_done(&r)) {
+	bad |= m->cwd[0] != '\0' && m->cwd[0] != '/';
+	for (uint32_t i = 0; !bad && i < m->envc; i++)
+		bad = strchr(m->env[i], '=') == NULL || m->env[i][0] == '=';
+	if (bad) {
 		msb_agent_exec_free(m);
 		return -1;
 	}
@@ -349,23 +261,9 @@ msb_agent_get_exec(const uint8_t *p, size_t n, struct msb_agent_exec *m)
 int
 msb_agent_get_sftp(const uint8_t *p, size_t n, struct msb_agent_sftp *m)
 {
-	struct msb_reader r;
-
-	memset(m, 0, sizeof(*m));
-	msb_reader_init(&r, p, n);
-	msb_get_cstring(&r, &m->user, 256);
-	bool empty_policy = false;
-	if (msb_reader_left(&r) > 0) {
-		msb_get_u32(&r, &m->flags);
-		msb_get_cstring(&r, &m->deny, MSB_SFTP_LIST_MAX);
-		msb_get_cstring(&r, &m->allow, MSB_SFTP_LIST_MAX);
-		/* One encoding per request: no policy is no trailer. */
-		empty_policy = m->flags == 0 && m->deny != NULL && m->deny[0] == '\0' &&
-		    m->allow != NULL && m->allow[0] == '\0';
-	}
-	if (!msb_reader_done(&r) || empty_policy || (m->flags & ~MSB_SFTP_F_ALL) != 0 ||
-	    (m->allow != NULL && m->allow[0] != '\0' &&
-	    (m->flags & MSB_SFTP_F_ALLOW) == 0)) {
+	if (get(p, n, f_sftp, m, sizeof(*m)) != 0)
+		return -1;
+	if (m->allow != NULL && m->allow[0] != '\0' && (m->flags & MSB_SFTP_F_ALLOW) == 0) {
 		msb_agent_sftp_free(m);
 		return -1;
 	}
@@ -375,15 +273,9 @@ msb_agent_get_sftp(const uint8_t *p, size_t n, struct msb_agent_sftp *m)
 int
 msb_agent_get_connect(const uint8_t *p, size_t n, struct msb_agent_connect *m)
 {
-	struct msb_reader r;
-
-	memset(m, 0, sizeof(*m));
-	msb_reader_init(&r, p, n);
-	msb_get_cstring(&r, &m->host, 1025);
-	msb_get_u32(&r, &m->port);
-	msb_get_u32(&r, &m->timeout_ms);
-	if (!msb_reader_done(&r) || m->port == 0 || m->port > 65535 ||
-	    m->host[0] == '\0') {
+	if (get(p, n, f_connect, m, sizeof(*m)) != 0)
+		return -1;
+	if (m->host[0] == '\0') {
 		msb_agent_connect_free(m);
 		return -1;
 	}
@@ -393,112 +285,83 @@ msb_agent_get_connect(const uint8_t *p, size_t n, struct msb_agent_connect *m)
 int
 msb_agent_get_info(const uint8_t *p, size_t n, struct msb_agent_info *m)
 {
-	struct msb_reader r;
-
-	memset(m, 0, sizeof(*m));
-	msb_reader_init(&r, p, n);
-	msb_get_cstring(&r, &m->software, 256);
-	msb_get_u32(&r, &m->protocol);
-	msb_get_u64(&r, &m->uptime_ms);
-	msb_get_cstring(&r, &m->hostname, 256);
-	if (!msb_reader_done(&r)) {
-		msb_agent_info_free(m);
-		return -1;
-	}
-	return 0;
+	return get(p, n, f_info, m, sizeof(*m));
 }
 
 int
 msb_agent_get_resize(const uint8_t *p, size_t n, uint32_t *cols, uint32_t *rows)
 {
-	struct msb_reader r;
+	struct resize m;
 
-	msb_reader_init(&r, p, n);
-	msb_get_u32(&r, cols);
-	msb_get_u32(&r, rows);
-	/* struct winsize holds unsigned short */
-	if (!msb_reader_done(&r) || *cols > 0xffff || *rows > 0xffff)
+	if (get(p, n, f_resize, &m, sizeof(m)) != 0)
 		return -1;
+	*cols = m.cols;
+	*rows = m.rows;
 	return 0;
 }
 
 int
 msb_agent_get_u32_msg(const uint8_t *p, size_t n, uint32_t *v)
 {
-	struct msb_reader r;
+	struct u32_msg m;
 
-	msb_reader_init(&r, p, n);
-	msb_get_u32(&r, v);
-	return msb_reader_done(&r) ? 0 : -1;
+	if (get(p, n, f_u32, &m, sizeof(m)) != 0)
+		return -1;
+	*v = m.v;
+	return 0;
 }
 
 int
 msb_agent_get_exit(const uint8_t *p, size_t n, struct msb_agent_exit *m)
 {
-	struct msb_reader r;
-	uint8_t core = 0;
-
-	memset(m, 0, sizeof(*m));
-	msb_reader_init(&r, p, n);
-	msb_get_u32(&r, &m->kind);
-	msb_get_u32(&r, &m->value);
-	msb_get_u8(&r, &core);
-	if (!msb_reader_done(&r) || core > 1 ||
-	    (m->kind != MSB_EXIT_CODE && m->kind != MSB_EXIT_SIGNAL) ||
-	    (m->kind == MSB_EXIT_CODE && (m->value > 255 || core)) ||
-	    (m->kind == MSB_EXIT_SIGNAL && (m->value == 0 || m->value > 64)))
+	if (get(p, n, f_exit, m, sizeof(*m)) != 0)
 		return -1;
-	m->core_dumped = core;
+	/* A code is 0..255 and never dumps core; a signal is 1..64. */
+	if ((m->kind == MSB_EXIT_CODE && m->core_dumped) ||
+	    (m->kind == MSB_EXIT_SIGNAL && (m->value == 0 || m->value > 64))) {
+		memset(m, 0, sizeof(*m));
+		return -1;
+	}
 	return 0;
 }
 
 void
 msb_agent_hello_free(struct msb_agent_hello *m)
 {
-	free(m->software);
-	memset(m, 0, sizeof(*m));
+	msb_frame_free_fields(f_hello, m);
 }
 
 void
 msb_agent_error_free(struct msb_agent_error *m)
 {
-	free(m->message);
-	memset(m, 0, sizeof(*m));
+	msb_frame_free_fields(f_error, m);
 }
 
 void
 msb_agent_exec_free(struct msb_agent_exec *m)
 {
-	free(m->command);
-	free_strings(m->argv, m->argc);
-	free_strings(m->env, m->envc);
-	free(m->cwd);
-	free(m->user);
-	free(m->term);
+	msb_frame_free_fields(f_exec, m);
 	memset(m, 0, sizeof(*m));
 }
 
 void
 msb_agent_sftp_free(struct msb_agent_sftp *m)
 {
-	free(m->user);
-	free(m->deny);
-	free(m->allow);
+	msb_frame_free_fields(f_sftp, m);
 	memset(m, 0, sizeof(*m));
 }
 
 void
 msb_agent_connect_free(struct msb_agent_connect *m)
 {
-	free(m->host);
+	msb_frame_free_fields(f_connect, m);
 	memset(m, 0, sizeof(*m));
 }
 
 void
 msb_agent_info_free(struct msb_agent_info *m)
 {
-	free(m->software);
-	free(m->hostname);
+	msb_frame_free_fields(f_info, m);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -55,6 +55,19 @@ enum msb_field_kind {
 			   * string of at most max bytes, no NUL */
 	MSB_FIELD_BYTES,  /* const uint8_t * at off, size_t length at len_off:
 			   * string of at most max bytes */
+	/* Decoded into heap copies the message owns (msb_frame_free_fields): */
+	MSB_FIELD_CSTR,   /* char * at off, NUL-terminated: string of at most
+			   * max bytes, no NUL; NULL encodes as "" */
+	MSB_FIELD_CSTRV,  /* char ** at off, NULL-terminated, uint32_t count at
+			   * len_off: uint32 count (at most min: a string
+			   * has no least), then count strings as
+			   * MSB_FIELD_CSTR */
+	/* Shapes, which take no bytes themselves: */
+	MSB_FIELD_IF,     /* the next len_off fields are there only when the
+			   * uint32_t at off, masked with min, equals max */
+	MSB_FIELD_TAIL,   /* the fields after it are there only when one of
+			   * them is not empty (0, "", no entries); a tail of
+			   * empties is not sent, and refused when received */
 };
 
 struct msb_field {
@@ -72,11 +85,15 @@ struct msb_field {
 int msb_frame_put_fields(struct msb_buf *out, uint8_t type, size_t max,
     const struct msb_field *f, const void *msg);
 /*
- * Decodes a whole body into msg; strings point into the body. 0, or -1 on
- * truncated or trailing input or any field out of its range.
+ * Decodes a whole body into msg; TEXT and BYTES point into the body, CSTR
+ * and CSTRV are heap copies. 0, or -1 on truncated or trailing input or any
+ * field out of its range; heap copies are then freed. msg's heap fields
+ * must be NULL on entry.
  */
 int msb_frame_get_fields(const uint8_t *body, size_t len,
     const struct msb_field *f, void *msg);
+/* Frees msg's CSTR and CSTRV fields and sets them NULL (and counts 0). */
+void msb_frame_free_fields(const struct msb_field *f, void *msg);
 
 /*
  * Peeks the first frame of in and decodes its body into msg with the

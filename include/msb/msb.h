@@ -201,6 +201,14 @@ MSB_API void msb_ssh_attach_opts_init(msb_ssh_attach_opts *opts);
 MSB_API msb_status msb_ssh_client_attach(msb_ssh_client *c, int *exit_code);
 MSB_API msb_status msb_ssh_client_attach_with(msb_ssh_client *c,
     const msb_ssh_attach_opts *opts, int *exit_code);
+/*
+ * As msb_ssh_client_attach_with, with the end reported as
+ * msb_ssh_client_run reports it (and as ssh does): *status is the exit
+ * status, 128+N for a death by signal N, and *signal (may be NULL) gets N
+ * or 0. This is what a command-line client needs to exit as the shell did.
+ */
+MSB_API msb_status msb_ssh_client_attach_run(msb_ssh_client *c,
+    const msb_ssh_attach_opts *opts, int *status, int *signal);
 
 /* ---- SFTP ----------------------------------------------------------- */
 

@@ -104,35 +104,62 @@ api_attach(msb_ssh_client *c, struct api_run *r)
 	return st;
 }
 
+/* The attach calls' common part: options, detach keys, the run. */
+static msb_status
+attach(msb_ssh_client *c, const msb_ssh_attach_opts *opts, struct api_run *r)
+{
+	msb_ssh_attach_opts o;
+
+	msb_ssh_attach_opts_init(&o);
+	if (opts != NULL)
+		o = *opts;
+	*r = (struct api_run){
+		.command = o.command, .term = o.term != NULL ? o.term : c->term,
+		.out = { .fd = -1 }, .err = { .fd = -1 }, .wake_fd = -1,
+	};
+	const char *keys = o.detach_keys != NULL ? o.detach_keys : MSB_DEFAULT_DETACH_KEYS;
+	if (api_detach_parse(keys, &r->detach) != 0)
+		return api_fail(&c->err, MSB_ERR_INVALID, "invalid detach keys '%s' (e.g. ctrl-p,ctrl-q "
+		    "or ctrl-x,y)", keys);
+	msb_status st = api_attach(c, r);
+	if (st == MSB_OK && r->detach.done)
+		return api_fail(&c->err, MSB_DETACHED, "detached; the remote shell was ended");
+	return st;
+}
+
 MSB_API msb_status
 msb_ssh_client_attach_with(msb_ssh_client *c, const msb_ssh_attach_opts *opts, int *exit_code)
 {
-	msb_ssh_attach_opts o;
 	struct api_run r;
 
 	if (c == NULL)
 		return MSB_ERR_INVALID;
 	if (exit_code == NULL)
 		return api_fail(&c->err, MSB_ERR_INVALID, "attach needs an exit_code");
-	msb_ssh_attach_opts_init(&o);
-	if (opts != NULL)
-		o = *opts;
-	r = (struct api_run){
-		.command = o.command, .term = o.term != NULL ? o.term : c->term,
-		.out = { .fd = -1 }, .err = { .fd = -1 }, .wake_fd = -1,
-	};
-	const char *keys = o.detach_keys != NULL ? o.detach_keys : MSB_DEFAULT_DETACH_KEYS;
-	if (api_detach_parse(keys, &r.detach) != 0)
-		return api_fail(&c->err, MSB_ERR_INVALID, "invalid detach keys '%s' (e.g. ctrl-p,ctrl-q "
-		    "or ctrl-x,y)", keys);
-	msb_status st = api_attach(c, &r);
-	if (st != MSB_OK)
-		return st;
-	if (r.detach.done)
-		return api_fail(&c->err, MSB_DETACHED, "detached; the remote shell was ended");
+	msb_status st = attach(c, opts, &r);
 	/* As the reference says: 128 for a shell killed by a signal. */
-	*exit_code = r.exit_signal != 0 ? 128 : r.exit_status;
-	return MSB_OK;
+	if (st == MSB_OK)
+		*exit_code = r.exit_signal != 0 ? 128 : r.exit_status;
+	return st;
+}
+
+MSB_API msb_status
+msb_ssh_client_attach_run(msb_ssh_client *c, const msb_ssh_attach_opts *opts, int *status,
+    int *signal)
+{
+	struct api_run r;
+
+	if (c == NULL)
+		return MSB_ERR_INVALID;
+	if (status == NULL)
+		return api_fail(&c->err, MSB_ERR_INVALID, "attach needs a status");
+	msb_status st = attach(c, opts, &r);
+	if (st == MSB_OK) {
+		*status = r.exit_status;
+		if (signal != NULL)
+			*signal = r.exit_signal;
+	}
+	return st;
 }
 
 MSB_API msb_status

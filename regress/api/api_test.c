@@ -141,6 +141,13 @@ check_attach(msb_ssh_client *c)
 	CHECK(msb_ssh_client_attach_with(c, &ao, &code) == MSB_ERR_NOT_A_TTY,
 	    "attach without a terminal: MSB_ERR_NOT_A_TTY (%s)", msb_ssh_client_errmsg(c));
 	CHECK(msb_ssh_client_attach(c, &code) == MSB_ERR_NOT_A_TTY, "attach defaults, same");
+	int status = -1, sig = -1;
+	CHECK(msb_ssh_client_attach_run(c, &ao, NULL, &sig) == MSB_ERR_INVALID,
+	    "attach_run without a status: MSB_ERR_INVALID (%s)", msb_ssh_client_errmsg(c));
+	CHECK(msb_ssh_client_attach_run(c, &ao, &status, NULL) == MSB_ERR_NOT_A_TTY &&
+	    status == -1, "attach_run without a terminal: MSB_ERR_NOT_A_TTY, status untouched");
+	CHECK(msb_ssh_client_attach_run(NULL, &ao, &status, &sig) == MSB_ERR_INVALID,
+	    "attach_run on NULL: MSB_ERR_INVALID");
 }
 
 static void

@@ -41,7 +41,7 @@ timeout 60 "$MSB" start fw2 >"$TMP/fw2.out" 2>&1
 check_eq "a second sandbox cannot start on a forwarded port" 1 $?
 check "... and says the port is in use" grep -q "127.0.0.1:$HP: the host port is in use" "$TMP/fw2.out"
 timeout 30 "$MSB" agent --vsock "$MSB_HOME/sandboxes/fw/vsock.sock" exec -- \
-	'setsid socat TCP-LISTEN:7000,reuseaddr,fork EXEC:"echo from-guest" </dev/null >/dev/null 2>&1 &' ||
+	'setsid socat -U TCP-LISTEN:7000,reuseaddr,fork EXEC:"echo from-guest" </dev/null >/dev/null 2>&1 &' ||
 	die "cannot start a listener in the guest"
 got=""
 for _ in $(seq 50); do

@@ -32,9 +32,9 @@ ip link add "$VH" type veth peer name "$VO" && ip link set "$VO" netns "$NS" &&
 	ip -n "$NS" addr add "$PEER/24" dev "$VO" && ip -n "$NS" link set "$VO" up &&
 	ip -n "$NS" link set lo up && ip -n "$NS" addr add "$OUTSIDE/32" dev lo &&
 	ip route add "$OUTSIDE/32" via "$PEER" || die "cannot build the test network"
-socat "TCP-LISTEN:$P_LO,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'echo host-loopback' & L1=$!
-socat "TCP-LISTEN:$P_LINK,bind=$HOST_LINK,reuseaddr,fork" SYSTEM:'echo host-link' & L2=$!
-ip netns exec "$NS" socat "TCP-LISTEN:$P_OUT,bind=$OUTSIDE,reuseaddr,fork" SYSTEM:'echo outside' & L3=$!
+socat -U "TCP-LISTEN:$P_LO,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'echo host-loopback' & L1=$!
+socat -U "TCP-LISTEN:$P_LINK,bind=$HOST_LINK,reuseaddr,fork" SYSTEM:'echo host-link' & L2=$!
+ip netns exec "$NS" socat -U "TCP-LISTEN:$P_OUT,bind=$OUTSIDE,reuseaddr,fork" SYSTEM:'echo outside' & L3=$!
 at_exit "kill $L1 $L2 $L3 2>/dev/null"
 up() { [ "$(timeout 5 socat -u "TCP:$1:$2" - 2>/dev/null)" = "$3" ]; }
 wait_for 10 up 127.0.0.1 "$P_LO" host-loopback && wait_for 10 up "$HOST_LINK" "$P_LINK" host-link &&
@@ -71,7 +71,7 @@ check "the host routes iso's address ($ISO_ADDR) to it" sh -c "ip route get $ISO
 check_eq "the host forwards (msb turned it on if it was off)" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 # A listener inside iso's namespace: the host may reach it, no sandbox may.
 P_NS=$((P_LO + 10))
-nsenter --net="/proc/$iso_qemu/ns/net" socat "TCP-LISTEN:$P_NS,bind=$ISO_ADDR,reuseaddr,fork" \
+nsenter --net="/proc/$iso_qemu/ns/net" socat -U "TCP-LISTEN:$P_NS,bind=$ISO_ADDR,reuseaddr,fork" \
 	SYSTEM:'echo in-iso' & L4=$!
 at_exit "kill $L4 2>/dev/null"
 wait_for 10 up "$ISO_ADDR" "$P_NS" in-iso || die "the listener in iso's namespace does not answer the host"

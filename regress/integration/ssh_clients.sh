@@ -127,7 +127,7 @@ check "rsync again transfers nothing" sh -c "! grep -Eq '^(a|empty|sub/b|link)' 
 check_eq "rsync kept the symlink and the empty file" "a 0" "$(s 'readlink /root/tree/link; stat -c %s /root/tree/empty' | paste -sd' ')"
 
 # forwarding: a TCP service inside the guest
-s 'nohup socat TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo hello-from-guest" >/dev/null 2>&1 &
+s 'nohup socat -U TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo hello-from-guest" >/dev/null 2>&1 &
 	for i in $(seq 300); do socat -u OPEN:/dev/null TCP:127.0.0.1:8080 2>/dev/null && exit 0; sleep 0.1; done; exit 1'
 check_eq "a service listens inside the guest" 0 $?
 LP=$((PORT + 1))

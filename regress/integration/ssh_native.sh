@@ -100,6 +100,12 @@ in_tmux 2 80 24 "$RUN '$MSB' ssh --detach-keys ctrl-x,y dev; echo EXITED-\$?; sl
 check "prompt again" wait_pane '^#'
 tmux -S "$sock" send-keys 'exit 7' Enter
 check "the shell's exit status is msb's (7)" wait_pane '^EXITED-7$'
+# A shell killed by a signal: 128+N, as ssh exits (msb_ssh_client_attach_run).
+in_tmux 4 80 24 "$RUN '$MSB' ssh dev; echo EXITED-\$?; sleep 600"
+check "prompt for the killed shell" wait_pane '^#'
+tmux -S "$sock" send-keys 'kill -KILL $$' Enter
+check "a shell killed by SIGKILL: msb exits 137" wait_pane '^EXITED-137$'
+check "... and names the signal" wait_pane 'killed by signal 9'
 # The C API's attach: its term option, its exit code, its detach keys.
 in_tmux 3 80 24 "$RUN '$API' attach dev; $RUN '$API' attach dev; sleep 600"
 check "C attach: prompt" wait_pane '^#'

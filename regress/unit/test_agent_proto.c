@@ -733,22 +733,64 @@ test_truncation_trailing(void)
 	}
 }
 
-/* Semantic rejects: encoders do not validate, decoders must. */
+/*
+ * Semantic rejects. The encoders refuse what the tables forbid, so the
+ * bodies the decoders must refuse are written here by hand: a reference
+ * statement of the wire format, independent of the tables, which checks
+ * the decoders against it.
+ */
+
+static void
+ref_str(struct msb_buf *b, const char *s)
+{
+	CHECK(msb_buf_put_cstring(b, s) == 0);
+}
+
+static void
+ref_u32(struct msb_buf *b, uint32_t v)
+{
+	CHECK(msb_buf_put_u32(b, v) == 0);
+}
+
+static void
+ref_strings(struct msb_buf *b, char *const *v, uint32_t n)
+{
+	ref_u32(b, n);
+	for (uint32_t i = 0; i < n; i++)
+		ref_str(b, v[i]);
+}
+
+static void
+ref_exec(struct msb_buf *b, const struct msb_agent_exec *m)
+{
+	ref_u32(b, m->flags);
+	if (m->flags & MSB_EXEC_ARGV)
+		ref_strings(b, m->argv, m->argc);
+	else
+		ref_str(b, m->command);
+	ref_strings(b, m->env, m->envc);
+	ref_str(b, m->cwd);
+	ref_str(b, m->user);
+	if (m->flags & MSB_EXEC_PTY) {
+		ref_str(b, m->term);
+		ref_u32(b, m->cols);
+		ref_u32(b, m->rows);
+	}
+}
+
+/* Decodes what write put in a fresh buffer with dec. */
+#define REF_DECODES(dec, write) ({ \
+	struct msb_buf b_; \
+	msb_buf_init(&b_, BIG_BUF); \
+	write; \
+	int rc_ = dec(msb_buf_ptr(&b_), msb_buf_avail(&b_)); \
+	msb_buf_free(&b_); \
+	rc_; })
 
 static int
 exec_decodes(const struct msb_agent_exec *m)
 {
-	struct msb_buf b;
-	const uint8_t *body;
-	size_t len;
-	int rc = -2;
-
-	msb_buf_init(&b, BIG_BUF);
-	if (CHECK(msb_agent_put_exec(&b, m) == 0) &&
-	    only_frame(&b, MSB_AGENT_EXEC, &body, &len) == 0)
-		rc = dec_exec(body, len);
-	msb_buf_free(&b);
-	return rc;
+	return REF_DECODES(dec_exec, ref_exec(&b_, m));
 }
 
 static char *
@@ -893,51 +935,20 @@ test_exec_crafted(void)
 static int
 connect_decodes(const char *host, uint32_t port)
 {
-	const struct msb_agent_connect m = { (char *)host, port, 0 };
-	struct msb_buf b;
-	const uint8_t *body;
-	size_t len;
-	int rc = -2;
-
-	msb_buf_init(&b, BIG_BUF);
-	if (CHECK(msb_agent_put_connect(&b, &m) == 0) &&
-	    only_frame(&b, MSB_AGENT_CONNECT, &body, &len) == 0)
-		rc = dec_connect(body, len);
-	msb_buf_free(&b);
-	return rc;
+	return REF_DECODES(dec_connect, (ref_str(&b_, host), ref_u32(&b_, port), ref_u32(&b_, 0)));
 }
 
 static int
 exit_decodes(uint32_t kind, uint32_t value, bool core)
 {
-	const struct msb_agent_exit m = { kind, value, core };
-	struct msb_buf b;
-	const uint8_t *body;
-	size_t len;
-	int rc = -2;
-
-	msb_buf_init(&b, 64);
-	if (CHECK(msb_agent_put_exit(&b, &m) == 0) &&
-	    only_frame(&b, MSB_AGENT_EXIT, &body, &len) == 0)
-		rc = dec_exit(body, len);
-	msb_buf_free(&b);
-	return rc;
+	return REF_DECODES(dec_exit, (ref_u32(&b_, kind), ref_u32(&b_, value),
+	    CHECK(msb_buf_put_u8(&b_, core) == 0)));
 }
 
 static int
 resize_decodes(uint32_t cols, uint32_t rows)
 {
-	struct msb_buf b;
-	const uint8_t *body;
-	size_t len;
-	int rc = -2;
-
-	msb_buf_init(&b, 64);
-	if (CHECK(msb_agent_put_resize(&b, cols, rows) == 0) &&
-	    only_frame(&b, MSB_AGENT_RESIZE, &body, &len) == 0)
-		rc = dec_resize(body, len);
-	msb_buf_free(&b);
-	return rc;
+	return REF_DECODES(dec_resize, (ref_u32(&b_, cols), ref_u32(&b_, rows)));
 }
 
 static void
@@ -973,34 +984,18 @@ test_other_rejects(void)
 	CHECK(resize_decodes(80, 0x10000) == -1);
 	CHECK(resize_decodes(UINT32_MAX, UINT32_MAX) == -1);
 
-	/* hello software and sftp user: 256 bytes at most. */
+	/* hello software, sftp user, info names: 256 bytes at most. */
 	char *s = repeat_char('s', 257);
-	struct msb_buf b;
-	const uint8_t *body;
-	size_t len;
-	struct msb_agent_hello h = { MSB_AGENT_MAGIC, 1, s + 1 };
-	struct msb_agent_sftp sf = { s + 1, 0, NULL, NULL };
-	struct msb_agent_info in = { s + 1, 1, 0, s + 1 };
-
-	msb_buf_init(&b, BIG_BUF);
 	for (int over = 0; over < 2; over++) {
 		int want = over ? -1 : 0;
+		const char *str = over ? s : s + 1;
 
-		msb_buf_reset(&b);
-		CHECK(msb_agent_put_hello(&b, &h) == 0);
-		if (only_frame(&b, MSB_AGENT_HELLO, &body, &len) == 0)
-			CHECK(dec_hello(body, len) == want);
-		msb_buf_reset(&b);
-		CHECK(msb_agent_put_sftp(&b, &sf) == 0);
-		if (only_frame(&b, MSB_AGENT_SFTP, &body, &len) == 0)
-			CHECK(dec_sftp(body, len) == want);
-		msb_buf_reset(&b);
-		CHECK(msb_agent_put_info(&b, &in) == 0);
-		if (only_frame(&b, MSB_AGENT_INFO, &body, &len) == 0)
-			CHECK(dec_info(body, len) == want);
-		h.software = sf.user = in.hostname = s;
+		CHECK(REF_DECODES(dec_hello, (ref_u32(&b_, MSB_AGENT_MAGIC), ref_u32(&b_, 1),
+		    ref_str(&b_, str))) == want);
+		CHECK(REF_DECODES(dec_sftp, ref_str(&b_, str)) == want);
+		CHECK(REF_DECODES(dec_info, (ref_str(&b_, "a"), ref_u32(&b_, 1),
+		    CHECK(msb_buf_put_u64(&b_, 0) == 0), ref_str(&b_, str))) == want);
 	}
-	msb_buf_free(&b);
 	free(s);
 }
 
@@ -1029,23 +1024,31 @@ test_encoder_protocol_limits(void)
 	CHECK(msb_agent_put_data(&b, MSB_AGENT_STDIN, data, SIZE_MAX) == -1);
 	check_unchanged(&b, prefix, sizeof(prefix));
 
-	/* A body of MAX_FRAME - 1 bytes is the largest frame. */
-	CHECK(msb_agent_put_error(&b, 1, s + 9) == 0);
+	/*
+	 * A body of MAX_FRAME - 1 bytes is the largest frame: an argv exec
+	 * of four strings (flags, count, four strings, env count, cwd and
+	 * user take 36 bytes besides the strings' own).
+	 */
+	size_t last = MSB_AGENT_MAX_FRAME - 1 - 36 - 3 * MSB_AGENT_MAX_STRING;
+	char *full = s + MSB_AGENT_MAX_FRAME - MSB_AGENT_MAX_STRING;
+	char *big_argv[] = { full, full, full, s + MSB_AGENT_MAX_FRAME - last, NULL };
+	struct msb_agent_exec m = exec_argv;
+	m.argv = big_argv;
+	m.argc = 4;
+	m.cwd = m.user = "";
+	m.envc = 0;
+	CHECK(msb_agent_put_exec(&b, &m) == 0);
 	CHECK_EQ_U64(msb_buf_avail(&b), sizeof(prefix) + 4 + MSB_AGENT_MAX_FRAME);
 	msb_buf_reset(&b);
 	CHECK(msb_buf_put(&b, prefix, sizeof(prefix)) == 0);
-	CHECK(msb_agent_put_error(&b, 1, s + 8) == -1);
-	check_unchanged(&b, prefix, sizeof(prefix));
-
-	/* Many strings, each legal, that together pass the frame limit. */
-	char *big_argv[] = { s + 140000, s + 140000, s + 140000, NULL };
-	struct msb_agent_exec m = exec_argv;
-	m.argv = big_argv;
-	m.argc = 3;
+	big_argv[3]--;
 	CHECK(msb_agent_put_exec(&b, &m) == -1);
 	check_unchanged(&b, prefix, sizeof(prefix));
-	m.argc = 2;
-	CHECK(msb_agent_put_exec(&b, &m) == 0);
+
+	/* A string past its own limit. */
+	CHECK(msb_agent_put_error(&b, 1, full - 1) == -1);
+	check_unchanged(&b, prefix, sizeof(prefix));
+	CHECK(msb_agent_put_error(&b, 1, full) == 0);
 
 	const struct msb_agent_hello h = { 1, 1, s };
 	const struct msb_agent_info in = { "a", 1, 2, s };
