@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "image/image.h"
+#include "vmctl/image/image.h"
 #include "log.h"
 #include "usage.h"
 

@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "log.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 #include "usage.h"
 
 struct row {

@@ -19,11 +19,11 @@
 #include "agent_io.h"
 #include "cli.h"
 #include "clock.h"
-#include "disk.h"
-#include "jail/sandbox_uid.h"
+#include "host/disk.h"
+#include "vmctl/jail/sandbox_uid.h"
 #include "log.h"
-#include "sandbox.h"
-#include "sandbox_start.h"
+#include "host/sandbox.h"
+#include "vmctl/sandbox_start.h"
 #include "usage.h"
 
 #define STOP_TIMEOUT_MS  (60 * 1000)

@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "hostkey.h"
+#include "host/hostkey.h"
 #include "log.h"
 #include "safe_file.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 #include "usage.h"
 
 /* More than any known_hosts msb writes; a larger one is not msb's. */

@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "log.h"
 #include "msb/msb.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 #include "usage.h"
 
 /* ssh's own code for "the connection, not the command, failed". */

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "log.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 #include "usage.h"
 
 static int

@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "cert_policy.h"
-#include "from_match.h"
+#include "host/from_match.h"
 #include "log.h"
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,7 +8,7 @@
 
 #include "idle_stop.h"
 #include "log.h"
-#include "spawn.h"
+#include "host/spawn.h"
 
 static struct idle_sandbox *
 find(struct idle_stop *t, const char *name, bool create)

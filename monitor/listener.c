@@ -24,7 +24,7 @@
 #include "signals.h"
 #include "source_group.h"
 #include "idle_stop.h"
-#include "spawn.h"
+#include "host/spawn.h"
 
 #define MAX_CONNS   MSB_LISTENER_MAX_CONNS
 /* Addresses remembered for penalties; the stalest is forgotten first. */

@@ -2,19 +2,14 @@
 # per-connection monitor (msb-monitor).
 noinst_LIBRARIES += monitor/libmsbmonitor.a
 monitor_libmsbmonitor_a_SOURCES = \
-	monitor/authkeys.c monitor/authkeys.h \
 	monitor/cert_auth.c monitor/cert_auth.h \
 	monitor/cert_policy.c monitor/cert_policy.h \
 	monitor/cert_verify.c monitor/cert_verify.h \
-	monitor/from_match.c monitor/from_match.h \
 	monitor/tenant_keys.c monitor/tenant_keys.h \
-	monitor/hostkey.c monitor/hostkey.h \
 	monitor/listener.c monitor/listener.h \
 	monitor/idle_stop.c monitor/idle_stop.h \
 	monitor/serve_limits.c monitor/serve_limits.h \
 	monitor/source_group.c monitor/source_group.h \
-	monitor/preauth_env.c monitor/preauth_env.h \
-	monitor/spawn.c monitor/spawn.h \
 	monitor/record_file.c monitor/record_file.h
 monitor_libmsbmonitor_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
 
@@ -34,5 +29,5 @@ msb_monitor_SOURCES = \
 	monitor/audit.c monitor/audit.h \
 	monitor/recorder.c monitor/recorder.h
 msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
-msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS) \
+msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a host/libmsbhost.la lib/libmsbcore.a $(LIBSSH_LIBS) \
 	$(LIBCRYPTO_LIBS)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "login_route.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 
 int
 login_route_parse(const char *login, size_t len, struct login_route *r)

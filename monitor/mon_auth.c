@@ -17,7 +17,7 @@
 #include "cert_verify.h"
 #include "listener.h"
 #include "mon_conn.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 #include "ssh_cert.h"
 #include "tenant_cert.h"
 

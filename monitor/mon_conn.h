@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "authkeys.h"
+#include "host/authkeys.h"
 #include "fail_delay.h"
 #include "login_route.h"
 #include "mon_io.h"

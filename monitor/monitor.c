@@ -18,16 +18,16 @@
 
 #include "audit.h"
 #include "clock.h"
-#include "helpers.h"
-#include "hostkey.h"
+#include "host/helpers.h"
+#include "host/hostkey.h"
 #include "listener.h"
 #include "mem_trim.h"
 #include "mon_conn.h"
-#include "preauth_env.h"
-#include "sandbox.h"
+#include "host/preauth_env.h"
+#include "host/sandbox.h"
 #include "sandbox_start.h"
 #include "signals.h"
-#include "spawn.h"
+#include "host/spawn.h"
 
 /* After the monitor gives up on a connection, how long children get to go. */
 #define CLOSE_GRACE_MS 2000

@@ -17,7 +17,7 @@
 
 #include "log.h"
 #include "monitor.h"
-#include "preauth_env.h"
+#include "host/preauth_env.h"
 #include "record_file.h"
 #include "sftp_policy.h"
 

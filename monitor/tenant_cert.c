@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cert_auth.h"
-#include "from_match.h"
+#include "host/from_match.h"
 #include "tenant_cert.h"
 
 /*

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "authkeys.h"
+#include "host/authkeys.h"
 
 enum tenant_key_source { TENANT_KEYS_SANDBOX, TENANT_KEYS_GLOBAL, TENANT_KEYS_CAS, TENANT_KEYS_N };
 

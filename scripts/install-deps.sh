@@ -37,7 +37,7 @@ if [ ! -x /usr/sbin/sshd ]; then
 	mkdir -p /etc/ssh && touch /etc/ssh/sshd_not_to_be_run
 	apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
 fi
-# the unprivileged account msb's preauth child runs as (see monitor/preauth_env.h)
+# the unprivileged account msb's preauth child runs as (see host/preauth_env.h)
 id msb-preauth >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /run/msb/empty --shell /usr/sbin/nologin msb-preauth
 # sdk/typescript: Node.js and npm (the SDK's build runs tsc from the npm
 # registry), and Node's headers for its Node-API module (node_api.h), from

@@ -1,11 +1,7 @@
 # Sandboxes: registry, images, QEMU/QMP, the per-sandbox supervisor (vmm).
 noinst_LIBRARIES += vmctl/libmsbvmctl.a
 vmctl_libmsbvmctl_a_SOURCES = \
-	vmctl/msb_home.c vmctl/msb_home.h \
-	vmctl/helpers.c vmctl/helpers.h \
-	vmctl/sandbox.c vmctl/sandbox.h \
 	vmctl/sandbox_start.c vmctl/sandbox_start.h \
-	vmctl/disk.c vmctl/disk.h \
 	vmctl/jail/sandbox_uid.c vmctl/jail/sandbox_uid.h \
 	vmctl/jail/cgroup.c vmctl/jail/cgroup.h
 vmctl_libmsbvmctl_a_CPPFLAGS = $(AM_CPPFLAGS) -DPKGLIBEXECDIR='"$(pkglibexecdir)"'
@@ -30,4 +26,4 @@ msb_vmm_SOURCES = \
 	lib/seccomp_table.c lib/seccomp_table.h
 msb_vmm_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 msb_vmm_LDADD = vmctl/libmsbvmctl.a vmctl/vsock/libmsbvsock.a vmctl/qmp/libmsbqmp.a \
-	lib/libmsbcore.a $(LIBSECCOMP_LIBS) -lpthread
+	host/libmsbhost.la lib/libmsbcore.a $(LIBSECCOMP_LIBS) -lpthread

@@ -11,7 +11,7 @@
 #include "host_tool.h"
 #include "jail/sandbox_link.h"
 #include "log.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 #include "net_filter.h"
 
 /*

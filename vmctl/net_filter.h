@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 #define NET_FILTER_TABLE "inet msb"
 /* The --forward maps: host address . port, and port alone for 0.0.0.0. */

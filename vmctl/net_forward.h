@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "jail/sandbox_link.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 /* Binds each forward's host address and port into fds[i]; 0, or -1 with err (none left bound). */
 int net_forward_reserve(const struct sandbox_config *c, int fds[SANDBOX_MAX_FORWARDS],

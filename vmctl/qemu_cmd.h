@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 /*
  * TCG's translation cache in MiB. QEMU 7.2 sizes it at 1 GiB (an eighth of

@@ -16,9 +16,9 @@
 
 #include "agent_io.h"
 #include "clock.h"
-#include "helpers.h"
+#include "host/helpers.h"
 #include "log.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 #include "safe_file.h"
 #include "sandbox_start.h"
 

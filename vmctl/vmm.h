@@ -13,7 +13,7 @@
 
 #include "jail/vmm_report.h"
 #include "jail/cgroup.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 /* The guest's vsock context id: each VM has its own vhost-user device, so
  * every sandbox can use the same one. */

@@ -12,32 +12,31 @@ API_SOURCES = \
 	lib/api/detach.c \
 	lib/api/sftp.c \
 	lib/api/server.c
-API_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor -I$(top_srcdir)/lib/api $(LIBSSH_CFLAGS) \
+API_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib/api $(LIBSSH_CFLAGS) \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 
+# The calls themselves: a convenience library, which libmsb and the msb
+# command both link, so they are compiled once.
+noinst_LTLIBRARIES += lib/api/libmsbapi.la
+lib_api_libmsbapi_la_SOURCES = $(API_SOURCES)
+lib_api_libmsbapi_la_CPPFLAGS = $(API_CPPFLAGS)
+lib_api_libmsbapi_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+
 lib_LTLIBRARIES = lib/libmsb.la
-lib_libmsb_la_SOURCES = $(API_SOURCES) \
+lib_libmsb_la_SOURCES = \
 	lib/log.c lib/relay.c lib/agent_io.c lib/clock.c lib/buf.c lib/frame.c lib/ssh_cert.c lib/agent_proto.c \
-	lib/safe_file.c lib/capped_log.c lib/env_number.c lib/strict_modes.c \
-	vmctl/msb_home.c vmctl/helpers.c vmctl/sandbox.c vmctl/disk.c \
-	monitor/authkeys.c monitor/from_match.c monitor/hostkey.c monitor/preauth_env.c \
-	monitor/spawn.c
+	lib/safe_file.c lib/capped_log.c lib/env_number.c lib/strict_modes.c
 lib_libmsb_la_CPPFLAGS = $(API_CPPFLAGS)
 lib_libmsb_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 # current:revision:age of the library interface (libtool's rules, not the package version).
 lib_libmsb_la_LDFLAGS = -version-info 0:0:0 $(NO_UNDEFINED) $(AM_LDFLAGS)
-lib_libmsb_la_LIBADD = $(LIBSSH_LIBS) -lpthread
+lib_libmsb_la_LIBADD = lib/api/libmsbapi.la host/libmsbhost.la $(LIBSSH_LIBS) -lpthread
 
 msbincludedir = $(includedir)/msb
 msbinclude_HEADERS = include/msb/msb.h
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = lib/api/msb.pc
 EXTRA_DIST += lib/api/msb.pc.in
-
-# The same calls for the msb command, linked statically into it.
-noinst_LIBRARIES += lib/api/libmsbapi.a
-lib_api_libmsbapi_a_SOURCES = $(API_SOURCES)
-lib_api_libmsbapi_a_CPPFLAGS = $(API_CPPFLAGS)
 
 # The example builds against the installed library as a user would build
 # it (make installcheck, and so make distcheck).

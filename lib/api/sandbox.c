@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "api.h"
-#include "msb_home.h"
-#include "sandbox.h"
+#include "host/msb_home.h"
+#include "host/sandbox.h"
 
 MSB_API msb_status
 msb_sandbox_open(const char *name, msb_sandbox **out)

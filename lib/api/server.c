@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "authkeys.h"
-#include "hostkey.h"
-#include "msb_home.h"
+#include "host/authkeys.h"
+#include "host/hostkey.h"
+#include "host/msb_home.h"
 #include "relay.h"
 #include "strict_modes.h"
 

@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "helpers.h"
-#include "msb_home.h"
-#include "preauth_env.h"
-#include "spawn.h"
+#include "host/helpers.h"
+#include "host/msb_home.h"
+#include "host/preauth_env.h"
+#include "host/spawn.h"
 #include "strict_modes.h"
 
 msb_status

@@ -6,7 +6,7 @@
 FUZZ_TARGETS =
 FUZZ_CFLAGS = $(WARN_CFLAGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I$(top_builddir) -I$(top_srcdir)/lib -include config.h
+	-I$(top_builddir) -I$(top_srcdir) -I$(top_srcdir)/lib -include config.h
 
 fuzz_agent_proto_sources = \
 	$(srcdir)/regress/fuzz/fuzz_agent_proto.c \

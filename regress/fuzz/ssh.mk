@@ -33,7 +33,7 @@ fuzz_ssh_cert_sources = \
 	$(srcdir)/lib/ssh_cert.c \
 	$(srcdir)/monitor/cert_policy.c \
 	$(srcdir)/monitor/cert_verify.c \
-	$(srcdir)/monitor/from_match.c
+	$(srcdir)/host/from_match.c
 EXTRA_DIST += regress/fuzz/fuzz_ssh_cert.c regress/fuzz/make-ssh-cert-seeds.sh
 CLEANFILES += regress/fuzz/fuzz_ssh_cert
 
@@ -41,7 +41,7 @@ if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_ssh_cert
 regress/fuzz/fuzz_ssh_cert: $(fuzz_ssh_cert_sources) $(srcdir)/lib/buf.h $(srcdir)/lib/ssh_cert.h \
     $(srcdir)/monitor/cert_policy.h $(srcdir)/monitor/cert_verify.h \
-    $(srcdir)/monitor/from_match.h config.h
+    $(srcdir)/host/from_match.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/monitor $(LIBCRYPTO_CFLAGS) -o $@ \
 	    $(fuzz_ssh_cert_sources) $(LIBCRYPTO_LIBS)
@@ -74,16 +74,18 @@ fuzz_monitor_auth_sources = \
 	$(srcdir)/monitor/mon_worker.c \
 	$(srcdir)/monitor/mon_io.c \
 	$(srcdir)/monitor/audit.c \
-	$(srcdir)/monitor/authkeys.c \
+	$(srcdir)/host/authkeys.c \
 	$(srcdir)/monitor/tenant_keys.c \
 	$(srcdir)/monitor/tenant_cert.c \
 	$(srcdir)/monitor/cert_auth.c \
 	$(srcdir)/monitor/cert_policy.c \
 	$(srcdir)/monitor/cert_verify.c \
-	$(srcdir)/monitor/from_match.c \
+	$(srcdir)/host/from_match.c \
 	$(srcdir)/monitor/login_route.c \
 	$(srcdir)/monitor/recorder.c \
-	$(srcdir)/monitor/record_file.c
+	$(srcdir)/monitor/record_file.c \
+	$(srcdir)/host/sandbox.c \
+	$(srcdir)/host/msb_home.c
 EXTRA_DIST += regress/fuzz/fuzz_monitor_auth.c regress/mon_fixture.c regress/mon_fixture.h
 CLEANFILES += regress/fuzz/fuzz_monitor_auth
 

@@ -39,7 +39,7 @@ regress_unit_test_agent_peer_LDADD = lib/libmsbcore.a
 # The sandbox cgroup; as root it makes real groups (v1 or v2) and an OOM kill.
 check_PROGRAMS += regress/unit/test_cgroup
 regress_unit_test_cgroup_SOURCES = regress/unit/test_cgroup.c regress/unit/unit.h
-regress_unit_test_cgroup_LDADD = vmctl/libmsbvmctl.a lib/libmsbcore.a
+regress_unit_test_cgroup_LDADD = vmctl/libmsbvmctl.a host/libmsbhost.la lib/libmsbcore.a
 
 # The ownership cases need root (chown); they are skipped otherwise.
 check_PROGRAMS += regress/unit/test_strict_files

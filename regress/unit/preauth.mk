@@ -4,5 +4,5 @@ regress_unit_test_preauth_seccomp_SOURCES = regress/unit/test_preauth_seccomp.c 
 	regress/unit/seccomp_probe.h
 regress_unit_test_preauth_seccomp_LDADD = preauth/libmsbpreauth.a lib/libmsbcore.a \
 	$(LIBSECCOMP_LIBS) $(LIBCAP_LIBS)
-# vmctl/ has a sandbox.h too: preauth's comes first.
+# host/ has a sandbox.h too, included as host/sandbox.h: this is preauth's.
 regress_unit_test_preauth_seccomp_CPPFLAGS = -I$(top_srcdir)/preauth $(AM_CPPFLAGS)

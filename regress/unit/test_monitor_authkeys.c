@@ -1,6 +1,6 @@
 /*
- * authorized_keys parsing and from= matching (monitor/authkeys.c,
- * monitor/from_match.c): every key type, the option grammar with quoting,
+ * authorized_keys parsing and from= matching (host/authkeys.c,
+ * host/from_match.c): every key type, the option grammar with quoting,
  * lines skipped rather than fatal, and the key lookup the monitor does.
  */
 #include "config.h"
@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "authkeys.h"
-#include "from_match.h"
+#include "host/authkeys.h"
+#include "host/from_match.h"
 #include "log.h"
 #include "unit.h"
 

@@ -26,7 +26,7 @@
 #include "cert_auth.h"
 #include "cert_policy.h"
 #include "cert_verify.h"
-#include "from_match.h"
+#include "host/from_match.h"
 #include "ssh_cert.h"
 #include "unit.h"
 

@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "host/helpers.h"
 #include "image.h"
 #include "image_int.h"
 #include "log.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 
 #define MKINITRAMFS_HELPER	"msb-mkinitramfs"
 #define AGENT_HELPER		"msb-agent"

@@ -12,7 +12,7 @@
 
 #include "image_int.h"
 #include "log.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 
 #define BUILD_SUFFIX_LEN 6	/* mkdtemp's XXXXXX */
 

@@ -13,7 +13,7 @@
 #include "image.h"
 #include "image_int.h"
 #include "log.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 
 static int
 images_dir(char *buf, size_t len)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "host/helpers.h"
 #include "image_int.h"
 #include "log.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "host/helpers.h"
 #include "image_int.h"
 #include "log.h"
 

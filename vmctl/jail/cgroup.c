@@ -15,7 +15,7 @@
 #include "cgroup.h"
 #include "env_number.h"
 #include "log.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 /* A killed process leaves its group within milliseconds; this is plenty. */
 #define EMPTY_WAIT_MS 3000

@@ -20,7 +20,7 @@
 
 #include "jail.h"
 #include "log.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 
 /* Where the host's tree and the jail's root are while the root is built. */
 #define OLD_ROOT "/oldroot"

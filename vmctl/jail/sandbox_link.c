@@ -11,7 +11,7 @@
 
 #include "host_tool.h"
 #include "log.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 #include "sandbox_link.h"
 
 /*

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "msb_home.h"
-#include "sandbox.h"
+#include "host/msb_home.h"
+#include "host/sandbox.h"
 #include "sandbox_uid.h"
 
 static const char *

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "msb_home.h"
-#include "preauth_env.h"
+#include "host/msb_home.h"
+#include "host/preauth_env.h"
 
 static int
 dir_is_empty(const char *dir)

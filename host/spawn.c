@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "spawn.h"
+#include "host/spawn.h"
 
 #define SPAWN_MAX_FDS 8
 

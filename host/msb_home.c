@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "msb_home.h"
+#include "host/msb_home.h"
 #include "strict_modes.h"
 
 int

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "authkeys.h"
-#include "from_match.h"
+#include "host/authkeys.h"
+#include "host/from_match.h"
 #include "log.h"
 #include "ssh_cert.h"
 #include "strict_modes.h"

@@ -10,7 +10,7 @@
 
 #include <libssh/libssh.h>
 
-#include "hostkey.h"
+#include "host/hostkey.h"
 #include "log.h"
 #include "safe_file.h"
 #include "strict_modes.h"

@@ -13,7 +13,7 @@
 
 #include "log.h"
 #include "safe_file.h"
-#include "sandbox.h"
+#include "host/sandbox.h"
 
 void
 sandbox_config_defaults(struct sandbox_config *c)
