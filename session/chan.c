@@ -93,7 +93,10 @@ open_failure(struct session *s, uint32_t id, uint32_t reason, const char *msg)
 static void
 reply(struct session *s, struct chan *c, const struct msb_mux *req, bool ok)
 {
-	if (!req->want_reply)
+	/* As sshd: no reply once our CLOSE is out. The network child forgets
+	 * the channel at that CLOSE and takes any later frame for it as a
+	 * broken worker, ending the whole connection. */
+	if (!req->want_reply || c->close_sent)
 		return;
 	struct msb_mux m = { .type = MSB_MUX_REQ_REPLY, .chan = c->id, .ok = ok };
 	mux_send(s, &m);
