@@ -75,6 +75,7 @@ struct chan {
 	char *env[SESSION_MAX_ENV];
 	size_t nenv, env_bytes;
 	char *detail;           /* for the audit: command, or host:port */
+	uint32_t what;          /* what runs, for the recording (enum msb_mon_what) */
 
 	/* the agent request, queued once the socket is connected */
 	struct msb_buf req;
