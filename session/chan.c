@@ -93,7 +93,10 @@ open_failure(struct session *s, uint32_t id, uint32_t reason, const char *msg)
 static void
 reply(struct session *s, struct chan *c, const struct msb_mux *req, bool ok)
 {
-	if (!req->want_reply)
+	/* As sshd: no reply once our CLOSE is out. The network child forgets
+	 * the channel at that CLOSE and takes any later frame for it as a
+	 * broken worker, ending the whole connection. */
+	if (!req->want_reply || c->close_sent)
 		return;
 	struct msb_mux m = { .type = MSB_MUX_REQ_REPLY, .chan = c->id, .ok = ok };
 	mux_send(s, &m);
@@ -183,7 +186,7 @@ chan_open(struct session *s, const struct msb_mux *m)
 static bool
 req_pty(struct session *s, struct chan *c, const struct msb_mux *m)
 {
-	if (c->state != CH_SETUP || (s->flags & MSB_MON_F_NO_PTY) || c->pty)
+	if ((s->flags & MSB_MON_F_NO_PTY) || c->pty)
 		return false;
 	c->term = strndup(m->str, m->str_len);
 	if (c->term == NULL)
@@ -199,7 +202,7 @@ req_env(struct session *s, struct chan *c, const struct msb_mux *m)
 {
 	char name[256];
 
-	if (c->state != CH_SETUP || m->str_len >= sizeof(name))
+	if (m->str_len >= sizeof(name))
 		return false;
 	memcpy(name, m->str, m->str_len);
 	name[m->str_len] = '\0';
@@ -275,63 +278,53 @@ chan_start(struct session *s, struct chan *c)
 		agent_dial_start(s, c);
 }
 
-/*
- * exec, shell or subsystem: decides what runs, answers the request, then
- * (once its recording file is there, with --record) starts the dial. The
- * reply goes first so that a failure to reach the agent still reads to the
- * client as a program's stderr and exit status.
- */
-static int
+/* exec, shell or subsystem: decides what runs and queues its agent request. */
+static bool
 req_program(struct session *s, struct chan *c, const struct msb_mux *m)
 {
 	char *asked = NULL;
 
-	if (c->state != CH_SETUP) {
-		reply(s, c, m, false);
-		return 0;
-	}
-	if (m->type == MSB_MUX_REQ_EXEC)
-		asked = strndup(m->str, m->str_len);
-	else if (m->type == MSB_MUX_REQ_SUBSYSTEM)
-		asked = strndup(m->str, m->str_len);
-	if (m->type != MSB_MUX_REQ_SHELL && asked == NULL) {
-		reply(s, c, m, false);
-		return 0;
-	}
+	if (m->type != MSB_MUX_REQ_SHELL && (asked = strndup(m->str, m->str_len)) == NULL)
+		return false;
 	bool subsystem = m->type == MSB_MUX_REQ_SUBSYSTEM;
 	bool forced = (s->flags & MSB_MON_F_FORCED_COMMAND) != 0;
 	if (subsystem && (strcmp(asked, "sftp") != 0 ||
 	    (!forced && (s->flags & MSB_MON_F_NO_SFTP)))) {
 		verbose_f("channel %u: refused subsystem %s", c->id, asked);
 		free(asked);
-		reply(s, c, m, false);
-		return 0;
+		return false;
 	}
 	int rc;
-	uint32_t what = subsystem && !forced ? MSB_MON_WHAT_SUBSYSTEM :
-	    m->type == MSB_MUX_REQ_SHELL && !forced ? MSB_MON_WHAT_SHELL : MSB_MON_WHAT_EXEC;
 	if (forced) {
 		c->mode = MODE_EXEC;
+		c->what = MSB_MON_WHAT_EXEC;
 		c->detail = strdup(s->command);
 		rc = queue_exec(s, c, s->command, asked);
 	} else if (subsystem) {
 		c->mode = MODE_RAW;
+		c->what = MSB_MON_WHAT_SUBSYSTEM;
 		c->sftp = true;
 		c->detail = strdup("subsystem sftp");
 		rc = queue_sftp(s, c);
 	} else {
 		c->mode = MODE_EXEC;
+		c->what = asked != NULL ? MSB_MON_WHAT_EXEC : MSB_MON_WHAT_SHELL;
 		c->detail = strdup(asked != NULL ? asked : "shell");
 		rc = queue_exec(s, c, asked != NULL ? asked : "", NULL);
 	}
 	free(asked);
-	reply(s, c, m, true);
 	c->req_too_large = rc != 0;
+	return true;
+}
+
+/* The program goes on: once its recording file is there (--record), to the dial. */
+static void
+program_start(struct session *s, struct chan *c)
+{
 	if (s->flags & MSB_MON_F_RECORD)
-		record_request(s, c, what);
+		record_request(s, c, c->what);
 	else
 		chan_start(s, c);
-	return 0;
 }
 
 static void
@@ -360,11 +353,12 @@ req_window_change(struct session *s, struct chan *c, const struct msb_mux *m)
 }
 
 static bool
-req_signal(struct chan *c, const struct msb_mux *m)
+req_signal(struct session *s, struct chan *c, const struct msb_mux *m)
 {
 	char name[16];
 
-	if (c->mode != MODE_EXEC || c->state == CH_SETUP || m->str_len >= sizeof(name))
+	(void)s;
+	if (c->mode != MODE_EXEC || m->str_len >= sizeof(name))
 		return false;
 	memcpy(name, m->str, m->str_len);
 	name[m->str_len] = '\0';
@@ -378,36 +372,45 @@ req_signal(struct chan *c, const struct msb_mux *m)
 	return true;
 }
 
+#define IN(state) (1u << (state))
+#define ANY_STATE (IN(CH_DONE + 1) - 1)
+
+/*
+ * What a session channel may ask in which of its states (RFC 4254 6.2-6.10);
+ * anything else, and anything on a forward, is refused. The handler then
+ * applies the session's settings (no-pty, the environment filter, SFTP, the
+ * forced command); an accepted program starts once its reply is out.
+ */
+static const struct req_rule {
+	uint8_t type;
+	unsigned states;          /* IN(CH_...) for each state it is taken in */
+	bool starts;              /* accepted, it starts the channel's program */
+	bool (*handle)(struct session *s, struct chan *c, const struct msb_mux *m);
+} req_rules[] = {
+	{ MSB_MUX_REQ_PTY, IN(CH_SETUP), false, req_pty },
+	{ MSB_MUX_REQ_ENV, IN(CH_SETUP), false, req_env },
+	{ MSB_MUX_REQ_EXEC, IN(CH_SETUP), true, req_program },
+	{ MSB_MUX_REQ_SHELL, IN(CH_SETUP), true, req_program },
+	{ MSB_MUX_REQ_SUBSYSTEM, IN(CH_SETUP), true, req_program },
+	/* Before the program it sets the PTY's first size. */
+	{ MSB_MUX_REQ_WINDOW_CHANGE, ANY_STATE, false, req_window_change },
+	{ MSB_MUX_REQ_SIGNAL, ANY_STATE & ~IN(CH_SETUP), false, req_signal },
+};
+
 int
 chan_request(struct session *s, struct chan *c, const struct msb_mux *m)
 {
-	bool ok = false;
+	const struct req_rule *r = NULL;
 
-	if (c->kind != CHAN_SESSION) {
-		reply(s, c, m, false);
-		return 0;
-	}
-	switch (m->type) {
-	case MSB_MUX_REQ_EXEC:
-	case MSB_MUX_REQ_SHELL:
-	case MSB_MUX_REQ_SUBSYSTEM:
-		return req_program(s, c, m);
-	case MSB_MUX_REQ_PTY:
-		ok = req_pty(s, c, m);
-		break;
-	case MSB_MUX_REQ_ENV:
-		ok = req_env(s, c, m);
-		break;
-	case MSB_MUX_REQ_WINDOW_CHANGE:
-		ok = req_window_change(s, c, m);
-		break;
-	case MSB_MUX_REQ_SIGNAL:
-		ok = req_signal(c, m);
-		break;
-	default:
-		break;
-	}
+	for (size_t i = 0; i < sizeof(req_rules) / sizeof(req_rules[0]); i++)
+		if (req_rules[i].type == m->type && c->kind == CHAN_SESSION)
+			r = &req_rules[i];
+	bool ok = r != NULL && (r->states & IN(c->state)) != 0 && r->handle(s, c, m);
+	/* The reply goes first, so that a failure to reach the agent still
+	 * reads to the client as a program's stderr and exit status. */
 	reply(s, c, m, ok);
+	if (ok && r->starts)
+		program_start(s, c);
 	return 0;
 }
 

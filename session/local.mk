@@ -3,6 +3,8 @@ pkglibexec_PROGRAMS += msb-session
 msb_session_SOURCES = \
 	session/session.h \
 	session/session_main.c \
+	session/session_setup.c \
+	session/session_loop.c \
 	session/mux_link.c \
 	session/audit.c \
 	session/chan.c \

@@ -75,6 +75,7 @@ struct chan {
 	char *env[SESSION_MAX_ENV];
 	size_t nenv, env_bytes;
 	char *detail;           /* for the audit: command, or host:port */
+	uint32_t what;          /* what runs, for the recording (enum msb_mon_what) */
 
 	/* the agent request, queued once the socket is connected */
 	struct msb_buf req;
@@ -136,6 +137,32 @@ struct session {
 	int64_t trimmed_after;  /* the last_activity of the latest quiet trim */
 	uint8_t scratch[MSB_MUX_MAX_DATA];
 };
+
+/*
+ * The session without its process (session_main.c adds the options,
+ * signals, rlimits and seccomp): fuzz_session_mux runs these over
+ * socketpairs, as main runs them over fds 3 and 4.
+ */
+/* session_setup.c */
+/* Buffers for a session with the monitor on mon_fd and the network child on mux_fd. */
+void session_init(struct session *s, int mon_fd, int mux_fd);
+/* Blocks for the monitor's SESSION and takes its settings; fatal on anything else. */
+void session_read_setup(struct session *s);
+/* Non-blocking from here on; HELLO to the network child. */
+void session_begin(struct session *s);
+/* Sends the audit records still open (blocking), then frees everything. */
+void session_end(struct session *s);
+
+/* session_loop.c */
+/*
+ * One turn of the poll loop: what waited goes on, then one poll of at
+ * most wait_ms (-1: as long as the timers allow) and what it found ready.
+ * sigfd (-1: none) ends the session when readable. Returns -1 once the
+ * session is over, else the number of descriptors that were ready.
+ */
+int session_step(struct session *s, int sigfd, int wait_ms);
+/* Turns until the session is over: the network child left, a signal, idle. */
+void session_serve(struct session *s, int sigfd);
 
 /* mux_link.c */
 void mux_send(struct session *s, const struct msb_mux *m);

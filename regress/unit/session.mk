@@ -17,3 +17,14 @@ regress_unit_test_session_seccomp_SOURCES = regress/unit/test_session_seccomp.c 
 	lib/seccomp_table.c lib/seccomp_table.h
 regress_unit_test_session_seccomp_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 regress_unit_test_session_seccomp_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS)
+
+# The worker's loop, mux dispatch and channels over socketpairs, with the
+# monitor, network child and agent of regress/session_fixture.c (shared
+# with the fuzz target fuzz_session_mux).
+check_PROGRAMS += regress/unit/test_session_mux
+regress_unit_test_session_mux_SOURCES = regress/unit/test_session_mux.c regress/unit/unit.h \
+	regress/session_fixture.c regress/session_fixture.h session/session.h \
+	session/session_setup.c session/session_loop.c session/mux_link.c session/audit.c \
+	session/chan.c session/chan_agent.c session/chan_relay.c session/policy.c session/record.c
+regress_unit_test_session_mux_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/regress -I$(top_srcdir)/session
+regress_unit_test_session_mux_LDADD = lib/libmsbcore.a
