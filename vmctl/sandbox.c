@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kv_file.h"
 #include "log.h"
 #include "safe_file.h"
 #include "sandbox.h"
@@ -150,54 +151,6 @@ sandbox_forward_parse(const char *s, struct sandbox_forward *out)
 	return 0;
 }
 
-/*
- * Reads key=value lines, calling fn for each; fn returns -1 for a bad
- * key or value. Returns 0, or -1 after logging the file and line.
- */
-static int
-read_kv(const char *path, int (*fn)(const char *k, const char *v, void *arg), void *arg)
-{
-	FILE *fp = fopen(path, "re");
-	char line[512];
-	int lineno = 0, rc = 0;
-
-	if (fp == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		size_t n = strlen(line);
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		else if (!feof(fp)) {
-			error("%s:%d: line too long", path, lineno);
-			rc = -1;
-			break;
-		}
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		char *eq = strchr(line, '=');
-		if (eq == NULL) {
-			error("%s:%d: expected key=value", path, lineno);
-			rc = -1;
-			break;
-		}
-		*eq = '\0';
-		if (fn(line, eq + 1, arg) != 0) {
-			error("%s:%d: bad value for '%s': '%s'", path, lineno, line, eq + 1);
-			rc = -1;
-			break;
-		}
-	}
-	if (ferror(fp)) {
-		error("%s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	fclose(fp);
-	if (rc != 0)
-		errno = EINVAL;
-	return rc;
-}
-
 static int
 config_kv(const char *k, const char *v, void *arg)
 {
@@ -245,7 +198,7 @@ int
 sandbox_config_read(const char *path, struct sandbox_config *c)
 {
 	sandbox_config_defaults(c);
-	return read_kv(path, config_kv, c);
+	return msb_kv_read(path, config_kv, c);
 }
 
 /* Through a random temporary and a rename, so readers never see half a file. */
@@ -407,7 +360,7 @@ sandbox_status_read(const char *name, struct sandbox_status *st)
 	st->state = SANDBOX_STOPPED;
 	if (sandbox_path(path, sizeof(path), name, "state") != 0)
 		return -1;
-	if (access(path, F_OK) == 0 && read_kv(path, state_kv, st) != 0)
+	if (access(path, F_OK) == 0 && msb_kv_read(path, state_kv, st) != 0)
 		return -1;
 	if (sandbox_path(path, sizeof(path), name, "vmm.lock") != 0)
 		return -1;

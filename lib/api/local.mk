@@ -18,7 +18,7 @@ API_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor -I$(top_srcdir)/lib/api $(
 lib_LTLIBRARIES = lib/libmsb.la
 lib_libmsb_la_SOURCES = $(API_SOURCES) \
 	lib/log.c lib/relay.c lib/agent_io.c lib/clock.c lib/buf.c lib/frame.c lib/ssh_cert.c lib/agent_proto.c \
-	lib/safe_file.c lib/capped_log.c lib/env_number.c lib/strict_modes.c \
+	lib/safe_file.c lib/kv_file.c lib/capped_log.c lib/env_number.c lib/strict_modes.c \
 	vmctl/msb_home.c vmctl/helpers.c vmctl/sandbox.c vmctl/disk.c \
 	monitor/authkeys.c monitor/from_match.c monitor/hostkey.c monitor/preauth_env.c \
 	monitor/spawn.c
