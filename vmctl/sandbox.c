@@ -201,13 +201,6 @@ sandbox_config_read(const char *path, struct sandbox_config *c)
 	return msb_kv_read(path, config_kv, c);
 }
 
-/* Through a random temporary and a rename, so readers never see half a file. */
-static int
-write_atomic(const char *path, const char *text)
-{
-	return msb_safe_publish_path(path, text, strlen(text), 0644, true);
-}
-
 int
 sandbox_config_write(const char *path, const struct sandbox_config *c)
 {
@@ -227,7 +220,7 @@ sandbox_config_write(const char *path, const struct sandbox_config *c)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return write_atomic(path, text);
+	return msb_safe_publish_path(path, text, n, 0644, true);
 }
 
 int
@@ -319,7 +312,7 @@ sandbox_state_write(const char *name, const struct sandbox_status *st)
 	    "state=%s\nvmm_pid=%d\nqemu_pid=%d\naccel=%s\nstarted_at=%" PRId64 "\nreason=%s\n",
 	    sandbox_state_name(st->state), (int)st->vmm_pid, (int)st->qemu_pid,
 	    st->accel, st->started_at, st->reason);
-	return write_atomic(path, text);
+	return msb_safe_publish_path(path, text, strlen(text), 0644, true);
 }
 
 static int
