@@ -71,6 +71,8 @@ check "log: the agent's error escaped" grep -qF "unknown user 'no\x1b[2Jsuch'" "
 check "log: a refused variable escaped" grep -qF "refused environment variable F\x1bO" "$TMP/log"
 check "log: an unknown signal escaped" grep -qF "unknown signal X\x1bY" "$TMP/log"
 check "log: no raw escape character" sh -c "! grep -q '$esc' '$TMP/log'"
+check "agent log: the user escaped" grep -qF "unknown user 'no\x1b[2Jsuch'" "$TMP/agent.log"
+check "agent log: no raw escape character" sh -c "! grep -q '$esc' '$TMP/agent.log'"
 # nobody's login shell is nologin, which answers every command so.
 check_eq "guest user honoured (through the user's shell, nologin)" \
 	"This account is currently not available." "$(drv --guest-user nobody exec 'id -un' </dev/null)"
