@@ -310,7 +310,9 @@ boot_once(struct vmm *v, bool kvm, char *err, size_t errlen)
 	struct json_value *st = NULL;
 	if (qmp_execute(v->qmp, "query-status", NULL, &st, QMP_CONNECT_MS) == QMP_OK) {
 		const struct json_value *run = json_get(st, "status");
-		verbose_f("QEMU status: %s", run != NULL && json_string(run) ? json_string(run) : "?");
+		const char *status = run != NULL && json_string(run) ? json_string(run) : "?";
+		char esc[128];
+		verbose_f("QEMU status: %s", msb_log_escape(esc, sizeof(esc), status, strlen(status)));
 	} else {
 		error_f("query-status: %s", qmp_error_desc(v->qmp));
 	}
