@@ -54,7 +54,9 @@ usage(FILE *fp, int status)
 static int
 request_failed(struct msb_agent_client *c)
 {
-	error("%s", c->err);
+	char esc[sizeof(c->err) + 64];
+	/* The agent's words: escaped, as they come from the guest. */
+	error("%s", msb_log_escape(esc, sizeof(esc), c->err, strlen(c->err)));
 	if (c->err_code == MSB_AGENT_E_NO_USER || c->err_code == MSB_AGENT_E_EXEC)
 		return 127;
 	if (c->err_code == MSB_AGENT_E_CWD || c->err_code == MSB_AGENT_E_PERMISSION)
@@ -263,8 +265,10 @@ cmd_agent(int argc, char **argv)
 	argv += i;
 	if (strcmp(req, "ping") == 0 || strcmp(req, "info") == 0) {
 		struct msb_agent_info info;
-		if (msb_agent_client_info(&c, &info) != 0)
-			fatal("%s", c.err);
+		if (msb_agent_client_info(&c, &info) != 0) {
+			char esc[sizeof(c.err) + 64];
+			fatal("%s", msb_log_escape(esc, sizeof(esc), c.err, strlen(c.err)));
+		}
 		if (req[0] == 'p')
 			printf("ok\n");
 		else

@@ -77,7 +77,10 @@ static int
 finish(msb_ssh_client *c, msb_status st, int status, int sig, const char *name)
 {
 	if (st != MSB_OK && st != MSB_DETACHED) {
-		error("%s", msb_ssh_client_errmsg(c));
+		/* The server's and the guest's words may be in it. */
+		const char *msg = msb_ssh_client_errmsg(c);
+		char esc[2048];
+		error("%s", msb_log_escape(esc, sizeof(esc), msg, strlen(msg)));
 		msb_ssh_client_close(c);
 		return EXIT_CONNECT;
 	}
@@ -149,7 +152,9 @@ cmd_ssh_native(int argc, char **argv)
 		msb_ssh_connect(sb, &co, &c);
 	}
 	if (c == NULL) {
-		error("%s", msb_sandbox_errmsg(sb));
+		const char *msg = msb_sandbox_errmsg(sb);
+		char esc[2048];
+		error("%s", msb_log_escape(esc, sizeof(esc), msg, strlen(msg)));
 		msb_sandbox_close(sb);
 		free(command);
 		return EXIT_CONNECT;

@@ -27,7 +27,10 @@ agent_reply_error(int fd, struct msb_buf *out, uint32_t code, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	verbose_f("%s: %s", msb_agent_err_name(code), msg);
+	char esc[sizeof(msg) + 64];
+	/* msg quotes the request: a user name, a path, a command. */
+	verbose_f("%s: %s", msb_agent_err_name(code),
+	    msb_log_escape(esc, sizeof(esc), msg, strlen(msg)));
 	if (msb_agent_put_error(out, code, msg) != 0 || msb_flush_buf(fd, out) != 0)
 		debug_f("cannot send error reply: %s", strerror(errno));
 	return 1;

@@ -693,7 +693,9 @@ agent_exec(int fd, struct msb_buf *out, const struct msb_agent_exec *req)
 	    msb_set_nonblock(r.cf.in, 1) != 0 || msb_set_nonblock(r.cf.out, 1) != 0 ||
 	    (r.cf.err >= 0 && msb_set_nonblock(r.cf.err, 1) != 0))
 		fatal_f("cannot set up the relay: %s", strerror(errno));
-	verbose_f("started pid %d as '%s'", (int)r.pid, req->user[0] ? req->user : "root");
+	char esc[1024];
+	verbose_f("started pid %d as '%s'", (int)r.pid, req->user[0] ?
+	    msb_log_escape(esc, sizeof(esc), req->user, strlen(req->user)) : "root");
 
 	rc = relay_loop(&r);
 	if (rc != 0 && !r.exited) {

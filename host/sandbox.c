@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kv_file.h"
 #include "log.h"
 #include "safe_file.h"
 #include "host/sandbox.h"
@@ -150,54 +151,6 @@ sandbox_forward_parse(const char *s, struct sandbox_forward *out)
 	return 0;
 }
 
-/*
- * Reads key=value lines, calling fn for each; fn returns -1 for a bad
- * key or value. Returns 0, or -1 after logging the file and line.
- */
-static int
-read_kv(const char *path, int (*fn)(const char *k, const char *v, void *arg), void *arg)
-{
-	FILE *fp = fopen(path, "re");
-	char line[512];
-	int lineno = 0, rc = 0;
-
-	if (fp == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		size_t n = strlen(line);
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		else if (!feof(fp)) {
-			error("%s:%d: line too long", path, lineno);
-			rc = -1;
-			break;
-		}
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		char *eq = strchr(line, '=');
-		if (eq == NULL) {
-			error("%s:%d: expected key=value", path, lineno);
-			rc = -1;
-			break;
-		}
-		*eq = '\0';
-		if (fn(line, eq + 1, arg) != 0) {
-			error("%s:%d: bad value for '%s': '%s'", path, lineno, line, eq + 1);
-			rc = -1;
-			break;
-		}
-	}
-	if (ferror(fp)) {
-		error("%s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	fclose(fp);
-	if (rc != 0)
-		errno = EINVAL;
-	return rc;
-}
-
 static int
 config_kv(const char *k, const char *v, void *arg)
 {
@@ -245,14 +198,7 @@ int
 sandbox_config_read(const char *path, struct sandbox_config *c)
 {
 	sandbox_config_defaults(c);
-	return read_kv(path, config_kv, c);
-}
-
-/* Through a random temporary and a rename, so readers never see half a file. */
-static int
-write_atomic(const char *path, const char *text)
-{
-	return msb_safe_publish_path(path, text, strlen(text), 0644, true);
+	return msb_kv_read(path, config_kv, c);
 }
 
 int
@@ -274,7 +220,7 @@ sandbox_config_write(const char *path, const struct sandbox_config *c)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	return write_atomic(path, text);
+	return msb_safe_publish_path(path, text, n, 0644, true);
 }
 
 int
@@ -366,7 +312,7 @@ sandbox_state_write(const char *name, const struct sandbox_status *st)
 	    "state=%s\nvmm_pid=%d\nqemu_pid=%d\naccel=%s\nstarted_at=%" PRId64 "\nreason=%s\n",
 	    sandbox_state_name(st->state), (int)st->vmm_pid, (int)st->qemu_pid,
 	    st->accel, st->started_at, st->reason);
-	return write_atomic(path, text);
+	return msb_safe_publish_path(path, text, strlen(text), 0644, true);
 }
 
 static int
@@ -407,7 +353,7 @@ sandbox_status_read(const char *name, struct sandbox_status *st)
 	st->state = SANDBOX_STOPPED;
 	if (sandbox_path(path, sizeof(path), name, "state") != 0)
 		return -1;
-	if (access(path, F_OK) == 0 && read_kv(path, state_kv, st) != 0)
+	if (access(path, F_OK) == 0 && msb_kv_read(path, state_kv, st) != 0)
 		return -1;
 	if (sandbox_path(path, sizeof(path), name, "vmm.lock") != 0)
 		return -1;

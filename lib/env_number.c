@@ -20,8 +20,8 @@ msb_env_number(const char *var, unsigned long long dflt, unsigned long long min,
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' || v < min || v > max) {
 		char esc[64];
-		msb_log_escape(esc, sizeof(esc), s, strlen(s));
-		error("%s=%s is not a number from %llu to %llu; using %llu", var, esc, min, max, dflt);
+		error("%s=%s is not a number from %llu to %llu; using %llu", var,
+		    msb_log_escape(esc, sizeof(esc), s, strlen(s)), min, max, dflt);
 		return dflt;
 	}
 	return v;

@@ -17,6 +17,7 @@ lib_libmsbcore_a_SOURCES = \
 	lib/agent_client.c lib/agent_client.h \
 	lib/hybrid_vsock.c lib/hybrid_vsock.h \
 	lib/safe_file.c lib/safe_file.h \
+	lib/kv_file.c lib/kv_file.h \
 	lib/capped_log.c lib/capped_log.h lib/env_number.c lib/env_number.h \
 	lib/rlimit.c lib/rlimit.h \
 	lib/strict_modes.c lib/strict_modes.h \

@@ -151,7 +151,7 @@ msb_errf_errno(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
-void
+const char *
 msb_log_escape(char *buf, size_t len, const char *s, size_t n)
 {
 	size_t o = 0;
@@ -165,4 +165,5 @@ msb_log_escape(char *buf, size_t len, const char *s, size_t n)
 	}
 	if (len > 0)
 		buf[o < len ? o : len - 1] = '\0';
+	return buf;
 }

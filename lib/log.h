@@ -43,8 +43,12 @@ int msb_errf(char *err, size_t len, const char *fmt, ...)
 int msb_errf_errno(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Copies untrusted text for a log line: non-printable bytes as \xHH, cut at len-1. */
-void msb_log_escape(char *buf, size_t len, const char *s, size_t n);
+/*
+ * Copies untrusted text for a log line: non-printable bytes and '\' as
+ * \xHH, cut at len-1. Returns buf, so that it can stand as an argument:
+ * error("... %s", msb_log_escape(esc, sizeof(esc), s, strlen(s))).
+ */
+const char *msb_log_escape(char *buf, size_t len, const char *s, size_t n);
 
 void msb_log(enum msb_log_level level, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -59,8 +59,7 @@ refuse(struct msb_cert_verdict *v, const char *fmt, ...)
 static const char *
 excerpt(char buf[EXCERPT_MAX], struct msb_ssh_bytes b)
 {
-	msb_log_escape(buf, EXCERPT_MAX, (const char *)b.p, b.n);
-	return buf;
+	return msb_log_escape(buf, EXCERPT_MAX, (const char *)b.p, b.n);
 }
 
 static void
@@ -122,9 +121,9 @@ apply_source_address(struct msb_ssh_bytes data, const struct msb_cert_request *r
 		return refuse(v, "invalid address list in the source-address critical option");
 	if (r == 0) {
 		char addr[EXCERPT_MAX];
-		msb_log_escape(addr, sizeof(addr), req->addr != NULL ? req->addr : "(none)",
-		    req->addr != NULL ? strlen(req->addr) : 6);
-		return refuse(v, "source address %s is not in the certificate's source-address", addr);
+		return refuse(v, "source address %s is not in the certificate's source-address",
+		    msb_log_escape(addr, sizeof(addr), req->addr != NULL ? req->addr : "(none)",
+		    req->addr != NULL ? strlen(req->addr) : 6));
 	}
 	return 0;
 }

@@ -116,8 +116,8 @@ publickey(struct mon *m, const struct msb_mon *req)
 	}
 	if (msb_pubkey_parse(text, &key, &why) != 0) {
 		char esc[64];
-		msb_log_escape(esc, sizeof(esc), text, strcspn(text, " "));
-		msb_audit("rejected publickey for %s: %s key (%s)", m->user_log, esc, why);
+		msb_audit("rejected publickey for %s: %s key (%s)", m->user_log,
+		    msb_log_escape(esc, sizeof(esc), text, strcspn(text, " ")), why);
 		free(text);
 		return MSB_MON_AUTH_DENY;
 	}

@@ -272,8 +272,10 @@ start_session(struct mon *m)
 		.max_sessions = m->o->max_sessions,
 		.record_max = m->rec.max,
 	};
+	char esc[MON_USER_MAX * 4 + 1];
 	verbose_f("session worker %ld as uid %lu gid %lu, guest user %s", (long)m->ses_pid,
-	    (unsigned long)creds.uid, (unsigned long)creds.gid, guest);
+	    (unsigned long)creds.uid, (unsigned long)creds.gid,
+	    msb_log_escape(esc, sizeof(esc), guest, strlen(guest)));
 	return mon_send(m->ses.fd, &s);
 }
 

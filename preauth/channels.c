@@ -141,8 +141,11 @@ cb_signal(ssh_session session, ssh_channel channel, const char *signal, void *us
 		.str = signal, .str_len = strlen(signal),
 	};
 
-	if (c->is_session && mux_link_send(&c->r->mux, &m) != 0)
-		verbose_f("channel %u: signal %s not relayed", c->id, signal);
+	if (c->is_session && mux_link_send(&c->r->mux, &m) != 0) {
+		char esc[256];
+		verbose_f("channel %u: signal %s not relayed", c->id,
+		    msb_log_escape(esc, sizeof(esc), signal, strlen(signal)));
+	}
 }
 
 static int
@@ -479,11 +482,15 @@ apply_frame(struct chan_relay *r, const struct msb_mux *m)
 	case MSB_MUX_OPEN_CONFIRM:
 		open_confirmed(r, c);
 		return true;
-	case MSB_MUX_OPEN_FAILURE:
-		verbose_f("channel %u: open failed (%u): %.*s", c->id, m->n,
-		    (int)m->str_len, m->str != NULL ? m->str : "");
+	case MSB_MUX_OPEN_FAILURE: {
+		/* The worker's reason may quote the guest. */
+		char why[1024];
+		verbose_f("channel %u: open failed (%u): %s", c->id, m->n,
+		    msb_log_escape(why, sizeof(why), m->str != NULL ? m->str : "",
+		    m->str != NULL ? m->str_len : 0));
 		c->open_failed = true;
 		return true;
+	}
 	case MSB_MUX_REQ_REPLY:
 		drain_refused(r, c);
 		if (c->nreqs == 0) {
@@ -632,7 +639,9 @@ write_down(struct chan_relay *r, struct pchan *c, struct msb_buf *b, bool is_std
 	int w = is_stderr ? ssh_channel_write_stderr(c->ch, msb_buf_ptr(b), (uint32_t)n) :
 	    ssh_channel_write(c->ch, msb_buf_ptr(b), (uint32_t)n);
 	if (w < 0) {
-		verbose_f("channel %u: write: %s", c->id, ssh_get_error(r->session));
+		const char *e = ssh_get_error(r->session);
+		char esc[1024];
+		verbose_f("channel %u: write: %s", c->id, msb_log_escape(esc, sizeof(esc), e, strlen(e)));
 		r->failed = true;
 		return 0;
 	}

@@ -110,7 +110,9 @@ check_fds(void)
 static void
 log_from_libssh(int priority, const char *function, const char *buffer, void *userdata)
 {
-	debug_f("libssh: %s", buffer);
+	/* libssh quotes what the client sent (its banner, its disconnect reason). */
+	char esc[2048];
+	debug_f("libssh: %s", msb_log_escape(esc, sizeof(esc), buffer, strlen(buffer)));
 }
 
 /* Reads HOSTKEY into *key and CONFIG into *cfg; wipes the key text. */

@@ -84,7 +84,9 @@ step_kex(struct conn *c)
 	if (rc == SSH_AGAIN)
 		return true;
 	if (rc != SSH_OK) {
-		verbose_f("key exchange failed: %s", ssh_get_error(c->p->session));
+		const char *e = ssh_get_error(c->p->session);
+		char esc[1024];
+		verbose_f("key exchange failed: %s", msb_log_escape(esc, sizeof(esc), e, strlen(e)));
 		return false;
 	}
 	debug_f("key exchange done");

@@ -207,7 +207,9 @@ req_env(struct session *s, struct chan *c, const struct msb_mux *m)
 	memcpy(name, m->str, m->str_len);
 	name[m->str_len] = '\0';
 	if (!policy_env_allowed(s->env_allow, name)) {
-		verbose_f("channel %u: refused environment variable %s", c->id, name);
+		char esc[sizeof(name) * 4];
+		verbose_f("channel %u: refused environment variable %s", c->id,
+		    msb_log_escape(esc, sizeof(esc), name, strlen(name)));
 		return false;
 	}
 	size_t n = m->str_len + 1 + m->str2_len + 1;
@@ -290,7 +292,9 @@ req_program(struct session *s, struct chan *c, const struct msb_mux *m)
 	bool forced = (s->flags & MSB_MON_F_FORCED_COMMAND) != 0;
 	if (subsystem && (strcmp(asked, "sftp") != 0 ||
 	    (!forced && (s->flags & MSB_MON_F_NO_SFTP)))) {
-		verbose_f("channel %u: refused subsystem %s", c->id, asked);
+		char esc[256];
+		verbose_f("channel %u: refused subsystem %s", c->id,
+		    msb_log_escape(esc, sizeof(esc), asked, strlen(asked)));
 		free(asked);
 		return false;
 	}
@@ -364,7 +368,9 @@ req_signal(struct session *s, struct chan *c, const struct msb_mux *m)
 	name[m->str_len] = '\0';
 	int signo = policy_signal_number(name);
 	if (signo == 0) {
-		verbose_f("channel %u: unknown signal %s", c->id, name);
+		char esc[sizeof(name) * 4];
+		verbose_f("channel %u: unknown signal %s", c->id,
+		    msb_log_escape(esc, sizeof(esc), name, strlen(name)));
 		return false;
 	}
 	if (c->state != CH_DONE)
@@ -502,29 +508,30 @@ chan_send_exit(struct session *s, struct chan *c, int status, int signo, bool co
 void
 chan_fail(struct session *s, struct chan *c, int status, const char *fmt, ...)
 {
-	char msg[600];
+	char msg[600], why[sizeof(msg)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* msg may carry the guest's words. */
+	msb_log_escape(why, sizeof(why), msg, strlen(msg));
 	if (c->kind == CHAN_TCPIP && c->state != CH_RUNNING && c->state != CH_DONE) {
 		/* Not confirmed yet: the open itself fails, and nothing more
 		 * will be said about this channel. libssh 0.10 refuses an open
 		 * only as "administratively prohibited" with no text, so the
 		 * client never sees msg: the server's log is where it is read. */
-		char where[128], why[sizeof(msg)];
+		char where[128];
 		const char *d = c->detail != NULL ? c->detail : "?";
-		msb_log_escape(where, sizeof(where), d, strlen(d));
-		msb_log_escape(why, sizeof(why), msg, strlen(msg));
-		info("channel %u: forward to %s failed: %s", c->id, where, why);
+		info("channel %u: forward to %s failed: %s", c->id,
+		    msb_log_escape(where, sizeof(where), d, strlen(d)), why);
 		open_failure(s, c->id, MSB_MUX_OPEN_CONNECT_FAIL, msg);
 		close_agent(c);
 		c->state = CH_DONE;
 		c->close_sent = c->close_rcvd = true;
 		return;
 	}
-	verbose_f("channel %u: %s", c->id, msg);
+	verbose_f("channel %u: %s", c->id, why);
 	if (c->kind == CHAN_SESSION && !c->close_sent && !c->eof_sent) {
 		char line[640];
 		int n = snprintf(line, sizeof(line), "msb: %s%s", msg, c->pty ? "\r\n" : "\n");

@@ -246,7 +246,9 @@ on_reply(struct session *s, struct chan *c, uint8_t type, const uint8_t *body, s
 	c->state = CH_RUNNING;
 	if (c->kind == CHAN_TCPIP)
 		mux_send_simple(s, MSB_MUX_OPEN_CONFIRM, c->id);
-	debug_f("channel %u: running %s", c->id, c->detail != NULL ? c->detail : "");
+	const char *d = c->detail != NULL ? c->detail : "";
+	char esc[2048];
+	debug_f("channel %u: running %s", c->id, msb_log_escape(esc, sizeof(esc), d, strlen(d)));
 }
 
 void

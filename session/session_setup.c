@@ -119,7 +119,10 @@ session_read_setup(struct session *s)
 	if (msb_buf_avail(&in) != 0)
 		fatal("unexpected message from the monitor after SESSION");
 	msb_buf_free(&in);
-	verbose_f("session for %s as guest user '%s' via %s%s", s->user, s->guest_user,
+	char user[1024], guest_user[1024];
+	verbose_f("session for %s as guest user '%s' via %s%s",
+	    msb_log_escape(user, sizeof(user), s->user, strlen(s->user)),
+	    msb_log_escape(guest_user, sizeof(guest_user), s->guest_user, strlen(s->guest_user)),
 	    s->agent_vsock ? "vsock:" : "unix:", s->agent_path);
 }
 

@@ -79,7 +79,10 @@ vmm_wait_qemu(struct vmm *v, int timeout_ms, int *wstatus)
 	return true;
 }
 
-/* The last line QEMU wrote to its log, for error messages. */
+/*
+ * The last line of a log, for error messages: escaped, as the guest writes
+ * the console and can sway what QEMU writes.
+ */
 static void
 qemu_log_tail(const char *path, char *buf, size_t len)
 {
@@ -90,9 +93,9 @@ qemu_log_tail(const char *path, char *buf, size_t len)
 	if (fp == NULL)
 		return;
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] != '\0')
-			snprintf(buf, len, "%.200s", line);
+		size_t n = strcspn(line, "\n");
+		if (n > 0)
+			msb_log_escape(buf, len, line, n < 200 ? n : 200);
 	}
 	fclose(fp);
 }
@@ -211,7 +214,7 @@ static int
 wait_agent(struct vmm *v, int timeout_ms, char *err, size_t errlen)
 {
 	int64_t deadline = msb_now_ms() + timeout_ms;
-	char last[512] = "";
+	char last[600] = "";
 	int ws;
 
 	for (;;) {
@@ -234,13 +237,16 @@ wait_agent(struct vmm *v, int timeout_ms, char *err, size_t errlen)
 		if (rc == 0)
 			rc = msb_agent_client_info(&c, &info);
 		if (rc == 0) {
-			verbose_f("agent ready: %s, uptime %llu ms", info.software,
+			char sw[256];
+			verbose_f("agent ready: %s, uptime %llu ms",
+			    msb_log_escape(sw, sizeof(sw), info.software, strlen(info.software)),
 			    (unsigned long long)info.uptime_ms);
 			msb_agent_info_free(&info);
 			msb_agent_client_close(&c);
 			return 0;
 		}
-		snprintf(last, sizeof(last), "%s", c.err);
+		/* The agent's own words, if it answered with an error. */
+		msb_log_escape(last, sizeof(last), c.err, strlen(c.err));
 		msb_agent_client_close(&c);
 		if (msb_now_ms() >= deadline) {
 			snprintf(err, errlen, "the guest agent did not answer within %d s (last: %s)",
@@ -258,12 +264,17 @@ qmp_event(void *arg, const char *name, const struct json_value *data)
 	struct vmm *v = arg;
 	const struct json_value *reason = data != NULL ? json_get(data, "reason") : NULL;
 	const char *why = reason != NULL ? json_string(reason) : NULL;
+	char esc_name[128], esc_why[sizeof(v->shutdown_reason)];
 
-	info_f("QEMU event %s%s%s", name, why ? ": " : "", why ? why : "");
+	/* QEMU runs beside the guest: its words are escaped like the guest's. */
+	msb_log_escape(esc_name, sizeof(esc_name), name, strlen(name));
+	if (why != NULL)
+		msb_log_escape(esc_why, sizeof(esc_why), why, strlen(why));
+	info_f("QEMU event %s%s%s", esc_name, why ? ": " : "", why ? esc_why : "");
 	if (strcmp(name, "STOP") == 0)
 		error("the guest was paused by QEMU (STOP event); see %s", v->qemu_log);
 	if (strcmp(name, "SHUTDOWN") == 0 && why != NULL)
-		snprintf(v->shutdown_reason, sizeof(v->shutdown_reason), "%s", why);
+		snprintf(v->shutdown_reason, sizeof(v->shutdown_reason), "%s", esc_why);
 	else if (strcmp(name, "GUEST_PANICKED") == 0)
 		snprintf(v->shutdown_reason, sizeof(v->shutdown_reason), "guest-panic");
 }
@@ -299,7 +310,9 @@ boot_once(struct vmm *v, bool kvm, char *err, size_t errlen)
 	struct json_value *st = NULL;
 	if (qmp_execute(v->qmp, "query-status", NULL, &st, QMP_CONNECT_MS) == QMP_OK) {
 		const struct json_value *run = json_get(st, "status");
-		verbose_f("QEMU status: %s", run != NULL && json_string(run) ? json_string(run) : "?");
+		const char *status = run != NULL && json_string(run) ? json_string(run) : "?";
+		char esc[128];
+		verbose_f("QEMU status: %s", msb_log_escape(esc, sizeof(esc), status, strlen(status)));
 	} else {
 		error_f("query-status: %s", qmp_error_desc(v->qmp));
 	}

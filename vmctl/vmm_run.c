@@ -68,7 +68,9 @@ vmm_shutdown(struct vmm *v, bool force)
 		    msb_agent_client_request(&c) == 0) {
 			info("guest powering off");
 		} else {
-			info("guest agent did not take the shutdown (%s); quitting QEMU", c.err);
+			char why[600];
+			info("guest agent did not take the shutdown (%s); quitting QEMU",
+			    msb_log_escape(why, sizeof(why), c.err, strlen(c.err)));
 		}
 		msb_agent_client_close(&c);
 		if (vmm_wait_qemu(v, GUEST_POWEROFF_MS, &ws))

@@ -364,9 +364,9 @@ void
 sftp_do_extended(struct sftp_session *s, const struct sftp_request *req)
 {
 	if (req->ext == SFTP_EXT_UNKNOWN) {
-		verbose_f("unknown extended request \"%.*s\"",
-		    (int)(req->ext_name.len > 100 ? 100 : req->ext_name.len),
-		    (const char *)req->ext_name.p);
+		char esc[128];
+		verbose_f("unknown extended request \"%s\"", msb_log_escape(esc, sizeof(esc),
+		    (const char *)req->ext_name.p, req->ext_name.len > 100 ? 100 : req->ext_name.len));
 		sftp_send_status(s, req->id, SFTP_FX_OP_UNSUPPORTED, NULL);
 		return;
 	}

@@ -75,7 +75,9 @@ sftp_do_open(struct sftp_session *s, const struct sftp_request *req)
 		sftp_send_errno(s, req->id, errno, NULL);
 		return;
 	}
-	debug_f("open \"%s\" flags 0x%x mode 0%o", s->path, req->pflags, (unsigned)mode);
+	char esc[1024];
+	debug_f("open \"%s\" flags 0x%x mode 0%o", msb_log_escape(esc, sizeof(esc), s->path,
+	    strlen(s->path)), req->pflags, (unsigned)mode);
 	int fd = open(s->path, flags | O_CLOEXEC | O_NOCTTY, mode);
 	if (fd < 0) {
 		sftp_send_errno(s, req->id, errno, NULL);
@@ -266,7 +268,9 @@ put_dirent(struct sftp_session *s, struct sftp_reply *r, int dfd,
 	struct stat st;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		debug_f("lstat \"%s\": %s", name, strerror(errno));
+		char esc[1024];
+		debug_f("lstat \"%s\": %s", msb_log_escape(esc, sizeof(esc), name, strlen(name)),
+		    strerror(errno));
 		return false;
 	}
 	sftp_longname(longname, name, &st, sftp_user_name(&s->names, st.st_uid),

@@ -25,7 +25,7 @@ lib_api_libmsbapi_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 lib_LTLIBRARIES = lib/libmsb.la
 lib_libmsb_la_SOURCES = \
 	lib/log.c lib/relay.c lib/agent_io.c lib/clock.c lib/buf.c lib/frame.c lib/ssh_cert.c lib/agent_proto.c \
-	lib/safe_file.c lib/capped_log.c lib/env_number.c lib/strict_modes.c
+	lib/safe_file.c lib/kv_file.c lib/capped_log.c lib/env_number.c lib/strict_modes.c
 lib_libmsb_la_CPPFLAGS = $(API_CPPFLAGS)
 lib_libmsb_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 # current:revision:age of the library interface (libtool's rules, not the package version).

@@ -59,6 +59,20 @@ check_eq "shell runs the login shell" "ok" "$(echo 'echo ok' | drv shell)"
 drv --guest-user no-such-user exec true 'echo second' </dev/null 2>"$TMP/err"; rc=$?
 check_eq "unknown user: 127 (and the connection served a second channel)" 127 "$rc"
 check "unknown user: message" grep -q "msb: unknown user 'no-such-user'" "$TMP/err"
+
+# What the client names and what the agent answers is escaped in the
+# worker's log: a terminal reading the log runs no escape sequence.
+esc=$(printf '\033')
+drv --log-level 3 --guest-user "no${esc}[2Jsuch" exec true </dev/null 2>"$TMP/err"
+drv --log-level 3 --env "F${esc}O=x" --signal "X${esc}Y@200" exec 'sleep 1' </dev/null 2>>"$TMP/err"
+grep '^msb-session:' "$TMP/err" > "$TMP/log"
+check "log: the guest user escaped" grep -qF "as guest user 'no\x1b[2Jsuch'" "$TMP/log"
+check "log: the agent's error escaped" grep -qF "unknown user 'no\x1b[2Jsuch'" "$TMP/log"
+check "log: a refused variable escaped" grep -qF "refused environment variable F\x1bO" "$TMP/log"
+check "log: an unknown signal escaped" grep -qF "unknown signal X\x1bY" "$TMP/log"
+check "log: no raw escape character" sh -c "! grep -q '$esc' '$TMP/log'"
+check "agent log: the user escaped" grep -qF "unknown user 'no\x1b[2Jsuch'" "$TMP/agent.log"
+check "agent log: no raw escape character" sh -c "! grep -q '$esc' '$TMP/agent.log'"
 # nobody's login shell is nologin, which answers every command so.
 check_eq "guest user honoured (through the user's shell, nologin)" \
 	"This account is currently not available." "$(drv --guest-user nobody exec 'id -un' </dev/null)"

@@ -7,6 +7,11 @@ check_PROGRAMS += regress/unit/test_log
 regress_unit_test_log_SOURCES = regress/unit/test_log.c regress/unit/unit.h
 regress_unit_test_log_LDADD = lib/libmsbcore.a
 
+# The key=value reader of config, state and image.conf.
+check_PROGRAMS += regress/unit/test_kv_file
+regress_unit_test_kv_file_SOURCES = regress/unit/test_kv_file.c regress/unit/unit.h
+regress_unit_test_kv_file_LDADD = lib/libmsbcore.a
+
 check_PROGRAMS += regress/unit/test_agent_proto
 regress_unit_test_agent_proto_SOURCES = regress/unit/test_agent_proto.c regress/unit/unit.h
 regress_unit_test_agent_proto_LDADD = lib/libmsbcore.a

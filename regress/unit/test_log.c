@@ -35,9 +35,27 @@ test_errf_errno(void)
 	CHECK_STR(err, "jail:");
 }
 
+static void
+test_escape(void)
+{
+	char esc[32];
+	const char evil[] = "a\x1b[2Jb\\c\nd\x7f\xff";
+
+	/* It returns its buffer, to stand as an argument of a log call. */
+	CHECK(msb_log_escape(esc, sizeof(esc), "root+box", 8) == esc);
+	CHECK_STR(esc, "root+box");
+	CHECK_STR(msb_log_escape(esc, sizeof(esc), evil, sizeof(evil) - 1),
+	    "a\\x1b[2Jb\\x5cc\\x0ad\\x7f\\xff");
+	/* n bytes, NULs included; cut whole, never in the middle of an escape. */
+	CHECK_STR(msb_log_escape(esc, sizeof(esc), "a\0b", 3), "a\\x00b");
+	CHECK_STR(msb_log_escape(esc, 8, "\n\n\n", 3), "\\x0a");
+	CHECK_STR(msb_log_escape(esc, 8, "abcdefgh", 8), "abc");
+}
+
 int
 main(void)
 {
+	test_escape();
 	test_errf();
 	test_errf_errno();
 	return unit_done();

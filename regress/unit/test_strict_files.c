@@ -225,6 +225,13 @@ test_safe_file(void)
 	read_file("w/config", buf, sizeof(buf));
 	CHECK_STR(buf, "two\n");
 	CHECK_EQ_U64(count_dir("w"), 1);
+	/* A publish that fails (a directory at the name) leaves no temporary behind. */
+	dir("w/sub", 0700);
+	path(p, "w/sub");
+	errno = 0;
+	CHECK(msb_safe_publish_path(p, "four\n", 5, 0644, true) == -1 && errno == EISDIR);
+	CHECK_EQ_U64(count_dir("w"), 2);
+	CHECK(rmdir(p) == 0);
 
 	/* A symbolic link planted at the name is replaced, its target untouched. */
 	put("victim", "keep\n", 0600);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "image_int.h"
+#include "kv_file.h"
 #include "log.h"
 #include "safe_file.h"
 
@@ -46,28 +47,34 @@ image_conf_write(const char *dir, const char *kver, const char *source,
 	return 0;
 }
 
+struct conf_get {
+	const char *key;
+	char *buf;
+	size_t len;
+	int rc;
+};
+
+static int
+conf_get_kv(const char *k, const char *v, void *arg)
+{
+	struct conf_get *g = arg;
+
+	if (strcmp(k, g->key) != 0)
+		return 0;
+	int n = snprintf(g->buf, g->len, "%s", v);
+	g->rc = n < 0 || (size_t)n >= g->len ? -1 : 0;
+	return 1;
+}
+
 int
 image_conf_get(const char *dir, const char *key, char *buf, size_t len)
 {
-	char path[PATH_MAX], line[PATH_MAX + 64];
-	size_t klen = strlen(key);
-	FILE *fp;
-	int rc = 1;
+	char path[PATH_MAX];
+	struct conf_get g = { .key = key, .buf = buf, .len = len, .rc = 1 };
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, IMAGE_CONF) >= (int)sizeof(path))
 		return -1;
-	if ((fp = fopen(path, "re")) == NULL)
+	if (msb_kv_read(path, conf_get_kv, &g) != 0)
 		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, key, klen) != 0 || line[klen] != '=')
-			continue;
-		int n = snprintf(buf, len, "%s", line + klen + 1);
-		rc = n < 0 || (size_t)n >= len ? -1 : 0;
-		break;
-	}
-	if (ferror(fp) != 0)
-		rc = -1;
-	fclose(fp);
-	return rc;
+	return g.rc;
 }

@@ -82,7 +82,7 @@ int image_conf_write(const char *dir, const char *kver, const char *source,
     uint64_t rootfs_bytes);
 /*
  * Reads key from dir/image.conf into buf. 0, 1 if the key is absent, -1 if
- * the file cannot be read.
+ * the file cannot be read or the value does not fit.
  */
 int image_conf_get(const char *dir, const char *key, char *buf, size_t len);
 
