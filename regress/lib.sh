@@ -106,6 +106,24 @@ start_agent() {
 # signals do not reach msb); background "$MSB" agent --socket ... instead.
 agent() { "$MSB" agent --socket "$AGENT_SOCK" "$@"; }
 
+# regress/mux-driver playing the monitor and the network child against a
+# real msb-session, whose agent is at $DRV_AGENT (unix:PATH or vsock:PATH;
+# by default the one start_agent started); each run is bounded by
+# $DRV_TIMEOUT seconds (20 by default).
+MUX_DRIVER="$MSB_BUILDDIR/regress/mux-driver"
+need_mux_driver() {
+	[ -x "$MUX_DRIVER" ] || die "no $MUX_DRIVER (make check-programs)"
+	[ -x "$MSB_BUILDDIR/msb-session" ] || die "no msb-session (build first)"
+}
+drv() {
+	timeout "${DRV_TIMEOUT:-20}" "$MUX_DRIVER" --session "$MSB_BUILDDIR/msb-session" \
+		--agent "${DRV_AGENT:-unix:$AGENT_SOCK}" "$@"
+}
+# drv's command line as one string, for a program that runs it (sftp -D).
+drv_line() {
+	echo "$MUX_DRIVER --session $MSB_BUILDDIR/msb-session --agent ${DRV_AGENT:-unix:$AGENT_SOCK}"
+}
+
 # Starts "msb ssh serve SANDBOX ARGS..." in the background (stderr to
 # $TMP/serve.log) and waits for its listening line; sets SERVE_PID and PORT.
 serve_bg() {

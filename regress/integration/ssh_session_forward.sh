@@ -3,8 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd unshare ip socat python3
-DRIVER="$MSB_BUILDDIR/regress/mux-driver"
-[ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
+need_mux_driver
 
 NS_PIDS="$TMP/ns-pids"
 : > "$NS_PIDS"
@@ -20,7 +19,6 @@ unshare --net sh "$TMP/ns.sh" 2>"$TMP/agent.log" & AGENT_PID=$!
 wait_for 5 agent ping >/dev/null 2>&1
 check "agent up in its own network namespace" agent ping
 sleep 0.3
-drv() { timeout 20 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "unix:$AGENT_SOCK" "$@"; }
 
 check_eq "echo server through direct-tcpip" "hello" "$(echo hello | drv tcp 127.0.0.1 7001)"
 head -c 16777216 /dev/urandom > "$TMP/data"
