@@ -28,7 +28,8 @@ at_exit() { CLEANUP_CMDS="$1; $CLEANUP_CMDS"; }
 skip() { echo "skip: $*"; exit 77; }
 die() { echo "FATAL: $*"; show_logs; exit 1; }
 ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+# A failed check returns 1, so that a test can add what would explain it.
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); return 1; }
 
 check() { # check DESCRIPTION COMMAND...
 	d=$1; shift
@@ -144,6 +145,28 @@ stop_bg() {
 	kill -TERM "$SERVE_PID"
 	timeout 10 sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.05; done' _ "$SERVE_PID"
 	wait "$SERVE_PID"
+}
+
+# msb-sftp-server (or BINARY) behind $SFTP_SERVER, a wrapper that keeps its
+# exit status: a crash must not pass unnoticed.
+sftp_server_wrapper() { # sftp_server_wrapper [BINARY]
+	SFTP_SERVER="$TMP/sftp-server-wrapper"
+	printf '#!/bin/sh\n"%s" "$@"\necho $? >"%s"\n' "${1:-$MSB_SFTP_SERVER}" \
+		"$TMP/sftp-server.status" >"$SFTP_SERVER" && chmod 755 "$SFTP_SERVER" ||
+		die "cannot write $SFTP_SERVER"
+}
+# Runs OpenSSH's sftp on the batch on stdin, in $TMP/local, against
+# SERVER-COMMAND (sftp -D; the wrapper, with arguments); its output goes to
+# $TMP/sftp.log. Returns sftp's status; a server that did not exit 0 is a
+# failed check.
+run_sftp() { # run_sftp SERVER-COMMAND <BATCH
+	# Written by the server's user, who may be unprivileged.
+	: >"$TMP/sftp-server.status" && chmod 666 "$TMP/sftp-server.status"
+	(cd "$TMP/local" && timeout 60 sftp -b - -D "$1") >"$TMP/sftp.log" 2>&1
+	sftp_rc=$?
+	sftp_st=$(cat "$TMP/sftp-server.status")
+	[ "$sftp_st" = 0 ] || fail "the server did not exit cleanly (status '$sftp_st')"
+	return $sftp_rc
 }
 
 # Peak resident memory (VmHWM, KiB) of a process.
