@@ -70,9 +70,20 @@ wait_for() { # wait_for SECONDS COMMAND...
 	return 1
 }
 
+# As wait_for, but gives up as soon as process PID has died; then
+# returns COMMAND's status once more.
+wait_alive() { # wait_alive SECONDS PID COMMAND...
+	wa_s=$1 wa_pid=$2; shift 2
+	wait_for "$wa_s" done_or_dead "$wa_pid" "$@"
+	"$@"
+}
+done_or_dead() { dd_pid=$1; shift; "$@" || ! kill -0 "$dd_pid" 2>/dev/null; }
+
 listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
 # Waits up to 30 s for a TCP listener on the host's PORT.
 wait_listen() { wait_for 30 listening "$1"; }
+# A TCP listener on PORT in the network namespace of process PID.
+listening_in() { [ -n "$(nsenter --net="/proc/$1/ns/net" ss -Hltn "sport = :$2")" ]; }
 
 # For a PTY size test: the file holds the sizes seen, one a line.
 has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; } # has_lines N FILE
@@ -94,13 +105,35 @@ start_agent() {
 	AGENT_SOCK="$TMP/agent.sock"
 	"$@" "$MSB_AGENT" --listen "unix:$AGENT_SOCK" --log-level verbose 2>"$TMP/agent.log" &
 	AGENT_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$AGENT_SOCK" ] && "$MSB" agent --socket "$AGENT_SOCK" ping >/dev/null 2>&1 && return 0
-		kill -0 "$AGENT_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_alive 5 "$AGENT_PID" agent_answers && return 0
 	cat "$TMP/agent.log"
 	die "agent did not come up"
+}
+agent_answers() { [ -S "$AGENT_SOCK" ] && agent ping >/dev/null 2>&1; }
+
+# Starts msb-agent in a private network namespace with only loopback, and
+# there TCP servers on 127.0.0.1: 7001 echoes, 7002 answers "got-eof" after
+# the client's EOF. EXTRA, shell text, starts more there (each appending
+# its pid to "$NS_PIDS"). Sets AGENT_SOCK and AGENT_PID.
+start_agent_netns() { # start_agent_netns [EXTRA]
+	NS_PIDS="$TMP/ns-pids"
+	: >"$NS_PIDS"
+	at_exit "xargs -r kill < '$NS_PIDS' 2>/dev/null"
+	AGENT_SOCK="$TMP/agent.sock"
+	# Everything in the namespace is started by this one shell.
+	cat >"$TMP/ns.sh" <<NS
+NS_PIDS='$NS_PIDS'
+ip link set lo up || exit 1
+socat TCP-LISTEN:7001,bind=127.0.0.1,reuseaddr,fork EXEC:cat & echo \$! >> "\$NS_PIDS"
+socat TCP-LISTEN:7002,bind=127.0.0.1,reuseaddr,fork SYSTEM:'cat >/dev/null; echo got-eof' & echo \$! >> "\$NS_PIDS"
+${1:-}
+exec "$MSB_AGENT" --listen "unix:$AGENT_SOCK" --log-level verbose
+NS
+	unshare --net sh "$TMP/ns.sh" 2>"$TMP/agent.log" &
+	AGENT_PID=$!
+	wait_alive 5 "$AGENT_PID" agent_answers || die "agent did not come up in its namespace"
+	wait_for 5 listening_in "$AGENT_PID" 7001 && wait_for 5 listening_in "$AGENT_PID" 7002 ||
+		die "no TCP servers in the agent's namespace"
 }
 
 # A shell function: never background it with & (then $! is a subshell and
@@ -132,20 +165,18 @@ serve_bg() {
 	"$MSB" ssh serve "$@" 2>"$TMP/serve.log" &
 	SERVE_PID=$!
 	at_exit "kill $SERVE_PID 2>/dev/null"
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.log")
-		[ -n "$PORT" ] && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	die "serve did not start"
+	wait_alive 5 "$SERVE_PID" serve_port || die "serve did not start"
 }
+# PORT from the listening line of $TMP/serve.log.
+serve_port() { PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.log"); [ -n "$PORT" ]; }
 # Ends the server serve_bg started; returns its exit status.
 stop_bg() {
 	kill -TERM "$SERVE_PID"
-	timeout 10 sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.05; done' _ "$SERVE_PID"
+	wait_for 10 dead "$SERVE_PID"
 	wait "$SERVE_PID"
 }
+# A process that is gone or a zombie waiting for its parent counts as dead.
+dead() { ! [ -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 # msb-sftp-server (or BINARY) behind $SFTP_SERVER, a wrapper that keeps its
 # exit status: a crash must not pass unnoticed.
@@ -183,12 +214,9 @@ fake_sandbox() {
 	# leaves no orphan behind.
 	flock --no-fork -x "$d/vmm.lock" sleep 600 &
 	at_exit "kill $! 2>/dev/null"
-	for _ in $(seq 50); do
-		"$MSB" ls 2>/dev/null | grep -q "^$1 .*running" && return 0
-		sleep 0.1
-	done
-	die "fake sandbox $1 does not read as running"
+	wait_for 5 reads_running "$1" || die "fake sandbox $1 does not read as running"
 }
+reads_running() { "$MSB" ls 2>/dev/null | grep -q "^$1 .*running"; }
 
 # Installs libmsb into $TMP/stage and points pkg-config, the linker and the
 # loader there (regress/stage-libmsb.sh), so an SDK builds against an
