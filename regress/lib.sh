@@ -77,7 +77,7 @@ wait_alive() { # wait_alive SECONDS PID COMMAND...
 	wait_for "$wa_s" done_or_dead "$wa_pid" "$@"
 	"$@"
 }
-done_or_dead() { dd_pid=$1; shift; "$@" || ! kill -0 "$dd_pid" 2>/dev/null; }
+done_or_dead() { dd_pid=$1; shift; "$@" || dead "$dd_pid"; }
 
 listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
 # Waits up to 30 s for a TCP listener on the host's PORT.

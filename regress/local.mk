@@ -1,6 +1,7 @@
 # Tests: regress/run runs every unit program and integration script and
 # prints the closing "N passed, N failed, N skipped" line.
 dist_noinst_SCRIPTS += regress/run regress/lib.sh regress/leftovers.sh regress/stage-libmsb.sh
+EXTRA_DIST += regress/sftp_check.py
 EXTRA_DIST += regress/integration
 
 check-local: $(check_PROGRAMS) $(bin_PROGRAMS) $(pkglibexec_PROGRAMS)

@@ -27,20 +27,11 @@ eval "\"$server\" -P open -P read" < /dev/null > "$TMP/out" 2>&1; rc=$?
 check_sh "a second -P is refused, as sftp-server refuses it" '[ $rc = 1 ] && grep -q "already set" "$TMP/out"'
 
 check "every request, denied, allowed and read-only, as sftp-server answers it" \
-	timeout 120 python3 - "$server" "$ref" "$TMP" <<'EOF_PY'
+	env PYTHONPATH="$MSB_SRCDIR/regress" PYTHONDONTWRITEBYTECODE=1 timeout 120 python3 - "$server" "$ref" "$TMP" <<'EOF_PY'
 import os, shutil, struct, subprocess, sys
+from sftp_check import check, done, s
 
 server, ref, work = sys.argv[1], sys.argv[2], sys.argv[3]
-failed = False
-
-def check(name, cond, detail=""):
-    global failed
-    print(("ok: " if cond else "FAIL: ") + name + ("" if cond else " " + str(detail)))
-    if not cond:
-        failed = True
-
-def s(b):
-    return struct.pack(">I", len(b)) + (b.encode() if isinstance(b, str) else b)
 
 u32 = lambda v: struct.pack(">I", v)
 u64 = lambda v: struct.pack(">Q", v)
@@ -212,6 +203,6 @@ for name in names:
     if name == "open":
         check("-R: OPEN for reading is not", out[0] == ("reply", 102), out)
 check("-R refuses exactly the writes", refused == writes, sorted(refused ^ writes))
-sys.exit(1 if failed else 0)
+done()
 EOF_PY
 done_testing

@@ -12,22 +12,11 @@ ref=/usr/lib/openssh/sftp-server
 [ -x "$ref" ] || ref=
 
 check "every packet-level case above" \
-	timeout 60 python3 - "$MSB_SFTP_SERVER" "$TMP" "$ref" <<'EOF_PY'
+	env PYTHONPATH="$MSB_SRCDIR/regress" PYTHONDONTWRITEBYTECODE=1 timeout 60 python3 - "$MSB_SFTP_SERVER" "$TMP" "$ref" <<'EOF_PY'
 import os, struct, subprocess, sys
+from sftp_check import check, done, s
 
 server, work, ref = sys.argv[1], sys.argv[2], sys.argv[3]
-failed = False
-
-def check(name, cond, detail=""):
-    global failed
-    print(("ok: " if cond else "FAIL: ") + name + ("" if cond else " " + str(detail)))
-    if not cond:
-        failed = True
-
-def s(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return struct.pack(">I", len(b)) + b
 
 class Conn:
     def __init__(self, prog, home=None):
@@ -259,6 +248,6 @@ hostile("zero packet length", struct.pack(">I", 0))
 hostile("request before INIT", struct.pack(">I", 10) + bytes([17]) + struct.pack(">I", 1) + s("/"), init=False)
 hostile("EOF inside a packet", struct.pack(">I", 1000) + b"partial")
 hostile("garbage", os.urandom(3000))
-sys.exit(1 if failed else 0)
+done()
 EOF_PY
 done_testing
