@@ -76,17 +76,13 @@ qemu=(qemu-system-x86_64 -M microvm,isa-serial=on,rtc=on -accel tcg -cpu max -m 
 	-serial "file:$TMP/console.log")
 echo "qemu: ${qemu[*]}"
 vagent() { "$MSB" agent --vsock "$SOCK" "$@"; }
+vagent_answers() { vagent ping >/dev/null 2>&1; }
 
 # Starts the guest and waits until the agent answers through the backend.
 boot() {
 	timeout 900 "${qemu[@]}" > "$TMP/qemu.log" 2>&1 &
 	QEMU_PID=$!
-	start=$(date +%s)
-	while [ $(( $(date +%s) - start )) -lt 90 ]; do
-		kill -0 "$QEMU_PID" 2>/dev/null || break
-		vagent ping >/dev/null 2>&1 && return 0
-		sleep 0.5
-	done
+	wait_alive 90 "$QEMU_PID" vagent_answers && return 0
 	echo "--- console"; cat "$TMP/console.log"; echo "--- qemu"; cat "$TMP/qemu.log"
 	echo "--- msb-vsockd"; cat "$TMP/vsockd.log"
 	die "the agent did not answer over vsock within 90 s"
