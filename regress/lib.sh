@@ -65,10 +65,13 @@ done_testing() {
 # Runs COMMAND (a shell function too) every 0.1 s until it succeeds, for
 # up to SECONDS; fails if it never did. Fixed sleeps fail on a loaded machine.
 wait_for() { # wait_for SECONDS COMMAND...
-	tries=$(awk -v s="$1" 'BEGIN { print int(s * 10 + 0.5) }'); shift
-	for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
-	return 1
+	wf_end=$(( $(now_ms) + $(awk -v s="$1" 'BEGIN { print int(s * 1000) }') )); shift
+	until "$@"; do
+		[ "$(now_ms)" -lt "$wf_end" ] || return 1
+		sleep 0.1
+	done
 }
+now_ms() { date +%s%3N; }
 
 # As wait_for, but gives up as soon as process PID has died; then
 # returns COMMAND's status once more.

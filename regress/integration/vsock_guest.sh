@@ -137,7 +137,6 @@ echo "metric: msb-vsockd own RSS during 50 streams: $(cat "$TMP/rss0") KiB"
 bytes=$((BULK_MB * 1048576))
 blocks=$((BULK_MB * 16))
 mbps() { awk -v b="$1" -v ms="$2" 'BEGIN { printf "%.1f", b / 1e6 / (ms / 1000) }'; }
-now_ms() { date +%s%3N; }
 sample_rss "$TMP/stop1" > "$TMP/rss1" & sampler=$!
 t0=$(now_ms)
 n=$(vagent exec -- "dd if=/dev/zero bs=65536 count=$blocks 2>/dev/null" | wc -c)
