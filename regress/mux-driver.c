@@ -136,7 +136,7 @@ send_mux(const struct msb_mux *m)
 	flush_all(mux_fd, &mux_out);
 }
 
-/* Moves fds[i] to 3 + i in a child about to exec; the rest stay closed on exec. */
+/* In a child about to exec: fds[i] becomes 3 + i, and every fd above them is closed. */
 static void
 child_fds(const int *fds, int n)
 {
