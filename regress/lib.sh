@@ -245,13 +245,20 @@ sdk_sandboxes() { # sdk_sandboxes COMMENT
 	ssh-keygen -q -t ed25519 -N '' -C "$1-other" -f "$TMP/id2" || die "ssh-keygen"
 }
 
+# Fake sandboxes (by default "box") whose agent runs on the host: what msb
+# ssh serve needs to serve them without a VM.
+host_agent_sandbox() { # host_agent_sandbox [NAME...]
+	[ $# -gt 0 ] || set -- box
+	for has_sb; do fake_sandbox "$has_sb"; done
+	start_agent
+	export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+}
+
 # msb ssh serve for a fake sandbox "box" whose agent runs on the host (no
 # VM), with the key $TMP/id authorized; $PORT is its port and $OPTS what
 # ssh needs to log in with that key.
 serve_host_agent() {
-	fake_sandbox box
-	start_agent
-	export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+	host_agent_sandbox
 	ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die ssh-keygen
 	"$MSB" ssh authorize --file "$TMP/id.pub" 2>/dev/null || die authorize
 	serve_bg box --port 0
