@@ -28,7 +28,8 @@ at_exit() { CLEANUP_CMDS="$1; $CLEANUP_CMDS"; }
 skip() { echo "skip: $*"; exit 77; }
 die() { echo "FATAL: $*"; show_logs; exit 1; }
 ok() { echo "ok: $*"; }
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+# A failed check returns 1, so that a test can add what would explain it.
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); return 1; }
 
 check() { # check DESCRIPTION COMMAND...
 	d=$1; shift
@@ -64,14 +65,28 @@ done_testing() {
 # Runs COMMAND (a shell function too) every 0.1 s until it succeeds, for
 # up to SECONDS; fails if it never did. Fixed sleeps fail on a loaded machine.
 wait_for() { # wait_for SECONDS COMMAND...
-	tries=$(awk -v s="$1" 'BEGIN { print int(s * 10 + 0.5) }'); shift
-	for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
-	return 1
+	wf_end=$(( $(now_ms) + $(awk -v s="$1" 'BEGIN { print int(s * 1000) }') )); shift
+	until "$@"; do
+		[ "$(now_ms)" -lt "$wf_end" ] || return 1
+		sleep 0.1
+	done
 }
+now_ms() { date +%s%3N; }
+
+# As wait_for, but gives up as soon as process PID has died; then
+# returns COMMAND's status once more.
+wait_alive() { # wait_alive SECONDS PID COMMAND...
+	wa_s=$1 wa_pid=$2; shift 2
+	wait_for "$wa_s" done_or_dead "$wa_pid" "$@"
+	"$@"
+}
+done_or_dead() { dd_pid=$1; shift; "$@" || dead "$dd_pid"; }
 
 listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
 # Waits up to 30 s for a TCP listener on the host's PORT.
 wait_listen() { wait_for 30 listening "$1"; }
+# A TCP listener on PORT in the network namespace of process PID.
+listening_in() { [ -n "$(nsenter --net="/proc/$1/ns/net" ss -Hltn "sport = :$2")" ]; }
 
 # For a PTY size test: the file holds the sizes seen, one a line.
 has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; } # has_lines N FILE
@@ -93,18 +108,58 @@ start_agent() {
 	AGENT_SOCK="$TMP/agent.sock"
 	"$@" "$MSB_AGENT" --listen "unix:$AGENT_SOCK" --log-level verbose 2>"$TMP/agent.log" &
 	AGENT_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$AGENT_SOCK" ] && "$MSB" agent --socket "$AGENT_SOCK" ping >/dev/null 2>&1 && return 0
-		kill -0 "$AGENT_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_alive 5 "$AGENT_PID" agent_answers && return 0
 	cat "$TMP/agent.log"
 	die "agent did not come up"
+}
+agent_answers() { [ -S "$AGENT_SOCK" ] && agent ping >/dev/null 2>&1; }
+
+# Starts msb-agent in a private network namespace with only loopback, and
+# there TCP servers on 127.0.0.1: 7001 echoes, 7002 answers "got-eof" after
+# the client's EOF. EXTRA, shell text, starts more there (each appending
+# its pid to "$NS_PIDS"). Sets AGENT_SOCK and AGENT_PID.
+start_agent_netns() { # start_agent_netns [EXTRA]
+	NS_PIDS="$TMP/ns-pids"
+	: >"$NS_PIDS"
+	at_exit "xargs -r kill < '$NS_PIDS' 2>/dev/null"
+	AGENT_SOCK="$TMP/agent.sock"
+	# Everything in the namespace is started by this one shell.
+	cat >"$TMP/ns.sh" <<NS
+NS_PIDS='$NS_PIDS'
+ip link set lo up || exit 1
+socat TCP-LISTEN:7001,bind=127.0.0.1,reuseaddr,fork EXEC:cat & echo \$! >> "\$NS_PIDS"
+socat TCP-LISTEN:7002,bind=127.0.0.1,reuseaddr,fork SYSTEM:'cat >/dev/null; echo got-eof' & echo \$! >> "\$NS_PIDS"
+${1:-}
+exec "$MSB_AGENT" --listen "unix:$AGENT_SOCK" --log-level verbose
+NS
+	unshare --net sh "$TMP/ns.sh" 2>"$TMP/agent.log" &
+	AGENT_PID=$!
+	wait_alive 5 "$AGENT_PID" agent_answers || die "agent did not come up in its namespace"
+	wait_for 5 listening_in "$AGENT_PID" 7001 && wait_for 5 listening_in "$AGENT_PID" 7002 ||
+		die "no TCP servers in the agent's namespace"
 }
 
 # A shell function: never background it with & (then $! is a subshell and
 # signals do not reach msb); background "$MSB" agent --socket ... instead.
 agent() { "$MSB" agent --socket "$AGENT_SOCK" "$@"; }
+
+# regress/mux-driver playing the monitor and the network child against a
+# real msb-session, whose agent is at $DRV_AGENT (unix:PATH or vsock:PATH;
+# by default the one start_agent started); each run is bounded by
+# $DRV_TIMEOUT seconds (20 by default).
+MUX_DRIVER="$MSB_BUILDDIR/regress/mux-driver"
+need_mux_driver() {
+	[ -x "$MUX_DRIVER" ] || die "no $MUX_DRIVER (make check-programs)"
+	[ -x "$MSB_BUILDDIR/msb-session" ] || die "no msb-session (build first)"
+}
+drv() {
+	timeout "${DRV_TIMEOUT:-20}" "$MUX_DRIVER" --session "$MSB_BUILDDIR/msb-session" \
+		--agent "${DRV_AGENT:-unix:$AGENT_SOCK}" "$@"
+}
+# drv's command line as one string, for a program that runs it (sftp -D).
+drv_line() {
+	echo "$MUX_DRIVER --session $MSB_BUILDDIR/msb-session --agent ${DRV_AGENT:-unix:$AGENT_SOCK}"
+}
 
 # Starts "msb ssh serve SANDBOX ARGS..." in the background (stderr to
 # $TMP/serve.log) and waits for its listening line; sets SERVE_PID and PORT.
@@ -113,19 +168,39 @@ serve_bg() {
 	"$MSB" ssh serve "$@" 2>"$TMP/serve.log" &
 	SERVE_PID=$!
 	at_exit "kill $SERVE_PID 2>/dev/null"
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.log")
-		[ -n "$PORT" ] && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	die "serve did not start"
+	wait_alive 5 "$SERVE_PID" serve_port || die "serve did not start"
 }
+# PORT from the listening line of $TMP/serve.log.
+serve_port() { PORT=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$TMP/serve.log"); [ -n "$PORT" ]; }
 # Ends the server serve_bg started; returns its exit status.
 stop_bg() {
 	kill -TERM "$SERVE_PID"
-	timeout 10 sh -c 'while kill -0 "$1" 2>/dev/null; do sleep 0.05; done' _ "$SERVE_PID"
+	wait_for 10 dead "$SERVE_PID"
 	wait "$SERVE_PID"
+}
+# A process that is gone or a zombie waiting for its parent counts as dead.
+dead() { ! [ -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
+# msb-sftp-server (or BINARY) behind $SFTP_SERVER, a wrapper that keeps its
+# exit status: a crash must not pass unnoticed.
+sftp_server_wrapper() { # sftp_server_wrapper [BINARY]
+	SFTP_SERVER="$TMP/sftp-server-wrapper"
+	printf '#!/bin/sh\n"%s" "$@"\necho $? >"%s"\n' "${1:-$MSB_SFTP_SERVER}" \
+		"$TMP/sftp-server.status" >"$SFTP_SERVER" && chmod 755 "$SFTP_SERVER" ||
+		die "cannot write $SFTP_SERVER"
+}
+# Runs OpenSSH's sftp on the batch on stdin, in $TMP/local, against
+# SERVER-COMMAND (sftp -D; the wrapper, with arguments); its output goes to
+# $TMP/sftp.log. Returns sftp's status; a server that did not exit 0 is a
+# failed check.
+run_sftp() { # run_sftp SERVER-COMMAND <BATCH
+	# Written by the server's user, who may be unprivileged.
+	: >"$TMP/sftp-server.status" && chmod 666 "$TMP/sftp-server.status"
+	(cd "$TMP/local" && timeout 60 sftp -b - -D "$1") >"$TMP/sftp.log" 2>&1
+	sftp_rc=$?
+	sftp_st=$(cat "$TMP/sftp-server.status")
+	[ "$sftp_st" = 0 ] || fail "the server did not exit cleanly (status '$sftp_st')"
+	return $sftp_rc
 }
 
 # Peak resident memory (VmHWM, KiB) of a process.
@@ -142,12 +217,9 @@ fake_sandbox() {
 	# leaves no orphan behind.
 	flock --no-fork -x "$d/vmm.lock" sleep 600 &
 	at_exit "kill $! 2>/dev/null"
-	for _ in $(seq 50); do
-		"$MSB" ls 2>/dev/null | grep -q "^$1 .*running" && return 0
-		sleep 0.1
-	done
-	die "fake sandbox $1 does not read as running"
+	wait_for 5 reads_running "$1" || die "fake sandbox $1 does not read as running"
 }
+reads_running() { "$MSB" ls 2>/dev/null | grep -q "^$1 .*running"; }
 
 # Installs libmsb into $TMP/stage and points pkg-config, the linker and the
 # loader there (regress/stage-libmsb.sh), so an SDK builds against an
@@ -173,13 +245,20 @@ sdk_sandboxes() { # sdk_sandboxes COMMENT
 	ssh-keygen -q -t ed25519 -N '' -C "$1-other" -f "$TMP/id2" || die "ssh-keygen"
 }
 
+# Fake sandboxes (by default "box") whose agent runs on the host: what msb
+# ssh serve needs to serve them without a VM.
+host_agent_sandbox() { # host_agent_sandbox [NAME...]
+	[ $# -gt 0 ] || set -- box
+	for has_sb; do fake_sandbox "$has_sb"; done
+	start_agent
+	export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+}
+
 # msb ssh serve for a fake sandbox "box" whose agent runs on the host (no
 # VM), with the key $TMP/id authorized; $PORT is its port and $OPTS what
 # ssh needs to log in with that key.
 serve_host_agent() {
-	fake_sandbox box
-	start_agent
-	export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+	host_agent_sandbox
 	ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die ssh-keygen
 	"$MSB" ssh authorize --file "$TMP/id.pub" 2>/dev/null || die authorize
 	serve_bg box --port 0

@@ -17,6 +17,15 @@
  *                                           "i status ms output" per channel
  *   mux-driver [options] idle               opens nothing; waits for the
  *                                           worker to close the mux
+ *   mux-driver [options] preauth BIN HOSTKEY AUTHKEY PORTFILE
+ *                                           plays the monitor instead, for
+ *                                           ssh clients: listens on
+ *                                           127.0.0.1 (port in PORTFILE),
+ *                                           runs msb-preauth BIN per
+ *                                           connection, allows the key in
+ *                                           AUTHKEY, then runs msb-session
+ *                                           on the mux; --pidfile gets each
+ *                                           msb-preauth's pid
  *
  * The exit status follows the remote program: its code, 128+signal for
  * exit-signal (also printed as "driver: exit-signal NAME core=N"), 255 when
@@ -27,12 +36,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,33 +136,59 @@ send_mux(const struct msb_mux *m)
 	flush_all(mux_fd, &mux_out);
 }
 
+/* In a child about to exec: fds[i] becomes 3 + i, and every fd above them is closed. */
 static void
-spawn_worker(void)
+child_fds(const int *fds, int n)
 {
-	int mon[2], mux[2];
+	int high[3];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) != 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)
+	for (int i = 0; i < n; i++) {
+		if ((high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + n)) < 0)
+			_exit(126);
+	}
+	for (int i = 0; i < n; i++) {
+		if (dup2(high[i], 3 + i) != 3 + i)
+			_exit(126);
+	}
+	if (close_range(3 + (unsigned)n, ~0U, 0) != 0)
+		_exit(126);
+}
+
+static void
+write_pidfile(pid_t pid)
+{
+	char tmp[4096];
+
+	if (opt.pidfile == NULL)
+		return;
+	/* Renamed into place: a reader never sees it half written. */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", opt.pidfile) >= (int)sizeof(tmp))
+		die("%s: name too long", opt.pidfile);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0 ||
+	    rename(tmp, opt.pidfile) != 0)
+		die("%s: %s", opt.pidfile, strerror(errno));
+}
+
+/* Starts msb-session on the mux end given (as monitor/ does) and sends it SESSION. */
+static void
+start_session(int mux_end)
+{
+	int mon[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) != 0)
 		die("socketpair: %s", strerror(errno));
 	worker = fork();
 	if (worker < 0)
 		die("fork: %s", strerror(errno));
 	if (worker == 0) {
-		if (dup2(mon[1], 3) < 0 || dup2(mux[1], 4) < 0)
-			_exit(126);
+		child_fds((int[]){ mon[1], mux_end }, 2);
 		execl(opt.session_bin, "msb-session", (char *)NULL);
 		fprintf(stderr, "driver: exec %s: %s\n", opt.session_bin, strerror(errno));
 		_exit(127);
 	}
 	close(mon[1]);
-	close(mux[1]);
 	mon_fd = mon[0];
-	mux_fd = mux[0];
-	if (opt.pidfile != NULL) {
-		FILE *f = fopen(opt.pidfile, "w");
-		if (f == NULL || fprintf(f, "%d\n", (int)worker) < 0 || fclose(f) != 0)
-			die("%s: %s", opt.pidfile, strerror(errno));
-	}
 	struct msb_mon m = {
 		.type = MSB_MON_SESSION, .version = MSB_MON_VERSION,
 		.user = opt.user, .user_len = strlen(opt.user),
@@ -167,6 +204,20 @@ spawn_worker(void)
 	if (msb_mon_put(&mon_in, &m) != 0)
 		die("cannot encode SESSION");
 	flush_all(mon_fd, &mon_in);
+}
+
+/* The worker for the modes that play the network child too. */
+static void
+spawn_worker(void)
+{
+	int mux[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)
+		die("socketpair: %s", strerror(errno));
+	start_session(mux[1]);
+	close(mux[1]);
+	mux_fd = mux[0];
+	write_pidfile(worker);
 	struct msb_mux h = { .type = MSB_MUX_HELLO, .version = MSB_MUX_VERSION };
 	send_mux(&h);
 }
@@ -642,6 +693,217 @@ run_idle(void)
 	return finish(0);
 }
 
+/*
+ * preauth mode: the monitor's side of msb-preauth (lib/monitor_proto.h),
+ * so that real ssh clients reach a real msb-session through it without
+ * msb-monitor. The one key allowed is the OpenSSH public key in a file.
+ */
+static struct {
+	const char *bin, *chroot, *uid, *gid;
+	char hostkey[16384];
+	size_t hostkey_len;
+	char key[8192];      /* "TYPE BASE64" of the allowed key */
+	uint64_t rekey_bytes;
+} pre;
+
+static void
+load_keys(const char *hostkey_path, const char *authkey_path)
+{
+	char line[8192], type[64], b64[8000];
+	FILE *f = fopen(hostkey_path, "r");
+
+	if (f == NULL)
+		die("%s: %s", hostkey_path, strerror(errno));
+	pre.hostkey_len = fread(pre.hostkey, 1, sizeof(pre.hostkey), f);
+	if (ferror(f) || pre.hostkey_len == 0 || pre.hostkey_len == sizeof(pre.hostkey))
+		die("%s: cannot read the host key", hostkey_path);
+	fclose(f);
+	if ((f = fopen(authkey_path, "r")) == NULL)
+		die("%s: %s", authkey_path, strerror(errno));
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "%63s %7999s", type, b64) != 2)
+		die("%s: no public key", authkey_path);
+	fclose(f);
+	snprintf(pre.key, sizeof(pre.key), "%s %s", type, b64);
+}
+
+static pid_t
+start_preauth(int client, int mon_end, int mux_end)
+{
+	char *argv[8] = { "msb-preauth" };
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0)
+		return pid;
+	if (pre.chroot != NULL) {
+		argv[1] = "--chroot";
+		argv[2] = (char *)pre.chroot;
+		argv[3] = "--uid";
+		argv[4] = (char *)pre.uid;
+		argv[5] = "--gid";
+		argv[6] = (char *)pre.gid;
+	}
+	child_fds((int[]){ client, mon_end, mux_end }, 3);
+	execv(pre.bin, argv);
+	fprintf(stderr, "driver: exec %s: %s\n", pre.bin, strerror(errno));
+	_exit(127);
+}
+
+static void
+send_mon(int fd, const struct msb_mon *m)
+{
+	struct msb_buf out;
+
+	msb_buf_init(&out, 2 * MSB_MON_MAX_FRAME);
+	if (msb_mon_put(&out, m) != 0)
+		die("cannot encode %s", msb_mon_msg_name(m->type));
+	flush_all(fd, &out);
+	msb_buf_free(&out);
+}
+
+/* Answers AUTH_REQUESTs as monitor/ would for one key; true once it is signed. */
+static bool
+authenticate(int fd)
+{
+	struct msb_buf in;
+	uint32_t tries = 6;
+
+	msb_buf_init(&in, 2 * MSB_MON_MAX_FRAME + 65536);
+	while (tries > 0) {
+		struct msb_mon m;
+		int rc;
+		while ((rc = msb_mon_get(&in, &m)) == 0) {
+			if (!read_into(fd, &in))
+				return false;
+		}
+		if (rc < 0 || m.type != MSB_MON_AUTH_REQUEST)
+			die("unexpected message from msb-preauth");
+		bool match = m.method == MSB_MON_METHOD_PUBLICKEY &&
+		    m.key_len == strlen(pre.key) && memcmp(m.key, pre.key, m.key_len) == 0;
+		struct msb_mon a = { .type = MSB_MON_AUTH_ANSWER,
+		    .result = !match ? MSB_MON_AUTH_DENY :
+		    m.is_signed ? MSB_MON_AUTH_ALLOW : MSB_MON_AUTH_OK };
+		if (!match)
+			tries--;
+		a.tries_left = tries;
+		fprintf(stderr, "driver: auth method %u signed %d: %s\n", m.method,
+		    m.is_signed, match ? "the allowed key" : "denied");
+		msb_mon_consume(&in, &m);
+		send_mon(fd, &a);
+		if (a.result == MSB_MON_AUTH_ALLOW) {
+			msb_buf_free(&in);
+			return true;
+		}
+	}
+	msb_buf_free(&in);
+	return false;
+}
+
+static void
+report_exit(const char *what, pid_t pid)
+{
+	int ws;
+
+	if (waitpid(pid, &ws, 0) != pid)
+		die("waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(ws))
+		fprintf(stderr, "driver: %s %d killed by signal %d\n", what, (int)pid,
+		    WTERMSIG(ws));
+	else
+		fprintf(stderr, "driver: %s %d exited %d\n", what, (int)pid,
+		    WEXITSTATUS(ws));
+}
+
+/* One connection: msb-preauth, then msb-session on its mux once authenticated. */
+static void
+serve_client(int client)
+{
+	int mon[2], mux[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mux) != 0)
+		die("socketpair: %s", strerror(errno));
+	pid_t child = start_preauth(client, mon[1], mux[1]);
+	close(client);
+	close(mon[1]);
+	close(mux[1]);
+	write_pidfile(child);
+	struct msb_mon hk = { .type = MSB_MON_HOSTKEY, .key = pre.hostkey,
+	    .key_len = pre.hostkey_len };
+	struct msb_mon cfg = { .type = MSB_MON_CONFIG, .version = MSB_MON_VERSION,
+	    .log_level = opt.log_level, .idle_timeout_s = opt.idle_s,
+	    .rekey_bytes = pre.rekey_bytes };
+	send_mon(mon[0], &hk);
+	explicit_bzero(pre.hostkey, sizeof(pre.hostkey));
+	send_mon(mon[0], &cfg);
+	if (authenticate(mon[0])) {
+		start_session(mux[0]);
+		close(mux[0]);
+		/* The worker's audit records, until the connection ends. */
+		while (read_into(mon_fd, &mon_in))
+			on_audit();
+		report_exit("msb-session", worker);
+	} else {
+		close(mux[0]);
+	}
+	close(mon[0]);
+	report_exit("msb-preauth", child);
+}
+
+/* Serves every connection to 127.0.0.1:PORT (PORT written to PORTFILE) until killed. */
+static int
+run_preauth(char **args)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	char port[16], tmp[4096];
+	int one = 1;
+
+	pre.bin = args[0];
+	load_keys(args[1], args[2]);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(ls, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(ls, 16) != 0 ||
+	    getsockname(ls, (struct sockaddr *)&sin, &len) != 0)
+		die("listen: %s", strerror(errno));
+	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", args[3]) >= (int)sizeof(tmp))
+		die("%s: name too long", args[3]);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL || fputs(port, f) == EOF || fclose(f) != 0 || rename(tmp, args[3]) != 0)
+		die("%s: %s", args[3], strerror(errno));
+	for (;;) {
+		struct pollfd pfd = { .fd = ls, .events = POLLIN };
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (!(pfd.revents & POLLIN))
+			continue;
+		int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			die("accept: %s", strerror(errno));
+		}
+		pid_t h = fork();
+		if (h < 0)
+			die("fork: %s", strerror(errno));
+		if (h == 0) {
+			close(ls);
+			/* A killed listener takes its connections with it. */
+			if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+				die("prctl: %s", strerror(errno));
+			serve_client(c);
+			exit(0);
+		}
+		close(c);
+	}
+}
+
 static void
 add_timed(const char *arg, bool resize)
 {
@@ -683,8 +945,11 @@ usage(void)
 	    "  --rss               print the worker's peak RSS at the end\n"
 	    "  --grant-delay MS    wait before granting window for output\n"
 	    "  --hangup MS         close the mux MS after start\n"
-	    "  --log-level N       SESSION.log_level (0..4)\n"
-	    "modes: exec CMD... | shell | subsystem NAME | tcp HOST PORT | multi N CMD | idle\n");
+	    "  --log-level N       SESSION.log_level (0..4); CONFIG's too\n"
+	    "  --chroot DIR --uid N --gid N   msb-preauth's (preauth, as root)\n"
+	    "  --rekey-bytes N     CONFIG.rekey_bytes (preauth)\n"
+	    "modes: exec CMD... | shell | subsystem NAME | tcp HOST PORT | multi N CMD | idle |\n"
+	    "       preauth BIN HOSTKEY AUTHKEY PORTFILE\n");
 	exit(2);
 }
 
@@ -721,6 +986,10 @@ main(int argc, char **argv)
 		{ "grant-delay", required_argument, NULL, 'g' },
 		{ "hangup", required_argument, NULL, 'H' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "chroot", required_argument, NULL, 'C' },
+		{ "uid", required_argument, NULL, 'I' },
+		{ "gid", required_argument, NULL, 'G' },
+		{ "rekey-bytes", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char default_bin[4096];
@@ -754,6 +1023,10 @@ main(int argc, char **argv)
 		case 'g': opt.grant_delay_ms = atoi(optarg); break;
 		case 'H': opt.hangup_ms = atoi(optarg); break;
 		case 'l': opt.log_level = (uint32_t)atoi(optarg); break;
+		case 'C': pre.chroot = optarg; break;
+		case 'I': pre.uid = optarg; break;
+		case 'G': pre.gid = optarg; break;
+		case 'k': pre.rekey_bytes = strtoull(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -772,10 +1045,12 @@ main(int argc, char **argv)
 	msb_buf_init(&mux_out, 2 * MSB_MUX_MAX_FRAME);
 	msb_buf_init(&mon_in, 2 * MSB_MON_MAX_FRAME + 65536);
 	t0 = msb_now_ms();
-	spawn_worker();
-
 	const char *mode = argv[optind++];
 	int rest = argc - optind;
+	if (strcmp(mode, "preauth") == 0 && rest == 4 &&
+	    (pre.chroot == NULL) == (pre.uid == NULL) && (pre.uid == NULL) == (pre.gid == NULL))
+		return run_preauth(argv + optind);
+	spawn_worker();
 	if (strcmp(mode, "exec") == 0 && rest >= 1)
 		return run_programs(MSB_MUX_REQ_EXEC, argv + optind, rest);
 	if (strcmp(mode, "shell") == 0 && rest == 0)

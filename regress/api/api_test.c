@@ -23,13 +23,7 @@
 #include <unistd.h>
 
 #include "msb/msb.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (cond) { printf("ok: "); } else { printf("FAIL: "); failures++; } \
-	printf(__VA_ARGS__); printf("\n"); fflush(stdout); \
-} while (0)
+#include "unit.h"
 
 static double
 now_ms(void)
@@ -60,20 +54,20 @@ check_errors(const char *running, const char *stopped)
 	msb_sandbox *sb;
 	msb_ssh_client *c = (msb_ssh_client *)&c;
 
-	CHECK(msb_sandbox_open("no-such-box", &sb) == MSB_ERR_NO_SANDBOX &&
+	CHECK_MSG(msb_sandbox_open("no-such-box", &sb) == MSB_ERR_NO_SANDBOX &&
 	    strstr(msb_sandbox_errmsg(sb), "no-such-box") != NULL,
 	    "unknown sandbox: MSB_ERR_NO_SANDBOX (%s)", msb_sandbox_errmsg(sb));
 	msb_sandbox_close(sb);
-	CHECK(msb_sandbox_open("../etc", &sb) == MSB_ERR_INVALID, "bad name: MSB_ERR_INVALID (%s)",
+	CHECK_MSG(msb_sandbox_open("../etc", &sb) == MSB_ERR_INVALID, "bad name: MSB_ERR_INVALID (%s)",
 	    msb_sandbox_errmsg(sb));
 	msb_sandbox_close(sb);
-	CHECK(msb_sandbox_open(stopped, &sb) == MSB_OK && msb_ssh_connect(sb, NULL, &c) ==
+	CHECK_MSG(msb_sandbox_open(stopped, &sb) == MSB_OK && msb_ssh_connect(sb, NULL, &c) ==
 	    MSB_ERR_NOT_RUNNING && c == NULL && strstr(msb_sandbox_errmsg(sb), "stopped") != NULL,
 	    "stopped sandbox: MSB_ERR_NOT_RUNNING (%s)", msb_sandbox_errmsg(sb));
 	msb_sandbox_close(sb);
-	CHECK(strcmp(msb_sandbox_name(NULL), "") == 0 && msb_ssh_connect(NULL, NULL, &c) ==
+	CHECK_MSG(strcmp(msb_sandbox_name(NULL), "") == 0 && msb_ssh_connect(NULL, NULL, &c) ==
 	    MSB_ERR_INVALID, "NULL handles are refused, not dereferenced");
-	CHECK(strcmp(msb_status_name(MSB_ERR_SFTP_UNAVAILABLE), "MSB_ERR_SFTP_UNAVAILABLE") == 0 &&
+	CHECK_MSG(strcmp(msb_status_name(MSB_ERR_SFTP_UNAVAILABLE), "MSB_ERR_SFTP_UNAVAILABLE") == 0 &&
 	    strcmp(msb_status_name((msb_status)999), "MSB_ERR_UNKNOWN") == 0, "status names");
 	(void)running;
 }
@@ -84,28 +78,28 @@ check_exec(msb_ssh_client *c)
 	msb_ssh_output o;
 	msb_ssh_exec_opts eo;
 
-	CHECK(msb_ssh_client_exec(c, "echo out; echo err >&2; exit 3", &o) == MSB_OK &&
+	CHECK_MSG(msb_ssh_client_exec(c, "echo out; echo err >&2; exit 3", &o) == MSB_OK &&
 	    o.status == 3 && o.signal == 0 && !msb_ssh_output_success(&o) &&
 	    strcmp((char *)o.stdout_data, "out\n") == 0 && strcmp((char *)o.stderr_data, "err\n") == 0,
 	    "exec: streams apart and exit 3");
 	msb_ssh_output_free(&o);
-	CHECK(msb_ssh_client_exec(c, "true", &o) == MSB_OK && msb_ssh_output_success(&o) &&
+	CHECK_MSG(msb_ssh_client_exec(c, "true", &o) == MSB_OK && msb_ssh_output_success(&o) &&
 	    o.stdout_len == 0 && o.stdout_data != NULL, "exec true: success, empty stdout");
 	msb_ssh_output_free(&o);
-	CHECK(msb_ssh_client_exec(c, "kill -KILL $$", &o) == MSB_OK && o.signal == 9 &&
+	CHECK_MSG(msb_ssh_client_exec(c, "kill -KILL $$", &o) == MSB_OK && o.signal == 9 &&
 	    o.status == 137, "exec: death by SIGKILL is signal 9, status 137");
 	msb_ssh_output_free(&o);
-	CHECK(msb_ssh_client_exec(c, "head -c 3000000 /dev/zero; printf x", &o) == MSB_OK &&
+	CHECK_MSG(msb_ssh_client_exec(c, "head -c 3000000 /dev/zero; printf x", &o) == MSB_OK &&
 	    o.stdout_len == 3000001 && o.stdout_data[3000000] == 'x', "exec: 3 MB of output");
 	msb_ssh_output_free(&o);
 	msb_ssh_exec_opts_init(&eo);
 	eo.tty = 1;
-	CHECK(msb_ssh_client_exec_with(c, "tty; echo err >&2", &eo, &o) == MSB_OK &&
+	CHECK_MSG(msb_ssh_client_exec_with(c, "tty; echo err >&2", &eo, &o) == MSB_OK &&
 	    strstr((char *)o.stdout_data, "/dev/pts/") != NULL &&
 	    strstr((char *)o.stdout_data, "err") != NULL && o.stderr_len == 0,
 	    "exec tty: a PTY, stderr folded into stdout");
 	msb_ssh_output_free(&o);
-	CHECK(msb_ssh_client_exec(c, NULL, &o) == MSB_ERR_INVALID &&
+	CHECK_MSG(msb_ssh_client_exec(c, NULL, &o) == MSB_ERR_INVALID &&
 	    strlen(msb_ssh_client_errmsg(c)) > 0, "exec NULL: MSB_ERR_INVALID with a message");
 }
 
@@ -118,7 +112,7 @@ check_run(msb_ssh_client *c)
 
 	if (ifd < 0 || ofd < 0 || write(ifd, "hello\n", 6) != 6 || lseek(ifd, 0, SEEK_SET) != 0)
 		exit(1);
-	CHECK(msb_ssh_client_run(c, "tr a-z A-Z; exit 5", NULL, ifd, ofd, ofd, &status, &sig) ==
+	CHECK_MSG(msb_ssh_client_run(c, "tr a-z A-Z; exit 5", NULL, ifd, ofd, ofd, &status, &sig) ==
 	    MSB_OK && status == 5 && sig == 0 && pread(ofd, buf, sizeof(buf) - 1, 0) == 6 &&
 	    strcmp(buf, "HELLO\n") == 0, "run: stdin forwarded, output on the fd, exit 5");
 	unlink(in);
@@ -135,18 +129,18 @@ check_attach(msb_ssh_client *c)
 
 	msb_ssh_attach_opts_init(&ao);
 	ao.detach_keys = "ctrl-";
-	CHECK(msb_ssh_client_attach_with(c, &ao, &code) == MSB_ERR_INVALID,
+	CHECK_MSG(msb_ssh_client_attach_with(c, &ao, &code) == MSB_ERR_INVALID,
 	    "attach: bad detach keys refused (%s)", msb_ssh_client_errmsg(c));
 	ao.detach_keys = "ctrl-x,y";
-	CHECK(msb_ssh_client_attach_with(c, &ao, &code) == MSB_ERR_NOT_A_TTY,
+	CHECK_MSG(msb_ssh_client_attach_with(c, &ao, &code) == MSB_ERR_NOT_A_TTY,
 	    "attach without a terminal: MSB_ERR_NOT_A_TTY (%s)", msb_ssh_client_errmsg(c));
-	CHECK(msb_ssh_client_attach(c, &code) == MSB_ERR_NOT_A_TTY, "attach defaults, same");
+	CHECK_MSG(msb_ssh_client_attach(c, &code) == MSB_ERR_NOT_A_TTY, "attach defaults, same");
 	int status = -1, sig = -1;
-	CHECK(msb_ssh_client_attach_run(c, &ao, NULL, &sig) == MSB_ERR_INVALID,
+	CHECK_MSG(msb_ssh_client_attach_run(c, &ao, NULL, &sig) == MSB_ERR_INVALID,
 	    "attach_run without a status: MSB_ERR_INVALID (%s)", msb_ssh_client_errmsg(c));
-	CHECK(msb_ssh_client_attach_run(c, &ao, &status, NULL) == MSB_ERR_NOT_A_TTY &&
+	CHECK_MSG(msb_ssh_client_attach_run(c, &ao, &status, NULL) == MSB_ERR_NOT_A_TTY &&
 	    status == -1, "attach_run without a terminal: MSB_ERR_NOT_A_TTY, status untouched");
-	CHECK(msb_ssh_client_attach_run(NULL, &ao, &status, &sig) == MSB_ERR_INVALID,
+	CHECK_MSG(msb_ssh_client_attach_run(NULL, &ao, &status, &sig) == MSB_ERR_INVALID,
 	    "attach_run on NULL: MSB_ERR_INVALID");
 }
 
@@ -163,44 +157,44 @@ check_sftp(msb_ssh_client *c)
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (unsigned char)(i * 7 + i / 251);
-	CHECK(msb_ssh_client_sftp(c, &s) == MSB_OK, "sftp opens");
+	CHECK_MSG(msb_ssh_client_sftp(c, &s) == MSB_OK, "sftp opens");
 	if (s == NULL)
 		return;
 	msb_sftp_remove_file(s, "/tmp/api/f2");
 	msb_sftp_remove_file(s, "/tmp/api/ln");
 	msb_sftp_remove_dir(s, "/tmp/api");
-	CHECK(msb_sftp_mkdir(s, "/tmp/api") == MSB_OK, "mkdir");
-	CHECK(msb_sftp_write(s, "/tmp/api/f", big, sizeof(big)) == MSB_OK, "write 1 MiB");
-	CHECK(msb_sftp_read(s, "/tmp/api/f", &data, &len) == MSB_OK && len == sizeof(big) &&
+	CHECK_MSG(msb_sftp_mkdir(s, "/tmp/api") == MSB_OK, "mkdir");
+	CHECK_MSG(msb_sftp_write(s, "/tmp/api/f", big, sizeof(big)) == MSB_OK, "write 1 MiB");
+	CHECK_MSG(msb_sftp_read(s, "/tmp/api/f", &data, &len) == MSB_OK && len == sizeof(big) &&
 	    memcmp(data, big, len) == 0, "read it back, same bytes");
 	msb_free(data);
-	CHECK(msb_sftp_stat(s, "/tmp/api/f", &a) == MSB_OK && a.size == sizeof(big) &&
+	CHECK_MSG(msb_sftp_stat(s, "/tmp/api/f", &a) == MSB_OK && a.size == sizeof(big) &&
 	    S_ISREG(a.mode) && (a.mode & 0777) == 0644, "stat: size, regular, 0644");
-	CHECK(msb_sftp_rename(s, "/tmp/api/f", "/tmp/api/f2") == MSB_OK &&
+	CHECK_MSG(msb_sftp_rename(s, "/tmp/api/f", "/tmp/api/f2") == MSB_OK &&
 	    msb_sftp_stat(s, "/tmp/api/f", &a) == MSB_ERR_NOT_FOUND, "rename");
-	CHECK(msb_sftp_symlink(s, "f2", "/tmp/api/ln") == MSB_OK &&
+	CHECK_MSG(msb_sftp_symlink(s, "f2", "/tmp/api/ln") == MSB_OK &&
 	    msb_sftp_read_link(s, "/tmp/api/ln", &str) == MSB_OK && strcmp(str, "f2") == 0,
 	    "symlink(target, link) and read_link give the target (%s)", str != NULL ? str : "?");
 	msb_free(str);
 	str = NULL;
-	CHECK(msb_sftp_real_path(s, "/tmp/api/../api/./f2", &str) == MSB_OK &&
+	CHECK_MSG(msb_sftp_real_path(s, "/tmp/api/../api/./f2", &str) == MSB_OK &&
 	    strcmp(str, "/tmp/api/f2") == 0, "real_path (%s)", str != NULL ? str : "?");
 	msb_free(str);
-	CHECK(msb_sftp_list_dir(s, "/tmp/api", &e, &n) == MSB_OK && n == 2 &&
+	CHECK_MSG(msb_sftp_list_dir(s, "/tmp/api", &e, &n) == MSB_OK && n == 2 &&
 	    ((strcmp(e[0].name, "f2") == 0 && S_ISLNK(e[1].attrs.mode)) ||
 	     (strcmp(e[1].name, "f2") == 0 && S_ISLNK(e[0].attrs.mode))), "list_dir: f2 and ln");
 	msb_sftp_entries_free(e, n);
-	CHECK(msb_sftp_remove_dir(s, "/tmp/api") != MSB_OK, "remove_dir of a full directory fails");
-	CHECK(msb_sftp_remove_file(s, "/tmp/api/ln") == MSB_OK &&
+	CHECK_MSG(msb_sftp_remove_dir(s, "/tmp/api") != MSB_OK, "remove_dir of a full directory fails");
+	CHECK_MSG(msb_sftp_remove_file(s, "/tmp/api/ln") == MSB_OK &&
 	    msb_sftp_remove_file(s, "/tmp/api/f2") == MSB_OK &&
 	    msb_sftp_remove_dir(s, "/tmp/api") == MSB_OK, "remove_file and remove_dir");
-	CHECK(msb_sftp_read(s, "/tmp/api/f2", &data, &len) == MSB_ERR_NOT_FOUND &&
+	CHECK_MSG(msb_sftp_read(s, "/tmp/api/f2", &data, &len) == MSB_ERR_NOT_FOUND &&
 	    strstr(msb_sftp_errmsg(s), "/tmp/api/f2") != NULL, "read of a missing file: "
 	    "MSB_ERR_NOT_FOUND (%s)", msb_sftp_errmsg(s));
-	CHECK(msb_sftp_write(s, "/no/such/dir/x", "x", 1) == MSB_ERR_NOT_FOUND,
+	CHECK_MSG(msb_sftp_write(s, "/no/such/dir/x", "x", 1) == MSB_ERR_NOT_FOUND,
 	    "write under a missing directory: MSB_ERR_NOT_FOUND");
-	CHECK(msb_sftp_mkdir(s, NULL) == MSB_ERR_INVALID, "NULL path: MSB_ERR_INVALID");
-	CHECK(msb_sftp_close(s) == MSB_OK, "sftp closes");
+	CHECK_MSG(msb_sftp_mkdir(s, NULL) == MSB_ERR_INVALID, "NULL path: MSB_ERR_INVALID");
+	CHECK_MSG(msb_sftp_close(s) == MSB_OK, "sftp closes");
 }
 
 struct worker {
@@ -258,7 +252,7 @@ check_threads(const char *name, msb_ssh_client *shared)
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	CHECK(w[0].ok == 10 && w[1].ok == 10, "two clients in two threads: 20 of 20 execs right");
+	CHECK_MSG(w[0].ok == 10 && w[1].ok == 10, "two clients in two threads: 20 of 20 execs right");
 	double start = now_ms();
 	for (int i = 0; i < 4; i++) {
 		w[i] = (struct worker){ .shared = shared, .id = i };
@@ -267,7 +261,7 @@ check_threads(const char *name, msb_ssh_client *shared)
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	double took = now_ms() - start;
-	CHECK(w[0].ok && w[1].ok && w[2].ok && w[3].ok && took < 3000,
+	CHECK_MSG(w[0].ok && w[1].ok && w[2].ok && w[3].ok && took < 3000,
 	    "4 threads on one client: 4 x 'sleep 1' concurrently in %.0f ms", took);
 }
 
@@ -297,12 +291,12 @@ check_interrupt(const char *name)
 	msb_ssh_client_interrupt(c);
 	pthread_join(t, NULL);
 	double took = now_ms() - start;
-	CHECK(w.ok && took < 3000, "interrupt ends a running exec with MSB_ERR_SSH in %.0f ms", took);
-	CHECK(msb_ssh_client_exec(c, "true", &o) != MSB_OK, "an interrupted client runs nothing more");
+	CHECK_MSG(w.ok && took < 3000, "interrupt ends a running exec with MSB_ERR_SSH in %.0f ms", took);
+	CHECK_MSG(msb_ssh_client_exec(c, "true", &o) != MSB_OK, "an interrupted client runs nothing more");
 	msb_ssh_output_free(&o);
 	msb_ssh_client_interrupt(c);
 	msb_ssh_client_interrupt(NULL);
-	CHECK(msb_ssh_client_close(c) == MSB_OK, "an interrupted client closes");
+	CHECK_MSG(msb_ssh_client_close(c) == MSB_OK, "an interrupted client closes");
 }
 
 static void
@@ -316,23 +310,23 @@ check_options(const char *name)
 	co.sftp = 0;
 	co.term = "vt100";
 	msb_ssh_client *c = connect_or_die(name, &co);
-	CHECK(msb_ssh_client_sftp(c, &s) == MSB_ERR_SFTP_UNAVAILABLE && s == NULL,
+	CHECK_MSG(msb_ssh_client_sftp(c, &s) == MSB_ERR_SFTP_UNAVAILABLE && s == NULL,
 	    "sftp off: MSB_ERR_SFTP_UNAVAILABLE (%s)", msb_ssh_client_errmsg(c));
 	msb_ssh_exec_opts eo = { .tty = 1 };
-	CHECK(msb_ssh_client_exec_with(c, "echo $TERM", &eo, &o) == MSB_OK &&
+	CHECK_MSG(msb_ssh_client_exec_with(c, "echo $TERM", &eo, &o) == MSB_OK &&
 	    strncmp((char *)o.stdout_data, "vt100", 5) == 0, "term option reaches the PTY");
 	msb_ssh_output_free(&o);
-	CHECK(msb_ssh_client_exec(c, "id -un", &o) == MSB_OK &&
+	CHECK_MSG(msb_ssh_client_exec(c, "id -un", &o) == MSB_OK &&
 	    strcmp((char *)o.stdout_data, "root\n") == 0, "default user root");
 	msb_ssh_output_free(&o);
 	msb_ssh_client_close(c);
 	co.user = "no-such-user";
 	c = connect_or_die(name, &co);
-	CHECK(msb_ssh_client_exec(c, "true", &o) != MSB_OK || o.status != 0,
+	CHECK_MSG(msb_ssh_client_exec(c, "true", &o) != MSB_OK || o.status != 0,
 	    "an unknown guest user cannot run commands (%s)", msb_ssh_client_errmsg(c));
 	msb_ssh_output_free(&o);
 	msb_ssh_client_close(c);
-	CHECK(msb_ssh_client_close(NULL) == MSB_OK && msb_sftp_close(NULL) == MSB_OK,
+	CHECK_MSG(msb_ssh_client_close(NULL) == MSB_OK && msb_sftp_close(NULL) == MSB_OK,
 	    "close(NULL) is fine");
 }
 
@@ -374,15 +368,15 @@ check_server_errors(const char *name)
 	msb_sandbox_open(name, &sb);
 	msb_ssh_server_opts_init(&so);
 	so.authorized_keys_path = empty;
-	CHECK(fd >= 0 && msb_ssh_server_new(sb, &so, &srv) == MSB_ERR_KEYS && srv == NULL,
+	CHECK_MSG(fd >= 0 && msb_ssh_server_new(sb, &so, &srv) == MSB_ERR_KEYS && srv == NULL,
 	    "server with an empty key file: MSB_ERR_KEYS (%s)", msb_sandbox_errmsg(sb));
 	msb_ssh_server_opts_init(&so);
 	so.authorized_keys = bad;
 	so.n_authorized_keys = 1;
-	CHECK(msb_ssh_server_new(sb, &so, &srv) == MSB_ERR_KEYS, "server with no usable key: "
+	CHECK_MSG(msb_ssh_server_new(sb, &so, &srv) == MSB_ERR_KEYS, "server with no usable key: "
 	    "MSB_ERR_KEYS (%s)", msb_sandbox_errmsg(sb));
 	so.host_key = "not a key";
-	CHECK(msb_ssh_server_new(sb, &so, &srv) == MSB_ERR_KEYS, "bad in-memory host key: "
+	CHECK_MSG(msb_ssh_server_new(sb, &so, &srv) == MSB_ERR_KEYS, "bad in-memory host key: "
 	    "MSB_ERR_KEYS");
 	msb_sandbox_close(sb);
 	unlink(empty);
@@ -453,12 +447,11 @@ main(int argc, char **argv)
 		check_attach(c);
 		check_sftp(c);
 		check_threads(argv[2], c);
-		CHECK(msb_ssh_client_close(c) == MSB_OK, "client closes");
+		CHECK_MSG(msb_ssh_client_close(c) == MSB_OK, "client closes");
 		check_options(argv[2]);
 		check_interrupt(argv[2]);
 		check_server_errors(argv[2]);
-		printf("%d failure(s)\n", failures);
-		return failures != 0;
+		return unit_done();
 	}
 	if (argc == 4 && strcmp(argv[1], "serve-stdio") == 0) {
 		msb_ssh_server *srv = server_or_die(argv[2], argv[3]);

@@ -18,20 +18,9 @@
 
 #include "agent_proto.h"
 #include "buf.h"
+#include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define EXPECT(cond) expect((cond), __LINE__, #cond)
-
-static void
-expect(bool ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_agent_proto.c:%d: oracle failed: %s\n",
-		    line, what);
-		abort();
-	}
-}
 
 /* A re-encoding under way: the filler still queued in front of the frame. */
 struct reenc {

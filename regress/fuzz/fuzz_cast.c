@@ -17,19 +17,9 @@
 
 #include "buf.h"
 #include "cast.h"
+#include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define EXPECT(cond) expect((cond), __LINE__, #cond)
-
-static void
-expect(bool ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_cast.c:%d: oracle failed: %s\n", line, what);
-		abort();
-	}
-}
 
 /* Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF), written apart from lib/cast.c. */
 static bool

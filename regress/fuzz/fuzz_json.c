@@ -17,19 +17,9 @@
 
 #include "buf.h"
 #include "qmp/json.h"
+#include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define EXPECT(cond) expect((cond), __LINE__, #cond)
-
-static void
-expect(bool ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_json.c:%d: oracle failed: %s\n", line, what);
-		abort();
-	}
-}
 
 /* Walks the whole tree through the accessors, as a QMP reader would. */
 static void

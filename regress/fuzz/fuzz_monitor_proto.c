@@ -16,20 +16,9 @@
 
 #include "buf.h"
 #include "monitor_proto.h"
+#include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define EXPECT(cond) expect((cond), __LINE__, #cond)
-
-static void
-expect(bool ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_monitor_proto.c:%d: oracle failed: %s\n",
-		    line, what);
-		abort();
-	}
-}
 
 static bool
 same_mem(const void *a, size_t an, const void *b, size_t bn)

@@ -19,18 +19,9 @@
 #include "cert_policy.h"
 #include "cert_verify.h"
 #include "ssh_cert.h"
+#include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-expect(bool ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_ssh_cert.c:%d: oracle failed: %s\n", line, what);
-		abort();
-	}
-}
-#define EXPECT(cond) expect((cond), __LINE__, #cond)
 
 static const uint8_t *lo, *hi;
 

@@ -13,18 +13,9 @@
 #include <string.h>
 
 #include "jail/vmm_report.h"
+#include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void
-expect(bool ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "fuzz_vmm_report.c:%d: oracle failed: %s\n", line, what);
-		abort();
-	}
-}
-#define EXPECT(cond) expect((cond), __LINE__, #cond)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,13 +14,13 @@ fuzz_agent_proto_sources = \
 	$(srcdir)/lib/frame.c \
 	$(srcdir)/lib/agent_proto.c
 
-EXTRA_DIST += regress/fuzz/fuzz_agent_proto.c regress/fuzz/corpus
+EXTRA_DIST += regress/fuzz/fuzz_agent_proto.c regress/fuzz/oracle.h regress/fuzz/corpus
 dist_noinst_SCRIPTS += regress/fuzz/run-fuzz.sh
 CLEANFILES += regress/fuzz/fuzz_agent_proto
 
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_agent_proto
-regress/fuzz/fuzz_agent_proto: $(fuzz_agent_proto_sources) $(srcdir)/lib/buf.h \
+regress/fuzz/fuzz_agent_proto: $(fuzz_agent_proto_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/lib/buf.h \
     $(srcdir)/lib/agent_proto.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_agent_proto_sources)

@@ -8,7 +8,7 @@ CLEANFILES += regress/fuzz/fuzz_json
 
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_json
-regress/fuzz/fuzz_json: $(fuzz_json_sources) $(srcdir)/vmctl/qmp/json.h \
+regress/fuzz/fuzz_json: $(fuzz_json_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/vmctl/qmp/json.h \
     $(srcdir)/lib/buf.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(top_srcdir)/vmctl -o $@ $(fuzz_json_sources)

@@ -14,11 +14,11 @@ CLEANFILES += regress/fuzz/fuzz_mux_proto regress/fuzz/fuzz_monitor_proto
 
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_mux_proto regress/fuzz/fuzz_monitor_proto
-regress/fuzz/fuzz_mux_proto: $(fuzz_mux_proto_sources) $(srcdir)/lib/buf.h \
+regress/fuzz/fuzz_mux_proto: $(fuzz_mux_proto_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/lib/buf.h \
     $(srcdir)/lib/frame.h $(srcdir)/lib/mux_proto.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_mux_proto_sources)
-regress/fuzz/fuzz_monitor_proto: $(fuzz_monitor_proto_sources) $(srcdir)/lib/buf.h \
+regress/fuzz/fuzz_monitor_proto: $(fuzz_monitor_proto_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/lib/buf.h \
     $(srcdir)/lib/frame.h $(srcdir)/lib/monitor_proto.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_monitor_proto_sources)
@@ -39,7 +39,7 @@ CLEANFILES += regress/fuzz/fuzz_ssh_cert
 
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_ssh_cert
-regress/fuzz/fuzz_ssh_cert: $(fuzz_ssh_cert_sources) $(srcdir)/lib/buf.h $(srcdir)/lib/ssh_cert.h \
+regress/fuzz/fuzz_ssh_cert: $(fuzz_ssh_cert_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/lib/buf.h $(srcdir)/lib/ssh_cert.h \
     $(srcdir)/monitor/cert_policy.h $(srcdir)/monitor/cert_verify.h \
     $(srcdir)/host/from_match.h config.h
 	@$(MKDIR_P) regress/fuzz
@@ -57,7 +57,7 @@ CLEANFILES += regress/fuzz/fuzz_cast
 
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_cast
-regress/fuzz/fuzz_cast: $(fuzz_cast_sources) $(srcdir)/lib/buf.h $(srcdir)/lib/cast.h config.h
+regress/fuzz/fuzz_cast: $(fuzz_cast_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/lib/buf.h $(srcdir)/lib/cast.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_cast_sources)
 endif

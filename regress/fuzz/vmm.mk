@@ -7,7 +7,7 @@ CLEANFILES += regress/fuzz/fuzz_vmm_report
 
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_vmm_report
-regress/fuzz/fuzz_vmm_report: $(fuzz_vmm_report_sources) $(srcdir)/vmctl/jail/vmm_report.h config.h
+regress/fuzz/fuzz_vmm_report: $(fuzz_vmm_report_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/vmctl/jail/vmm_report.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/vmctl -o $@ $(fuzz_vmm_report_sources)
 endif

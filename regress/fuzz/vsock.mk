@@ -1,5 +1,5 @@
-# libFuzzer targets for the vhost-user-vsock backend; include after
-# regress/fuzz/local.mk, which defines FUZZ_TARGETS, FUZZ_CFLAGS and `make fuzz`.
+# libFuzzer targets for the vhost-user-vsock backend (FUZZ_TARGETS, FUZZ_CFLAGS
+# and `make fuzz` are regress/fuzz/local.mk's).
 fuzz_vsock_lib_sources = \
 	$(srcdir)/vmctl/vsock/vsock_dev.c $(srcdir)/vmctl/vsock/vsock_conn.c \
 	$(srcdir)/vmctl/vsock/vsock_host.c $(srcdir)/lib/hybrid_vsock.c \

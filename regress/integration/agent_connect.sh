@@ -2,16 +2,9 @@
 # private network namespace with only loopback, so nothing leaves the host.
 . "$(dirname "$0")/../lib.sh"
 need_root
-need_cmd unshare ip socat python3
+need_cmd unshare nsenter ip socat python3
 
-NS_PIDS="$TMP/ns-pids"
-: > "$NS_PIDS"
-at_exit "xargs -r kill < '$NS_PIDS' 2>/dev/null"
-# Everything in the namespace is started by this one shell.
-cat > "$TMP/ns.sh" <<NS
-ip link set lo up || exit 1
-socat TCP-LISTEN:7001,bind=127.0.0.1,reuseaddr,fork EXEC:cat & echo \$! >> '$NS_PIDS'
-socat TCP-LISTEN:7002,bind=127.0.0.1,reuseaddr,fork SYSTEM:'cat >/dev/null; echo got-eof' & echo \$! >> '$NS_PIDS'
+start_agent_netns "$(cat <<'PY'
 python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -20,14 +13,13 @@ s.bind(("127.0.0.1", 7003)); s.listen(0)
 held = []
 for _ in range(4):
     c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", 7003)); held.append(c)
-time.sleep(300)' & echo \$! >> '$NS_PIDS'
-exec "$MSB_AGENT" --listen "unix:$TMP/agent.sock" --log-level verbose
-NS
-AGENT_SOCK="$TMP/agent.sock"
-unshare --net sh "$TMP/ns.sh" 2>"$TMP/agent.log" & AGENT_PID=$!
-wait_for 5 agent ping >/dev/null 2>&1
+time.sleep(300)' & echo $! >> "$NS_PIDS"
+PY
+)"
 check "agent up in its own network namespace" agent ping
-sleep 0.3
+# The listener on 7003 has a connection queued that it will never accept.
+queue_full() { nsenter --net="/proc/$AGENT_PID/ns/net" ss -Hltn "sport = :7003" | awk '$2 > 0 { f = 1 } END { exit !f }'; }
+wait_for 5 queue_full || die "the held listener did not fill its queue"
 
 check_eq "relay to an echo server" "hello" "$(echo hello | timeout 10 "$MSB" agent --socket "$AGENT_SOCK" connect 127.0.0.1 7001)"
 head -c 4194304 /dev/urandom > "$TMP/data"

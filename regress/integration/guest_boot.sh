@@ -5,26 +5,14 @@
 # the modules, switched to the root disk, mounted the API filesystems, set
 # the hostname and configured eth0 before the agent said it was ready; then
 # that a guest whose root cannot be mounted powers itself off.
-set -eu
-
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-MSB_BUILDDIR=${MSB_BUILDDIR:-$top}
-MSB_SRCDIR=${MSB_SRCDIR:-$top}
+. "$(dirname "$0")/../lib.sh"
 BOOT_TIMEOUT=${MSB_BOOT_TIMEOUT:-60}
 
-fail() {
-	echo "FAIL: guest_boot: $*"
-	exit 1
-}
 # A missing QEMU or guest kernel only skips on a developer machine; CI
 # must have them.
 missing() {
-	if [ -n "${CI:-}" ]; then
-		fail "$* (required when CI is set)"
-	fi
-	echo "SKIP: guest_boot: $*"
-	exit 77
+	[ -z "${CI:-}" ] || die "$* (required when CI is set)"
+	skip "$*"
 }
 
 command -v qemu-system-x86_64 >/dev/null 2>&1 ||
@@ -38,31 +26,24 @@ done
 kver=${kernel#/boot/vmlinuz-}
 [ -r "/lib/modules/$kver/modules.dep" ] ||
 	missing "no /lib/modules/$kver/modules.dep (reinstall linux-image-$kver)"
-[ -r "$kernel" ] || fail "$kernel is not readable"
-command -v mke2fs >/dev/null 2>&1 || fail "mke2fs not found (apt-get install e2fsprogs)"
-command -v cpio >/dev/null 2>&1 || fail "cpio not found (apt-get install cpio)"
-[ -x /bin/busybox ] || fail "/bin/busybox not found (apt-get install busybox-static)"
-agent=$MSB_BUILDDIR/msb-agent
-[ -x "$agent" ] || fail "$agent not built"
+[ -r "$kernel" ] || die "$kernel is not readable"
+command -v mke2fs >/dev/null 2>&1 || die "mke2fs not found (apt-get install e2fsprogs)"
+command -v cpio >/dev/null 2>&1 || die "cpio not found (apt-get install cpio)"
+[ -x /bin/busybox ] || die "/bin/busybox not found (apt-get install busybox-static)"
+[ -x "$MSB_AGENT" ] || die "$MSB_AGENT not built"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/msb-guest-boot.XXXXXX")
 qpid=
-cleanup() {
-	[ -z "$qpid" ] || stop_vm
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+at_exit stop_vm
 
 "$MSB_SRCDIR/guest/init/mkinitramfs.sh" --kernel-version "$kver" \
-	--agent "$agent" --out "$work/initramfs.cpio.gz" 2>"$work/mkinitramfs.log" ||
-	fail "mkinitramfs.sh: $(cat "$work/mkinitramfs.log")"
-nmods=$(gzip -dc "$work/initramfs.cpio.gz" |
-	(cd "$work" && cpio --quiet -i --to-stdout etc/msb/modules) | wc -l)
-[ "$nmods" -gt 0 ] || fail "initramfs lists no modules"
+	--agent "$MSB_AGENT" --out "$TMP/initramfs.cpio.gz" 2>"$TMP/mkinitramfs.log" ||
+	die "mkinitramfs.sh failed"
+nmods=$(gzip -dc "$TMP/initramfs.cpio.gz" |
+	(cd "$TMP" && cpio --quiet -i --to-stdout etc/msb/modules) | wc -l)
+[ "$nmods" -gt 0 ] || die "initramfs lists no modules"
 
 # A busybox root without /proc /dev /tmp /run: the init must create them.
-rootdir=$work/rootdir
+rootdir=$TMP/rootdir
 mkdir -p "$rootdir/bin" "$rootdir/etc" "$rootdir/root"
 cp /bin/busybox "$rootdir/bin/busybox"
 for applet in sh ls cat echo mount ps kill sleep; do
@@ -70,8 +51,8 @@ for applet in sh ls cat echo mount ps kill sleep; do
 done
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootdir/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\n' >"$rootdir/etc/group"
-mke2fs -q -F -t ext4 -E root_owner=0:0 -d "$rootdir" "$work/root.img" 32M \
-	>"$work/mke2fs.log" 2>&1 || fail "mke2fs: $(cat "$work/mke2fs.log")"
+mke2fs -q -F -t ext4 -E root_owner=0:0 -d "$rootdir" "$TMP/root.img" 32M \
+	>"$TMP/mke2fs.log" 2>&1 || die "mke2fs failed"
 
 # Under TCG the guest reads the host's TSC, and on a busy host the kernel's
 # PIT calibration of it fails; with no other clock on microvm the boot then
@@ -87,80 +68,56 @@ boot_vm() {
 		-M microvm,isa-serial=on,rtc=on -accel tcg -cpu max -m 256 -smp 1 \
 		-nodefaults -no-user-config -nographic -no-reboot \
 		-serial "file:$1" \
-		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+		-kernel "$kernel" -initrd "$TMP/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet $tsc_arg $2" \
-		-drive id=root,file="$work/root.img",format=raw,if=none \
+		-drive id=root,file="$TMP/root.img",format=raw,if=none \
 		-device virtio-blk-device,drive=root \
 		-netdev user,id=n0 -device virtio-net-device,netdev=n0 \
-		>"$work/qemu.log" 2>&1 &
+		>"$TMP/qemu.log" 2>&1 &
 	qpid=$!
 }
 stop_vm() {
-	kill "$qpid" 2>/dev/null || :
-	wait "$qpid" 2>/dev/null || :
+	[ -n "$qpid" ] || return 0
+	kill "$qpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
 	qpid=
 }
-show() {
-	echo "--- $1"
-	cat "$1"
-	echo "--- qemu.log"
-	cat "$work/qemu.log"
-}
-# expect CONSOLE PATTERN (console lines end in \r\n)
-expect() {
-	grep -q "$2" "$1" || {
-		show "$1"
-		fail "console lacks: $2"
-	}
-}
+# console_has CONSOLE PATTERN (console lines end in \r\n)
+console_has() { check "console has: $2" grep -q "$2" "$1"; }
 
 # 1. A normal boot up to the agent's readiness.
-console=$work/console.log
+console=$TMP/console.log
 start=$(date +%s.%N)
 boot_vm "$console" "msb.hostname=boottest"
 # guest/agent_main.c logs this once its vsock listener is up.
 ready_re='^msb-agent: ready: listening on vsock:'
-ready=
-deadline=$(($(date +%s) + BOOT_TIMEOUT))
-while [ "$(date +%s)" -lt "$deadline" ]; do
-	if grep -qE "$ready_re" "$console"; then
-		ready=1
-		break
-	fi
-	kill -0 "$qpid" 2>/dev/null || break
-	sleep 0.1
-done
+ready_or_gone() { grep -qE "$ready_re" "$console" || ! kill -0 "$qpid" 2>/dev/null; }
+wait_for "$BOOT_TIMEOUT" ready_or_gone
 end=$(date +%s.%N)
 stop_vm
-if [ -z "$ready" ]; then
-	show "$console"
-	fail "agent not ready within ${BOOT_TIMEOUT}s"
-fi
+grep -qE "$ready_re" "$console" || die "agent not ready within ${BOOT_TIMEOUT}s"
 awk -v s="$start" -v e="$end" 'BEGIN { printf "guest_boot: boot-to-ready %.2fs\n", e - s }'
 
-expect "$console" "^msb-agent: msb_init_load_modules: modules: $nmods loaded, 0 already present, 0 failed"
-expect "$console" '^msb-agent: msb_init_mount_root: mounted root /dev/vda (ext4, rw)'
-expect "$console" '^msb-agent: msb_init_switch_root: switched root'
-expect "$console" '^msb-agent: msb_init_root_mounts: mounted /proc /sys /dev /dev/pts /dev/shm /tmp /run'
-expect "$console" '^msb-agent: msb_init_set_hostname: hostname boottest'
-expect "$console" '^msb-agent: msb_init_net_up: lo up; eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3'
-expect "$console" '^msb-agent: msb_init_boot: boot complete'
-if grep -E '^msb-agent: .*(error|fail)' "$console" | grep -v ' 0 failed'; then
-	show "$console"
-	fail "errors on the console"
-fi
+console_has "$console" "^msb-agent: msb_init_load_modules: modules: $nmods loaded, 0 already present, 0 failed"
+console_has "$console" '^msb-agent: msb_init_mount_root: mounted root /dev/vda (ext4, rw)'
+console_has "$console" '^msb-agent: msb_init_switch_root: switched root'
+console_has "$console" '^msb-agent: msb_init_root_mounts: mounted /proc /sys /dev /dev/pts /dev/shm /tmp /run'
+console_has "$console" '^msb-agent: msb_init_set_hostname: hostname boottest'
+console_has "$console" '^msb-agent: msb_init_net_up: lo up; eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3'
+console_has "$console" '^msb-agent: msb_init_boot: boot complete'
+check_sh "no errors on the console" \
+	'! grep -E "^msb-agent: .*(error|fail)" "$console" | grep -v " 0 failed"'
 
 # 2. A root that cannot be mounted: the agent gives up and the guest powers
 # itself off through msb_init_shutdown(), so QEMU exits on its own.
-console2=$work/console-poweroff.log
+console2=$TMP/console-poweroff.log
 boot_vm "$console2" "msb.rootfstype=msb-no-such-fs"
-rc=0
-wait "$qpid" || rc=$?
+wait "$qpid"; rc=$?
 qpid=
-[ "$rc" -eq 0 ] || { show "$console2"; fail "QEMU exited with $rc, not by a guest power-off"; }
-expect "$console2" '^msb-agent: msb_init_mount_root: mount /dev/vda (msb-no-such-fs) on /newroot: No such device'
-expect "$console2" '^msb-agent: msb_init_shutdown: poweroff: stopping processes'
-expect "$console2" '^msb-agent: unmount_all: unmounted [0-9]* filesystems, / is read-only'
-expect "$console2" '^msb-agent: msb_init_shutdown: poweroff.\{0,1\}$'
-expect "$console2" 'reboot: Power down'
-echo "PASS: guest_boot"
+check_eq "QEMU exits by a guest power-off" 0 "$rc"
+console_has "$console2" '^msb-agent: msb_init_mount_root: mount /dev/vda (msb-no-such-fs) on /newroot: No such device'
+console_has "$console2" '^msb-agent: msb_init_shutdown: poweroff: stopping processes'
+console_has "$console2" '^msb-agent: unmount_all: unmounted [0-9]* filesystems, / is read-only'
+console_has "$console2" '^msb-agent: msb_init_shutdown: poweroff.\{0,1\}$'
+console_has "$console2" 'reboot: Power down'
+done_testing

@@ -118,10 +118,7 @@ port=$((20000 + $$ % 20000))
 timeout 60 chroot "$root" nc -l -p "$port" >"$TMP/nc.out" &
 ncpid=$!
 at_exit "kill $ncpid 2>/dev/null"
-for _ in $(seq 50); do
-	echo through | timeout 2 /bin/busybox nc 127.0.0.1 "$port" 2>/dev/null && break
-	sleep 0.1
-done
+wait_listen "$port" && echo through | timeout 2 /bin/busybox nc 127.0.0.1 "$port" 2>/dev/null
 wait "$ncpid"
 check_eq "nc -l -p received" through "$(cat "$TMP/nc.out")"
 

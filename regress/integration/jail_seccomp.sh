@@ -9,8 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd qemu-system-x86_64 mke2fs
-DRIVER="$MSB_BUILDDIR/regress/mux-driver"
-[ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
+need_mux_driver
 export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 at_exit '"$MSB" stop --force box >/dev/null 2>&1'
 
@@ -45,9 +44,9 @@ got=$(in_box head -c 67108864 /dev/zero | wc -c)
 check_eq "64 MiB out of the guest" 67108864 "$got"
 
 # A live session worker, dialling the agent through the hybrid vsock socket.
-timeout 60 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "vsock:$(sb)/vsock.sock" \
-	--pidfile "$TMP/wpid" exec 'sleep 3; echo finished' >"$TMP/wout" 2>"$TMP/werr" &
-drv=$!
+DRV_AGENT="vsock:$(sb)/vsock.sock" DRV_TIMEOUT=60
+drv --pidfile "$TMP/wpid" exec 'sleep 3; echo finished' >"$TMP/wout" 2>"$TMP/werr" &
+drv_pid=$!
 wait_for 20 test -s "$TMP/wpid" || die "no session worker pid"
 w=$(cat "$TMP/wpid")
 # The filter comes once SESSION is read, a moment after the exec.
@@ -55,7 +54,7 @@ wait_for 10 sh -c "[ \"\$(awk '\$1 == \"Seccomp:\" { print \$2 }' /proc/$w/statu
 check_eq "msb-session runs seccomp in filter mode" 2 "$(status_of "/proc/$w" Seccomp)"
 check_eq "... with no core dumps" 0 "$(awk '/^Max core file size/ { print $5 }' "/proc/$w/limits")"
 check_eq "... and bounded descriptors" 272 "$(awk '/^Max open files/ { print $4 }' "/proc/$w/limits")"
-wait $drv; rc=$?
+wait $drv_pid; rc=$?
 check_eq "the session's channel ran to its end under the filter (exit $rc)" finished "$(cat "$TMP/wout")"
 check_eq "... and the worker exited cleanly (mux-driver checks its status)" 0 "$rc"
 

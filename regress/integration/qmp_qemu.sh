@@ -44,7 +44,7 @@ check_eq "powerdown and quit ran (exit)" 0 "$?"
 check "system_powerdown accepted, POWERDOWN seen" has 'event POWERDOWN'
 check "quit gives SHUTDOWN" has 'event SHUTDOWN'
 check "and the connection closes" has 'closed'
-if timeout 10 sh -c "while kill -0 $QEMU_PID 2>/dev/null; do sleep 0.05; done"; then
+if wait_for 10 dead "$QEMU_PID"; then
 	wait "$QEMU_PID"
 	check_eq "QEMU exited cleanly after quit" 0 "$?"
 else

@@ -11,8 +11,6 @@ sb() { echo "$MSB_HOME/sandboxes/$1"; }
 in_box() { s=$1; shift; "$MSB" agent --vsock "$(sb "$s")/vsock.sock" exec -- "$@"; }
 field() { grep "^$2=" "$(sb "$1")/state" | cut -d= -f2-; }
 ls_state() { "$MSB" ls | awk -v n="$1" '$1 == n { print $2 }'; }
-# A process that is gone or a zombie waiting for init counts as dead.
-dead() { ! [ -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 no_leftovers() { # no vmm or QEMU process, no sockets
 	s=$1
 	! pgrep -f "msb-vmm --name $s\$" >/dev/null &&
@@ -82,7 +80,7 @@ check_eq "each is itself" "box other" "$(in_box box hostname) $(in_box other hos
 check "they share no disk" sh -c "! '$MSB' agent --vsock '$(sb other)/vsock.sock' exec -- 'test -e /root/persist'"
 socat TCP-LISTEN:7311,bind=127.0.0.1,reuseaddr SYSTEM:'cat; echo reached-host' & listener=$!
 at_exit "kill $listener 2>/dev/null"
-sleep 0.3
+wait_listen 7311
 out=$(echo from-guest | timeout 30 "$MSB" agent --vsock "$(sb other)/vsock.sock" connect 10.0.2.2 7311)
 check_eq "--net user,host-loopback: the guest reaches the host's loopback through the gateway" "from-guest
 reached-host" "$out"
@@ -105,9 +103,9 @@ check_eq "disk intact after the crash" kept-across-restarts "$(in_box box 'cat /
 # backend), the state reads crashed, and start recovers.
 vmm=$(field box vmm_pid); qemu=$(field box qemu_pid)
 kill -9 "$vmm"
-sleep 1
+wait_for 10 in_state box crashed
 check_eq "kill -9 of the vmm shows as crashed" crashed "$(ls_state box)"
-check "QEMU died with its vmm" dead "$qemu"
+check "QEMU died with its vmm" wait_for 10 dead "$qemu"
 "$MSB" start box >/dev/null 2>&1; rc=$?
 check_eq "start after a vmm crash" 0 $rc
 check_eq "disk intact after the vmm crash" kept-across-restarts "$(in_box box 'cat /root/persist')"

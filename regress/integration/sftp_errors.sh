@@ -3,67 +3,29 @@
 # (sftp -b exits non-zero; "-" commands continue) and never take the
 # server down: missing files, permission denied as an unprivileged user,
 # non-empty rmdir, existing targets, a read-only session.
-set -u
+. "$(dirname "$0")/../lib.sh"
+need_cmd sftp setpriv
+need_root
+id nobody >/dev/null 2>&1 || skip "no user nobody"
+[ -x "$MSB_SFTP_SERVER" ] || die "$MSB_SFTP_SERVER not built"
 
-here=$(cd "$(dirname "$0")" && pwd)
-MSB_BUILDDIR=${MSB_BUILDDIR:-$(cd "$here/../.." && pwd)}
-server="$MSB_BUILDDIR/msb-sftp-server"
-
-command -v sftp >/dev/null || { echo "SKIP: OpenSSH sftp client not installed"; exit 77; }
-command -v setpriv >/dev/null || { echo "SKIP: setpriv missing"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (to run the server as nobody)"; exit 77; }
-id nobody >/dev/null 2>&1 || { echo "SKIP: no user nobody"; exit 77; }
-[ -x "$server" ] || { echo "FAIL: $server not built"; exit 1; }
-
-work=$(mktemp -d /tmp/msb-sftp-errors.XXXXXX) || exit 1
-trap 'rm -rf "$work"' EXIT
-chmod 755 "$work"
-mkdir "$work/local" "$work/remote"
-chmod 1777 "$work/remote"  # nobody may add files, not remove root's
-R="$work/remote"
+chmod 755 "$TMP"
+mkdir "$TMP/local" "$TMP/remote"
+chmod 1777 "$TMP/remote"  # nobody may add files, not remove root's
+R="$TMP/remote"
 nogroup=$(id -gn nobody)
 
 # nobody runs a copy: the checkout may be where nobody cannot reach
 # (under /root, 0700 on Debian).
-cp "$server" "$work/msb-sftp-server" && chmod 755 "$work/msb-sftp-server" || exit 1
-# The wrapper records how the server ended: a crash must not pass unnoticed.
-cat > "$work/server" <<EOS
-#!/bin/sh
-"$work/msb-sftp-server" "\$@"
-echo \$? > "$work/server.status"
-EOS
-chmod 755 "$work/server"
+cp "$MSB_SFTP_SERVER" "$TMP/msb-sftp-server" && chmod 755 "$TMP/msb-sftp-server" || die "cp"
+sftp_server_wrapper "$TMP/msb-sftp-server"
+# A failed check shows what sftp said.
+check_out() { check_sh "$@" || sed 's/^/    /' "$TMP/sftp.log"; }
 
-fail=0
-check() {
-	if eval "$2"; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1"
-		sed 's/^/    /' "$work/out"
-		fail=1
-	fi
-}
+as_root="$SFTP_SERVER -d $R"
+as_nobody="setpriv --reuid=nobody --regid=$nogroup --clear-groups $SFTP_SERVER -d $R"
 
-# run_sftp "server command" < batch; output in $work/out.
-run_sftp() {
-	# Written by the server's user, who may be nobody.
-	: > "$work/server.status" && chmod 666 "$work/server.status"
-	(cd "$work/local" && timeout 30 sftp -b - -D "$1") > "$work/out" 2>&1
-	local rc=$?
-	local st
-	st=$(cat "$work/server.status" 2>/dev/null)
-	if [ "$st" != 0 ]; then
-		echo "FAIL: server did not exit cleanly (status '$st')"
-		fail=1
-	fi
-	return $rc
-}
-
-as_root="$work/server -d $R"
-as_nobody="setpriv --reuid=nobody --regid=$nogroup --clear-groups $work/server -d $R"
-
-echo data > "$work/local/file"
+echo data > "$TMP/local/file"
 mkdir "$R/full" && touch "$R/full/x"
 mkdir "$R/secret" && echo s > "$R/secret/f" && chmod 700 "$R/secret"
 echo mine > "$R/rootfile" && chmod 644 "$R/rootfile"
@@ -72,8 +34,8 @@ run_sftp "$as_root" <<'EOB'
 get nosuch
 EOB
 rc=$?
-check "get of a missing file fails the batch" '[ $rc -ne 0 ]'
-check "missing file is reported as not found" 'grep -q "not found" "$work/out"'
+check_out "get of a missing file fails the batch" '[ $rc -ne 0 ]'
+check_out "missing file is reported as not found" 'grep -q "not found" "$TMP/sftp.log"'
 
 run_sftp "$as_root" <<'EOB'
 -get nosuch
@@ -88,19 +50,19 @@ run_sftp "$as_root" <<'EOB'
 put file after-errors
 EOB
 rc=$?
-check "errors in - commands do not stop the batch" '[ $rc -eq 0 ] && [ -f "$R/after-errors" ]'
-check "rm of a missing file reports it" 'grep -q "remote delete .*: No such file" "$work/out"'
-check "non-empty rmdir fails and keeps the directory" \
-    'grep -q "remote rmdir .*: Failure" "$work/out" && [ -f "$R/full/x" ]'
-check "mkdir of an existing directory fails" 'grep -q "remote mkdir .*: Failure" "$work/out"'
-check "symlink over an existing file fails" 'grep -q "remote symlink .*: Failure" "$work/out"'
-check "setstat of a missing file reports it" 'grep -q "remote setstat .*: No such file" "$work/out"'
+check_out "errors in - commands do not stop the batch" '[ $rc -eq 0 ] && [ -f "$R/after-errors" ]'
+check_out "rm of a missing file reports it" 'grep -q "remote delete .*: No such file" "$TMP/sftp.log"'
+check_out "non-empty rmdir fails and keeps the directory" \
+    'grep -q "remote rmdir .*: Failure" "$TMP/sftp.log" && [ -f "$R/full/x" ]'
+check_out "mkdir of an existing directory fails" 'grep -q "remote mkdir .*: Failure" "$TMP/sftp.log"'
+check_out "symlink over an existing file fails" 'grep -q "remote symlink .*: Failure" "$TMP/sftp.log"'
+check_out "setstat of a missing file reports it" 'grep -q "remote setstat .*: No such file" "$TMP/sftp.log"'
 
 run_sftp "$as_root" <<'EOB'
 rmdir full
 EOB
 rc=$?
-check "non-empty rmdir fails the batch" '[ $rc -ne 0 ]'
+check_out "non-empty rmdir fails the batch" '[ $rc -ne 0 ]'
 
 run_sftp "$as_nobody" <<'EOB'
 -ls secret
@@ -113,27 +75,27 @@ run_sftp "$as_nobody" <<'EOB'
 get rootfile readable-by-nobody
 EOB
 rc=$?
-check "as nobody, the readable file still downloads" \
-    '[ $rc -eq 0 ] && [ "$(cat "$work/local/readable-by-nobody")" = mine ]'
-check "as nobody, listing a 0700 root directory is denied" \
-    'grep -q "remote readdir.*: Permission denied" "$work/out"'
-check "as nobody, changing root's file is denied" \
-    'grep -q "remote delete .*: Permission denied" "$work/out" && grep -q "remote setstat .*: Permission denied" "$work/out"'
-check "as nobody, nothing in the secret directory changed" \
-    '[ ! -e "$R/secret/new" ] && [ ! -e "$R/secret/sub" ] && [ ! -e "$work/local/f" ]'
-check "as nobody, root's file is untouched" \
+check_out "as nobody, the readable file still downloads" \
+    '[ $rc -eq 0 ] && [ "$(cat "$TMP/local/readable-by-nobody")" = mine ]'
+check_out "as nobody, listing a 0700 root directory is denied" \
+    'grep -q "remote readdir.*: Permission denied" "$TMP/sftp.log"'
+check_out "as nobody, changing root's file is denied" \
+    'grep -q "remote delete .*: Permission denied" "$TMP/sftp.log" && grep -q "remote setstat .*: Permission denied" "$TMP/sftp.log"'
+check_out "as nobody, nothing in the secret directory changed" \
+    '[ ! -e "$R/secret/new" ] && [ ! -e "$R/secret/sub" ] && [ ! -e "$TMP/local/f" ]'
+check_out "as nobody, root's file is untouched" \
     '[ -f "$R/rootfile" ] && [ "$(stat -c %a:%u "$R/rootfile")" = 644:0 ]'
 
 run_sftp "$as_nobody" <<'EOB'
 get secret/f
 EOB
 rc=$?
-check "unreadable file fails the batch" '[ $rc -ne 0 ]'
+check_out "unreadable file fails the batch" '[ $rc -ne 0 ]'
 run_sftp "$as_nobody" <<'EOB'
 put file secret/new
 EOB
 rc=$?
-check "permission denied on upload fails the batch" '[ $rc -ne 0 ] && grep -q "Permission denied" "$work/out"'
+check_out "permission denied on upload fails the batch" '[ $rc -ne 0 ] && grep -q "Permission denied" "$TMP/sftp.log"'
 
 # Read-only session (-R): reads work, every change is refused.
 run_sftp "$as_root -R" <<'EOB'
@@ -146,8 +108,8 @@ get rootfile ro-copy
 -ln -s rootfile ro-link
 EOB
 rc=$?
-check "read-only session still reads" '[ $rc -eq 0 ] && [ -f "$work/local/ro-copy" ]'
-check "read-only session refuses every change" \
+check_out "read-only session still reads" '[ $rc -eq 0 ] && [ -f "$TMP/local/ro-copy" ]'
+check_out "read-only session refuses every change" \
     '[ ! -e "$R/ro-new" ] && [ ! -e "$R/ro-dir" ] && [ ! -e "$R/ro-renamed" ] && [ ! -e "$R/ro-link" ] && [ "$(stat -c %a "$R/rootfile")" = 644 ]'
 
-exit $fail
+done_testing

@@ -6,56 +6,32 @@
 # refuses the rest, and -R refuses the writes (OPEN by its flags); each
 # reply and the advertised extensions are the same as sftp-server's. An
 # unknown name in a list is refused at startup.
-set -u
-
-here=$(cd "$(dirname "$0")" && pwd)
-MSB_BUILDDIR=${MSB_BUILDDIR:-$(cd "$here/../.." && pwd)}
-server="$MSB_BUILDDIR/msb-sftp-server"
+. "$(dirname "$0")/../lib.sh"
+need_cmd python3
+server=$MSB_SFTP_SERVER
 ref=/usr/lib/openssh/sftp-server
+[ -x "$ref" ] || skip "no OpenSSH sftp-server at $ref"
+[ -x "$server" ] || die "$server not built"
 
-command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
-[ -x "$ref" ] || { echo "SKIP: no OpenSSH sftp-server at $ref"; exit 77; }
-[ -x "$server" ] || { echo "FAIL: $server not built"; exit 1; }
-
-work=$(mktemp -d /tmp/msb-sftp-policy.XXXXXX) || exit 1
-trap 'rm -rf "$work"' EXIT
-fail=0
-check() {
-	if eval "$2"; then
-		echo "ok: $1"
-	else
-		echo "FAIL: $1"
-		fail=1
-	fi
-}
-
-"$server" -Q requests > "$work/ours" 2>&1
-"$ref" -Q requests > "$work/theirs" 2>&1
-check "-Q requests lists sftp-server's names in its order" 'cmp -s "$work/ours" "$work/theirs"'
-check "-Q requests lists 29 names" '[ "$(wc -l < "$work/ours")" = 29 ]'
-"$server" -Q nonsense > "$work/out" 2>&1; rc=$?
-check "-Q with another query fails as sftp-server's does" '[ $rc = 1 ] && grep -qx "Invalid query type" "$work/out"'
+"$server" -Q requests > "$TMP/ours" 2>&1
+"$ref" -Q requests > "$TMP/theirs" 2>&1
+check "-Q requests lists sftp-server's names in its order" cmp -s "$TMP/ours" "$TMP/theirs"
+check_eq "-Q requests lists 29 names" 29 "$(wc -l < "$TMP/ours")"
+"$server" -Q nonsense > "$TMP/out" 2>&1; rc=$?
+check_sh "-Q with another query fails as sftp-server's does" '[ $rc = 1 ] && grep -qx "Invalid query type" "$TMP/out"'
 for bad in "-P bogus" "-p open,bogus" "-p ''" "-P open,,read"; do
-	eval "\"$server\" $bad" < /dev/null > "$work/out" 2>&1; rc=$?
-	check "$bad: refused at startup (exit $rc)" '[ $rc = 1 ] && grep -q "request" "$work/out"'
+	eval "\"$server\" $bad" < /dev/null > "$TMP/out" 2>&1; rc=$?
+	check_sh "$bad: refused at startup (exit $rc)" '[ $rc = 1 ] && grep -q "request" "$TMP/out"'
 done
-eval "\"$server\" -P open -P read" < /dev/null > "$work/out" 2>&1; rc=$?
-check "a second -P is refused, as sftp-server refuses it" '[ $rc = 1 ] && grep -q "already set" "$work/out"'
+eval "\"$server\" -P open -P read" < /dev/null > "$TMP/out" 2>&1; rc=$?
+check_sh "a second -P is refused, as sftp-server refuses it" '[ $rc = 1 ] && grep -q "already set" "$TMP/out"'
 
-timeout 120 python3 - "$server" "$ref" "$work" <<'EOF_PY'
+check "every request, denied, allowed and read-only, as sftp-server answers it" \
+	env PYTHONPATH="$MSB_SRCDIR/regress" PYTHONDONTWRITEBYTECODE=1 timeout 120 python3 - "$server" "$ref" "$TMP" <<'EOF_PY'
 import os, shutil, struct, subprocess, sys
+from sftp_check import check, done, s
 
 server, ref, work = sys.argv[1], sys.argv[2], sys.argv[3]
-failed = False
-
-def check(name, cond, detail=""):
-    global failed
-    print(("ok: " if cond else "FAIL: ") + name + ("" if cond else " " + str(detail)))
-    if not cond:
-        failed = True
-
-def s(b):
-    return struct.pack(">I", len(b)) + (b.encode() if isinstance(b, str) else b)
 
 u32 = lambda v: struct.pack(">I", v)
 u64 = lambda v: struct.pack(">Q", v)
@@ -227,7 +203,6 @@ for name in names:
     if name == "open":
         check("-R: OPEN for reading is not", out[0] == ("reply", 102), out)
 check("-R refuses exactly the writes", refused == writes, sorted(refused ^ writes))
-sys.exit(1 if failed else 0)
+done()
 EOF_PY
-[ $? = 0 ] || fail=1
-exit $fail
+done_testing

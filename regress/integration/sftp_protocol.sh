@@ -5,37 +5,18 @@
 # replacing, unknown and malformed requests, the handle limit, and clean
 # ends on hostile input (oversized length, request before INIT, EOF inside
 # a packet).
-set -u
-
-here=$(cd "$(dirname "$0")" && pwd)
-MSB_BUILDDIR=${MSB_BUILDDIR:-$(cd "$here/../.." && pwd)}
-server="$MSB_BUILDDIR/msb-sftp-server"
-
-command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
-[ -x "$server" ] || { echo "FAIL: $server not built"; exit 1; }
-
-work=$(mktemp -d /tmp/msb-sftp-proto.XXXXXX) || exit 1
-trap 'rm -rf "$work"' EXIT
-
+. "$(dirname "$0")/../lib.sh"
+need_cmd python3
+[ -x "$MSB_SFTP_SERVER" ] || die "$MSB_SFTP_SERVER not built"
 ref=/usr/lib/openssh/sftp-server
 [ -x "$ref" ] || ref=
 
-timeout 60 python3 - "$server" "$work" "$ref" <<'EOF_PY'
+check "every packet-level case above" \
+	env PYTHONPATH="$MSB_SRCDIR/regress" PYTHONDONTWRITEBYTECODE=1 timeout 60 python3 - "$MSB_SFTP_SERVER" "$TMP" "$ref" <<'EOF_PY'
 import os, struct, subprocess, sys
+from sftp_check import check, done, s
 
 server, work, ref = sys.argv[1], sys.argv[2], sys.argv[3]
-failed = False
-
-def check(name, cond, detail=""):
-    global failed
-    print(("ok: " if cond else "FAIL: ") + name + ("" if cond else " " + str(detail)))
-    if not cond:
-        failed = True
-
-def s(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return struct.pack(">I", len(b)) + b
 
 class Conn:
     def __init__(self, prog, home=None):
@@ -267,5 +248,6 @@ hostile("zero packet length", struct.pack(">I", 0))
 hostile("request before INIT", struct.pack(">I", 10) + bytes([17]) + struct.pack(">I", 1) + s("/"), init=False)
 hostile("EOF inside a packet", struct.pack(">I", 1000) + b"partial")
 hostile("garbage", os.urandom(3000))
-sys.exit(1 if failed else 0)
+done()
 EOF_PY
+done_testing

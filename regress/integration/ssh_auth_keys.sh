@@ -13,9 +13,7 @@ export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 need_ssh_server
 AUDIT="$MSB_HOME/ssh/audit.log"
 
-fake_sandbox box
-start_agent
-export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+host_agent_sandbox
 
 for k in good w1 w2 w3 w4 w5 w6 near far; do
 	ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$TMP/$k" || die ssh-keygen
@@ -97,7 +95,8 @@ print(s.recv(256)[:8].decode(), flush=True)
 time.sleep(int(sys.argv[2]))
 ' "$PORT" 3 >"$TMP/trunc" 2>&1 &
 TRUNC=$!
-sleep 1
+# It prints the banner once the listener has answered: the handshake is held.
+wait_for 5 test -s "$TMP/trunc"
 check_eq "others are served while a truncated handshake is held" hi "$(s 127.0.0.1 good -- echo hi 2>/dev/null)"
 wait $TRUNC
 check_eq "the truncated handshake got the banner" "SSH-2.0-" "$(cat "$TMP/trunc")"

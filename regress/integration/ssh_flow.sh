@@ -14,8 +14,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die "ssh-keygen"
 PORT=$((20000 + ($$ + 7) % 20000))
 "$MSB" ssh serve flow --port "$PORT" 2>"$TMP/serve.log" & SERVE=$!
 at_exit "kill $SERVE 2>/dev/null; wait $SERVE 2>/dev/null"
-for _ in $(seq 600); do grep -q "listening on" "$TMP/serve.log" && break; kill -0 $SERVE 2>/dev/null || break; sleep 0.1; done
-grep -q "listening on" "$TMP/serve.log" || die "server did not listen"
+wait_alive 60 "$SERVE" grep -q "listening on" "$TMP/serve.log" || die "server did not listen"
 s() { ssh -p "$PORT" -i "$TMP/id" -o IdentitiesOnly=yes -o StrictHostKeyChecking=no \
 	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes root@127.0.0.1 "$@"; }
 

@@ -30,24 +30,26 @@ conn_procs() { echo "$1"; pgrep -P "$1"; }
 # conn_rss MONITOR: "SUM NPROCS", VmRSS in KiB over the connection's processes
 conn_rss() { for p in $(conn_procs "$1"); do field "$p" VmRSS; done | awk '{ s += $1; n++ } END { print s + 0, n + 0 }'; }
 
-for _ in $(seq 100); do
+# n: the connections with their three processes.
+connected() {
 	n=0; for m in $(monitors); do [ "$(conn_rss "$m" | cut -d' ' -f2)" = 3 ] && n=$((n + 1)); done
-	[ $n -ge 2 ] && break
-	sleep 0.1
-done
+	[ $n -ge 2 ]
+}
+wait_for 10 connected
 check_eq "two connections, three processes each" 2 "$n"
 
 # Busy moments (kex, authentication, channel setup) are given back after
 # two quiet seconds: give them eight.
-for _ in $(seq 16); do
-	sleep 0.5
+# worst: the largest connection's RSS.
+quiet() {
 	worst=0
 	for m in $(monitors); do
 		s=$(conn_rss "$m" | cut -d' ' -f1)
 		[ "$s" -gt "$worst" ] && worst=$s
 	done
-	[ "$worst" -lt "$LIMIT_KIB" ] && break
-done
+	[ "$worst" -lt "$LIMIT_KIB" ]
+}
+wait_for 8 quiet
 for m in $(monitors); do
 	for p in $(conn_procs "$m"); do
 		echo "  $(field "$p" Name) $p: VmRSS $(field "$p" VmRSS) kB (anon $(field "$p" RssAnon), file $(field "$p" RssFile))"

@@ -14,9 +14,7 @@ export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 need_ssh_server
 AUDIT="$MSB_HOME/ssh/audit.log"
 
-fake_sandbox box
-start_agent
-export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+host_agent_sandbox
 for k in good bad; do
 	ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$TMP/$k" || die ssh-keygen
 done

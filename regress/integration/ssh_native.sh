@@ -137,7 +137,7 @@ wait_for 5 grep -q listening "$TMP/srv.log"
 check_eq "serve_fd: first connection" one "$(timeout 60 ssh $O -p "$PORT" root@127.0.0.1 echo one)"
 echo "put $TMP/id.pub /tmp/k" >"$TMP/batch"
 check "serve_fd: a second connection, sftp" timeout 60 sftp -b "$TMP/batch" $O -P "$PORT" root@127.0.0.1
-timeout 20 sh -c "while kill -0 $SRV 2>/dev/null; do sleep 0.1; done"
+wait_for 20 dead "$SRV"
 check "the endpoint served both and returned MSB_OK" sh -c \
 	"grep -q 'connection 2: MSB_OK' '$TMP/srv.log' && grep -q 'connection 1: MSB_OK' '$TMP/srv.log'"
 

@@ -18,13 +18,11 @@ need_ssh_server
 AUDIT="$MSB_HOME/ssh/audit.log"
 SANDBOX_UID=65534
 
-fake_sandbox box
+host_agent_sandbox
 # The session worker runs as the sandbox's owner: not root here.
 chown "$SANDBOX_UID" "$MSB_HOME/sandboxes/box"
-start_agent
 chmod 711 "$TMP"
 chmod 666 "$AGENT_SOCK"
-export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
 ssh-keygen -q -t ed25519 -N '' -C rec -f "$TMP/id" || die ssh-keygen
 "$MSB" ssh authorize --sandbox box --file "$TMP/id.pub" >/dev/null 2>&1 || die authorize
 FP=$(ssh-keygen -lf "$TMP/id.pub" | cut -d' ' -f2 | tr -c 'A-Za-z0-9._\n-' '-')

@@ -4,11 +4,8 @@
 # command, unknown user, audit records, 10 concurrent channels, hangup.
 . "$(dirname "$0")/../lib.sh"
 need_root
-DRIVER="$MSB_BUILDDIR/regress/mux-driver"
-[ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
-[ -x "$MSB_BUILDDIR/msb-session" ] || die "no msb-session (build first)"
+need_mux_driver
 start_agent
-drv() { timeout 20 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "unix:$AGENT_SOCK" "$@"; }
 
 for code in 0 1 42 255; do
 	drv exec "exit $code" </dev/null; rc=$?

@@ -2,10 +2,9 @@
 # command that does not read its stdin) stalls the channel, never memory.
 . "$(dirname "$0")/../lib.sh"
 need_root
-DRIVER="$MSB_BUILDDIR/regress/mux-driver"
-[ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
+need_mux_driver
 start_agent
-drv() { timeout 30 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "unix:$AGENT_SOCK" "$@"; }
+DRV_TIMEOUT=30
 # The worker writes its pid once it runs: a loaded machine may take a while.
 pid_of() { wait_for 10 test -s "$1"; cat "$1"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }

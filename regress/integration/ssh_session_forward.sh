@@ -2,25 +2,11 @@
 # private network namespace with only loopback, so nothing leaves the host.
 . "$(dirname "$0")/../lib.sh"
 need_root
-need_cmd unshare ip socat python3
-DRIVER="$MSB_BUILDDIR/regress/mux-driver"
-[ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
+need_cmd unshare nsenter ip socat
+need_mux_driver
 
-NS_PIDS="$TMP/ns-pids"
-: > "$NS_PIDS"
-at_exit "xargs -r kill < '$NS_PIDS' 2>/dev/null"
-cat > "$TMP/ns.sh" <<NS
-ip link set lo up || exit 1
-socat TCP-LISTEN:7001,bind=127.0.0.1,reuseaddr,fork EXEC:cat & echo \$! >> '$NS_PIDS'
-socat TCP-LISTEN:7002,bind=127.0.0.1,reuseaddr,fork SYSTEM:'cat >/dev/null; echo got-eof' & echo \$! >> '$NS_PIDS'
-exec "$MSB_AGENT" --listen "unix:$TMP/agent.sock" --log-level verbose
-NS
-AGENT_SOCK="$TMP/agent.sock"
-unshare --net sh "$TMP/ns.sh" 2>"$TMP/agent.log" & AGENT_PID=$!
-wait_for 5 agent ping >/dev/null 2>&1
+start_agent_netns
 check "agent up in its own network namespace" agent ping
-sleep 0.3
-drv() { timeout 20 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "unix:$AGENT_SOCK" "$@"; }
 
 check_eq "echo server through direct-tcpip" "hello" "$(echo hello | drv tcp 127.0.0.1 7001)"
 head -c 16777216 /dev/urandom > "$TMP/data"

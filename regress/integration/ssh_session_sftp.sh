@@ -3,11 +3,9 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd sftp
-DRIVER="$MSB_BUILDDIR/regress/mux-driver"
-[ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
+need_mux_driver
 start_agent
-DRV="$DRIVER --session $MSB_BUILDDIR/msb-session --agent unix:$AGENT_SOCK"
-drv() { timeout 20 $DRV "$@"; }
+DRV=$(drv_line)
 
 mkdir "$TMP/dir"
 head -c 33554432 /dev/urandom > "$TMP/big"

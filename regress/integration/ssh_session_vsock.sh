@@ -5,8 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root
 need_cmd python3
-DRIVER="$MSB_BUILDDIR/regress/mux-driver"
-[ -x "$DRIVER" ] || die "no $DRIVER (make check-programs)"
+need_mux_driver
 start_agent
 cat > "$TMP/backend.py" <<'PY'
 import os, socket, sys, threading, time
@@ -52,7 +51,7 @@ PY
 python3 "$TMP/backend.py" "$TMP/vsock.sock" "$AGENT_SOCK" 2>"$TMP/backend.log" & BPID=$!
 at_exit "kill $BPID 2>/dev/null"
 wait_for 2.5 test -S "$TMP/vsock.sock"
-drv() { timeout 20 "$DRIVER" --session "$MSB_BUILDDIR/msb-session" --agent "vsock:$TMP/vsock.sock" "$@"; }
+DRV_AGENT="vsock:$TMP/vsock.sock"
 
 drv multi 5 'echo c%d' > "$TMP/multi" 2>"$TMP/multi.err"; rc=$?
 sed 's/^/multi: /' "$TMP/multi" "$TMP/multi.err"

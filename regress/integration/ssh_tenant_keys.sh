@@ -18,10 +18,7 @@ export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
 need_ssh_server
 AUDIT="$MSB_HOME/ssh/audit.log"
 
-fake_sandbox box
-fake_sandbox other
-start_agent
-export MSB_SESSION_VSOCK="unix:$AGENT_SOCK"
+host_agent_sandbox box other
 
 for k in own theirs global ca ca2 tca u1 u2 u3 u4 u5 u6 u7 u8 u9 u10 u11 u12; do
 	ssh-keygen -q -t ed25519 -N '' -C "$k" -f "$TMP/$k" || die ssh-keygen

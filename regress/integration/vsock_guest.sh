@@ -76,17 +76,13 @@ qemu=(qemu-system-x86_64 -M microvm,isa-serial=on,rtc=on -accel tcg -cpu max -m 
 	-serial "file:$TMP/console.log")
 echo "qemu: ${qemu[*]}"
 vagent() { "$MSB" agent --vsock "$SOCK" "$@"; }
+vagent_answers() { vagent ping >/dev/null 2>&1; }
 
 # Starts the guest and waits until the agent answers through the backend.
 boot() {
 	timeout 900 "${qemu[@]}" > "$TMP/qemu.log" 2>&1 &
 	QEMU_PID=$!
-	start=$(date +%s)
-	while [ $(( $(date +%s) - start )) -lt 90 ]; do
-		kill -0 "$QEMU_PID" 2>/dev/null || break
-		vagent ping >/dev/null 2>&1 && return 0
-		sleep 0.5
-	done
+	wait_alive 90 "$QEMU_PID" vagent_answers && return 0
 	echo "--- console"; cat "$TMP/console.log"; echo "--- qemu"; cat "$TMP/qemu.log"
 	echo "--- msb-vsockd"; cat "$TMP/vsockd.log"
 	die "the agent did not answer over vsock within 90 s"
@@ -141,7 +137,6 @@ echo "metric: msb-vsockd own RSS during 50 streams: $(cat "$TMP/rss0") KiB"
 bytes=$((BULK_MB * 1048576))
 blocks=$((BULK_MB * 16))
 mbps() { awk -v b="$1" -v ms="$2" 'BEGIN { printf "%.1f", b / 1e6 / (ms / 1000) }'; }
-now_ms() { date +%s%3N; }
 sample_rss "$TMP/stop1" > "$TMP/rss1" & sampler=$!
 t0=$(now_ms)
 n=$(vagent exec -- "dd if=/dev/zero bs=65536 count=$blocks 2>/dev/null" | wc -c)

@@ -24,11 +24,11 @@ regress_unit_test_guest_user_LDADD = lib/libmsbcore.a
 
 # Runs msb_init_shutdown() as PID 1 of a PID namespace (regress/run runs it).
 check_PROGRAMS += regress/unit/test_init_shutdown
-regress_unit_test_init_shutdown_SOURCES = regress/unit/test_init_shutdown.c
+regress_unit_test_init_shutdown_SOURCES = regress/unit/test_init_shutdown.c regress/unit/unit.h
 regress_unit_test_init_shutdown_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
 
 check_PROGRAMS += regress/unit/test_init_cmdline
-regress_unit_test_init_cmdline_SOURCES = regress/unit/test_init_cmdline.c
+regress_unit_test_init_cmdline_SOURCES = regress/unit/test_init_cmdline.c regress/unit/unit.h
 regress_unit_test_init_cmdline_LDADD = guest/init/libmsbinit.a lib/libmsbcore.a
 
 check_PROGRAMS += regress/unit/test_init_hostname

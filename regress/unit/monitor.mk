@@ -1,4 +1,4 @@
-# Unit tests of the SSH server's monitor (include from the top Makefile.am).
+# Unit tests of the SSH server's monitor.
 check_PROGRAMS += regress/unit/test_monitor_authkeys
 regress_unit_test_monitor_authkeys_SOURCES = regress/unit/test_monitor_authkeys.c regress/unit/unit.h
 regress_unit_test_monitor_authkeys_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBSSH_CFLAGS)

@@ -1,5 +1,4 @@
-# JSON codec unit test and the QMP driver the qmp_* integration tests use
-# (include from the top Makefile.am).
+# JSON codec unit test and the QMP driver the qmp_* integration tests use.
 check_PROGRAMS += regress/unit/test_json
 regress_unit_test_json_SOURCES = regress/unit/test_json.c regress/unit/unit.h
 regress_unit_test_json_LDADD = vmctl/qmp/libmsbqmp.a lib/libmsbcore.a

@@ -1,6 +1,7 @@
 # The session worker's tests: a unit program for its policy tables, and
 # mux-driver, which plays the monitor and the network child against a real
-# msb-session for regress/integration/ssh_session_*.sh.
+# msb-session for regress/integration/ssh_session_*.sh (and the monitor to a
+# real msb-preauth for ssh_preauth_sandbox.sh).
 check_PROGRAMS += regress/unit/test_session_policy
 regress_unit_test_session_policy_SOURCES = regress/unit/test_session_policy.c \
 	regress/unit/unit.h session/policy.c session/session.h

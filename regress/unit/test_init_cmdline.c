@@ -10,16 +10,7 @@
 
 #include "log.h"
 #include "init/boot_steps.h"
-
-static int failures;
-
-static void
-check(int ok, const char *what)
-{
-	printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-	if (!ok)
-		failures++;
-}
+#include "unit.h"
 
 static void
 set(struct msb_cmdline *cl, const char *text)
@@ -44,56 +35,64 @@ main(void)
 	msb_log_init("test_init_cmdline", MSB_LOG_QUIET);
 
 	set(&cl, "console=ttyS0 msb.root=/dev/vdb msb.hostname=box\n");
-	check(get(&cl, "msb.root", v, sizeof(v)) == 1 &&
-	    strcmp(v, "/dev/vdb") == 0, "plain key=value");
-	check(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
-	    strcmp(v, "box") == 0, "value before the trailing newline");
-	check(get(&cl, "msb.rootfstype", v, sizeof(v)) == 0,
-	    "absent key whose name extends a present one");
-	check(get(&cl, "msb.roo", v, sizeof(v)) == 0,
-	    "a key prefix does not match");
+	/* plain key=value */
+	CHECK(get(&cl, "msb.root", v, sizeof(v)) == 1 &&
+	    strcmp(v, "/dev/vdb") == 0);
+	/* value before the trailing newline */
+	CHECK(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
+	    strcmp(v, "box") == 0);
+	/* absent key whose name extends a present one */
+	CHECK(get(&cl, "msb.rootfstype", v, sizeof(v)) == 0);
+	/* a key prefix does not match */
+	CHECK(get(&cl, "msb.roo", v, sizeof(v)) == 0);
 
 	set(&cl, "msb.hostname=a msb.hostname=b");
-	check(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
-	    strcmp(v, "b") == 0, "the last occurrence wins");
+	/* the last occurrence wins */
+	CHECK(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
+	    strcmp(v, "b") == 0);
 
 	set(&cl, "x msb.hostname=\"two words\"\ty");
-	check(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
-	    strcmp(v, "two words") == 0, "double-quoted value with a space");
+	/* double-quoted value with a space */
+	CHECK(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
+	    strcmp(v, "two words") == 0);
 
 	set(&cl, "msb.hostname=\"unterminated and more");
-	check(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
-	    strcmp(v, "unterminated and more") == 0,
-	    "an unbalanced quote runs to the end");
+	/* an unbalanced quote runs to the end */
+	CHECK(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
+	    strcmp(v, "unterminated and more") == 0);
 
 	set(&cl, "msb.root= msb.ro msb.rw=1");
-	check(get(&cl, "msb.root", v, sizeof(v)) == 1 && v[0] == '\0',
-	    "empty value");
-	check(msb_cmdline_flag(&cl, "msb.ro") == 1, "bare flag present");
-	check(msb_cmdline_flag(&cl, "msb.rw") == 0,
-	    "key=value is not a bare flag");
-	check(get(&cl, "msb.ro", v, sizeof(v)) == 0,
-	    "a bare flag has no value");
+	/* empty value */
+	CHECK(get(&cl, "msb.root", v, sizeof(v)) == 1 && v[0] == '\0');
+	/* bare flag present */
+	CHECK(msb_cmdline_flag(&cl, "msb.ro") == 1);
+	/* key=value is not a bare flag */
+	CHECK(msb_cmdline_flag(&cl, "msb.rw") == 0);
+	/* a bare flag has no value */
+	CHECK(get(&cl, "msb.ro", v, sizeof(v)) == 0);
 
 	set(&cl, "msb.hostname=0123456789");
-	check(get(&cl, "msb.hostname", v, 8) == -1,
-	    "value longer than the buffer is refused");
+	/* value longer than the buffer is refused */
+	CHECK(get(&cl, "msb.hostname", v, 8) == -1);
 
 	msb_cmdline_set(&cl, "a\0msb.hostname=hidden", 21);
-	check(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
-	    strcmp(v, "hidden") == 0, "an embedded NUL does not end the line");
+	/* an embedded NUL does not end the line */
+	CHECK(get(&cl, "msb.hostname", v, sizeof(v)) == 1 &&
+	    strcmp(v, "hidden") == 0);
 
 	set(&cl, "");
-	check(get(&cl, "msb.root", v, sizeof(v)) == 0 &&
-	    msb_cmdline_flag(&cl, "msb.ro") == 0, "empty line");
+	/* empty line */
+	CHECK(get(&cl, "msb.root", v, sizeof(v)) == 0 &&
+	    msb_cmdline_flag(&cl, "msb.ro") == 0);
 
 	memset(big, 'x', sizeof(big));
 	memcpy(big + sizeof(big) - 16, " msb.ro", 7);
 	msb_cmdline_set(&cl, big, sizeof(big));
-	check(strlen(cl.text) == MSB_CMDLINE_MAX - 1 &&
-	    msb_cmdline_flag(&cl, "msb.ro") == 0,
-	    "overlong input is cut at the limit");
-	check(get(&cl, "x", v, sizeof(v)) == 0, "one page-long word");
+	/* overlong input is cut at the limit */
+	CHECK(strlen(cl.text) == MSB_CMDLINE_MAX - 1 &&
+	    msb_cmdline_flag(&cl, "msb.ro") == 0);
+	/* one page-long word */
+	CHECK(get(&cl, "x", v, sizeof(v)) == 0);
 
 	/* Random bytes must neither crash nor yield an unterminated value. */
 	int bad = 0;
@@ -110,8 +109,8 @@ main(void)
 		    msb_cmdline_flag(&cl, "b") != 1)
 			bad = 1;
 	}
-	check(!bad, "2000 random lines parsed, values bounded");
+	/* 2000 random lines parsed, values bounded */
+	CHECK(!bad);
 
-	printf("%s\n", failures ? "FAILED" : "all checks passed");
-	return failures ? 1 : 0;
+	return unit_done();
 }

@@ -25,19 +25,10 @@
 
 #include "log.h"
 #include "init/init.h"
+#include "unit.h"
 
 /* Exit codes of the namespace init when it never reached shutdown. */
 #define SETUP_FAILED 3
-
-static int failures;
-
-static void
-check(int ok, const char *what)
-{
-	printf("%s: %s\n", ok ? "ok" : "FAIL", what);
-	if (!ok)
-		failures++;
-}
 
 static double
 now_s(void)
@@ -144,7 +135,7 @@ static void
 run_case(const char *name, int reboot_after, int stubborn_children)
 {
 	char dir[] = "/tmp/msb-test-shutdown.XXXXXX";
-	char logpath[sizeof(dir) + 8], log[4096], what[256];
+	char logpath[sizeof(dir) + 8], log[4096];
 	int status, log_fd, expect_sig = reboot_after ? SIGHUP : SIGINT;
 	ssize_t n;
 	double start, secs;
@@ -177,24 +168,19 @@ run_case(const char *name, int reboot_after, int stubborn_children)
 		perror("cleanup");
 
 	printf("--- %s (%.2fs)\n%s", name, secs, log);
-	snprintf(what, sizeof(what), "%s: init ended by signal %d", name,
-	    expect_sig);
-	check(WIFSIGNALED(status) && WTERMSIG(status) == expect_sig, what);
-	snprintf(what, sizeof(what), "%s: unmounted /mnt and /proc, / read-only",
-	    name);
-	check(strstr(log, "unmounted 2 filesystems, / is read-only") != NULL,
-	    what);
-	snprintf(what, sizeof(what), "%s: nothing left after SIGKILL", name);
-	check(strstr(log, "processes left after SIGKILL") == NULL, what);
+	/* init ended by the signal reboot() sends a namespace's init */
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == expect_sig);
+	/* unmounted /mnt and /proc, / read-only */
+	CHECK(strstr(log, "unmounted 2 filesystems, / is read-only") != NULL);
+	/* nothing left after SIGKILL */
+	CHECK(strstr(log, "processes left after SIGKILL") == NULL);
 	if (stubborn_children) {
-		snprintf(what, sizeof(what), "%s: SIGKILL after the grace period",
-		    name);
-		check(strstr(log, "sending SIGKILL") != NULL && secs >= 2.9 &&
-		    secs < 8, what);
+		/* SIGKILL after the grace period */
+		CHECK(strstr(log, "sending SIGKILL") != NULL && secs >= 2.9 &&
+		    secs < 8);
 	} else {
-		snprintf(what, sizeof(what), "%s: SIGTERM was enough", name);
-		check(strstr(log, "sending SIGKILL") == NULL && secs < 2.5,
-		    what);
+		/* SIGTERM was enough */
+		CHECK(strstr(log, "sending SIGKILL") == NULL && secs < 2.5);
 	}
 }
 
@@ -216,7 +202,7 @@ in_namespaces(const char *name, int reboot_after, int stubborn_children)
 			_exit(77);
 		}
 		run_case(name, reboot_after, stubborn_children);
-		_exit(failures ? 1 : 0);
+		_exit(unit_done());
 	}
 	if (waitpid(pid, &status, 0) == -1) {
 		perror("waitpid");
@@ -240,10 +226,8 @@ main(void)
 	rc = in_namespaces("poweroff, stubborn children", 0, 1);
 	if (rc == 77)
 		return 77;
-	if (rc != 0)
-		failures++;
-	if (in_namespaces("reboot, children that obey SIGTERM", 1, 0) != 0)
-		failures++;
-	printf("%s\n", failures ? "FAILED" : "all checks passed");
-	return failures ? 1 : 0;
+	/* Each case's own checks ran in its namespace's first process. */
+	CHECK(rc == 0);
+	CHECK(in_namespaces("reboot, children that obey SIGTERM", 1, 0) == 0);
+	return unit_done();
 }

@@ -14,15 +14,7 @@
 #include "sftp/sftp_longname.h"
 #include "sftp/sftp_proto.h"
 #include "sftp/sftp_reply.h"
-
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
+#include "unit.h"
 
 static bool
 str_eq(const struct sftp_str *s, const char *want)
@@ -53,11 +45,9 @@ check_prefixes(struct msb_buf *b)
 	struct sftp_request req;
 
 	for (size_t n = 0; n < msb_buf_avail(b); n++) {
-		if (sftp_decode_request(msb_buf_ptr(b), n, &req) != SFTP_DECODE_MALFORMED) {
-			fprintf(stderr, "FAIL prefix of %zu/%zu bytes accepted\n",
+		if (!CHECK(sftp_decode_request(msb_buf_ptr(b), n, &req) == SFTP_DECODE_MALFORMED))
+			fprintf(stderr, "a prefix of %zu/%zu bytes was accepted\n",
 			    n, msb_buf_avail(b));
-			failures++;
-		}
 	}
 }
 
@@ -390,7 +380,6 @@ test_longname(void)
 {
 	char line[SFTP_LONGNAME_MAX], mode[11];
 	struct stat st;
-	int before = failures;
 
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFDIR | 0755;
@@ -398,20 +387,18 @@ test_longname(void)
 	st.st_size = 4096;
 	st.st_mtime = 1577880000;  /* 2020-01-01 12:00 UTC */
 	sftp_longname(line, "dir", &st, "root", "root", 1577880000 + 86400);
-	CHECK(strcmp(line, "drwxr-xr-x    2 root     root         4096 Jan  1 12:00 dir") == 0);
+	CHECK_STR(line, "drwxr-xr-x    2 root     root         4096 Jan  1 12:00 dir");
 	sftp_longname(line, "dir", &st, NULL, "averyverylonggroup", 1577880000 + 400 * 86400);
-	CHECK(strcmp(line, "drwxr-xr-x    2 0        averyverylonggroup     4096 Jan  1  2020 dir") == 0);
-	if (failures != before)
-		fprintf(stderr, "last long name: \"%s\"\n", line);
+	CHECK_STR(line, "drwxr-xr-x    2 0        averyverylonggroup     4096 Jan  1  2020 dir");
 
 	sftp_mode_string(S_IFREG | 04755, mode);
-	CHECK(strcmp(mode, "-rwsr-xr-x") == 0);
+	CHECK_STR(mode, "-rwsr-xr-x");
 	sftp_mode_string(S_IFDIR | 01777, mode);
-	CHECK(strcmp(mode, "drwxrwxrwt") == 0);
+	CHECK_STR(mode, "drwxrwxrwt");
 	sftp_mode_string(S_IFLNK | 02644, mode);
-	CHECK(strcmp(mode, "lrw-r-Sr--") == 0);
+	CHECK_STR(mode, "lrw-r-Sr--");
 	sftp_mode_string(S_IFIFO | 01600, mode);
-	CHECK(strcmp(mode, "prw------T") == 0);
+	CHECK_STR(mode, "prw------T");
 }
 
 int
@@ -431,12 +418,7 @@ main(void)
 	test_status_encoding();
 	test_reply_builder();
 	test_longname();
-	CHECK(strcmp(sftp_status_text(SFTP_FX_OP_UNSUPPORTED), "Operation unsupported") == 0);
-	CHECK(strcmp(sftp_status_text(1000), "Unknown error") == 0);
-	if (failures != 0) {
-		fprintf(stderr, "test_sftp_proto: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_sftp_proto: ok\n");
-	return 0;
+	CHECK_STR(sftp_status_text(SFTP_FX_OP_UNSUPPORTED), "Operation unsupported");
+	CHECK_STR(sftp_status_text(1000), "Unknown error");
+	return unit_done();
 }

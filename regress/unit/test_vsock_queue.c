@@ -53,7 +53,7 @@ receive(struct tg *g, struct vsock_hdr *h, uint8_t *payload, size_t max)
 	tg_used_next(g, VSOCK_VQ_RX, &id, &len);
 	vsock_hdr_decode(tg_ptr(g, buf), h);
 	CHECK(len >= VSOCK_HDR_LEN);
-	CHECK_EQ(len, VSOCK_HDR_LEN + h->len);
+	CHECK_EQ_U64(len, VSOCK_HDR_LEN + h->len);
 	if (payload != NULL && h->len <= max)
 		memcpy(payload, tg_ptr(g, buf) + VSOCK_HDR_LEN, h->len);
 	return 0;
@@ -67,18 +67,18 @@ open_client(struct tg *g)
 	char ok[32];
 
 	CHECK(receive(g, &h, NULL, 0) == 0);
-	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_REQUEST);
-	CHECK_EQ(h.dst_cid, TG_CID);
-	CHECK_EQ(h.src_cid, VSOCK_HOST_CID);
-	CHECK_EQ(h.dst_port, GUEST_PORT);
-	CHECK_EQ(h.src_port, c.host_port);
-	CHECK_EQ(h.src_port, VSOCK_FIRST_HOST_PORT + (c.host_port - VSOCK_FIRST_HOST_PORT));
+	CHECK_EQ_U64(h.op, VIRTIO_VSOCK_OP_REQUEST);
+	CHECK_EQ_U64(h.dst_cid, TG_CID);
+	CHECK_EQ_U64(h.src_cid, VSOCK_HOST_CID);
+	CHECK_EQ_U64(h.dst_port, GUEST_PORT);
+	CHECK_EQ_U64(h.src_port, c.host_port);
+	CHECK_EQ_U64(h.src_port, VSOCK_FIRST_HOST_PORT + (c.host_port - VSOCK_FIRST_HOST_PORT));
 	struct vsock_hdr r = tg_hdr(VIRTIO_VSOCK_OP_RESPONSE, GUEST_PORT, c.host_port, 0);
 	tg_send(g, &r, NULL, 0);
 	vsock_dev_process(&g->dev);
 	int n = snprintf(ok, sizeof(ok), "OK %u\n", c.host_port);
 	char got[32] = "";
-	CHECK_EQ(read(c.fd, got, sizeof(got)), n);
+	CHECK_EQ_U64(read(c.fd, got, sizeof(got)), n);
 	CHECK(memcmp(got, ok, (size_t)n) == 0);
 	return c;
 }
@@ -110,7 +110,7 @@ test_good_exchange(void)
 	tg_send(&g, &rw, "hello", 5);
 	vsock_dev_process(&g.dev);
 	char got[16] = "";
-	CHECK_EQ(read(c.fd, got, sizeof(got)), 5);
+	CHECK_EQ_U64(read(c.fd, got, sizeof(got)), 5);
 	CHECK(memcmp(got, "hello", 5) == 0);
 
 	/* Host to guest, limited by the guest's credit. */
@@ -119,45 +119,45 @@ test_good_exchange(void)
 	tg_send(&g, &cu, NULL, 0);
 	uint8_t big[300];
 	memset(big, 'x', sizeof(big));
-	CHECK_EQ(write(c.fd, big, sizeof(big)), sizeof(big));
+	CHECK_EQ_U64(write(c.fd, big, sizeof(big)), sizeof(big));
 	vsock_dev_conn_event(&g.dev, c.host_port, EPOLLIN);
 	CHECK(receive(&g, &h, payload, sizeof(payload)) == 0);
-	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_RW);
-	CHECK_EQ(h.len, 100);
-	CHECK_EQ(h.buf_alloc, VSOCK_BUF_ALLOC);
-	CHECK_EQ(h.fwd_cnt, 5);
+	CHECK_EQ_U64(h.op, VIRTIO_VSOCK_OP_RW);
+	CHECK_EQ_U64(h.len, 100);
+	CHECK_EQ_U64(h.buf_alloc, VSOCK_BUF_ALLOC);
+	CHECK_EQ_U64(h.fwd_cnt, 5);
 	/* No credit left: nothing more until the guest reports progress. */
 	CHECK(receive(&g, &h, NULL, 0) != 0);
 	cu.fwd_cnt = 100;
 	cu.buf_alloc = 4096;
 	tg_send(&g, &cu, NULL, 0);
 	vsock_dev_process(&g.dev);
-	CHECK_EQ(tg_used_new(&g, VSOCK_VQ_RX), 1);
+	CHECK_EQ_U64(tg_used_new(&g, VSOCK_VQ_RX), 1);
 	uint32_t id, len;
 	tg_used_next(&g, VSOCK_VQ_RX, &id, &len);
-	CHECK_EQ(len, VSOCK_HDR_LEN + 200);
+	CHECK_EQ_U64(len, VSOCK_HDR_LEN + 200);
 
 	/* A credit request is answered. */
 	struct vsock_hdr cr = tg_hdr(VIRTIO_VSOCK_OP_CREDIT_REQUEST, GUEST_PORT, c.host_port, 0);
 	tg_send(&g, &cr, NULL, 0);
 	CHECK(receive(&g, &h, NULL, 0) == 0);
-	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_CREDIT_UPDATE);
+	CHECK_EQ_U64(h.op, VIRTIO_VSOCK_OP_CREDIT_UPDATE);
 
 	/* Guest half-close reaches the Unix side as EOF; Unix EOF comes back. */
 	struct vsock_hdr sd = tg_hdr(VIRTIO_VSOCK_OP_SHUTDOWN, GUEST_PORT, c.host_port, 0);
 	sd.flags = VIRTIO_VSOCK_SHUTDOWN_SEND;
 	tg_send(&g, &sd, NULL, 0);
 	vsock_dev_process(&g.dev);
-	CHECK_EQ(read(c.fd, got, sizeof(got)), 0);
-	CHECK_EQ(shutdown(c.fd, SHUT_WR), 0);
+	CHECK_EQ_U64(read(c.fd, got, sizeof(got)), 0);
+	CHECK_EQ_U64(shutdown(c.fd, SHUT_WR), 0);
 	vsock_dev_conn_event(&g.dev, c.host_port, EPOLLIN | EPOLLRDHUP);
 	CHECK(receive(&g, &h, NULL, 0) == 0);
-	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_SHUTDOWN);
+	CHECK_EQ_U64(h.op, VIRTIO_VSOCK_OP_SHUTDOWN);
 	CHECK(h.flags & VIRTIO_VSOCK_SHUTDOWN_SEND);
 	/* Both directions are done: the device resets the stream. */
 	CHECK(receive(&g, &h, NULL, 0) == 0);
-	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_RST);
-	CHECK_EQ(g.dev.nconns, 0);
+	CHECK_EQ_U64(h.op, VIRTIO_VSOCK_OP_RST);
+	CHECK_EQ_U64(g.dev.nconns, 0);
 	CHECK(!g.dev.vq[VSOCK_VQ_TX].broken && !g.dev.vq[VSOCK_VQ_RX].broken);
 	close(c.fd);
 	tg_teardown(&g);
@@ -177,14 +177,14 @@ test_eof_behind_short_read(void)
 
 	tg_setup(&g);
 	struct client c = open_client(&g);
-	CHECK_EQ(write(c.fd, "last", 4), 4);
-	CHECK_EQ(shutdown(c.fd, SHUT_WR), 0);
+	CHECK_EQ_U64(write(c.fd, "last", 4), 4);
+	CHECK_EQ_U64(shutdown(c.fd, SHUT_WR), 0);
 	vsock_dev_conn_event(&g.dev, c.host_port, EPOLLIN | EPOLLRDHUP);
 	CHECK(receive(&g, &h, payload, sizeof(payload)) == 0);
-	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_RW);
-	CHECK_EQ(h.len, 4);
+	CHECK_EQ_U64(h.op, VIRTIO_VSOCK_OP_RW);
+	CHECK_EQ_U64(h.len, 4);
 	CHECK(receive(&g, &h, NULL, 0) == 0);
-	CHECK_EQ(h.op, VIRTIO_VSOCK_OP_SHUTDOWN);
+	CHECK_EQ_U64(h.op, VIRTIO_VSOCK_OP_SHUTDOWN);
 	CHECK(h.flags & VIRTIO_VSOCK_SHUTDOWN_SEND);
 	close(c.fd);
 	tg_teardown(&g);
@@ -203,7 +203,7 @@ test_refused(void)
 	tg_send(&g, &r, NULL, 0);
 	vsock_dev_process(&g.dev);
 	CHECK(closed(c.fd));
-	CHECK_EQ(g.dev.nconns, 0);
+	CHECK_EQ_U64(g.dev.nconns, 0);
 	close(c.fd);
 	tg_teardown(&g);
 }
@@ -213,13 +213,13 @@ static void
 expect_broken(struct tg *g, int client_fd)
 {
 	CHECK(g->dev.vq[VSOCK_VQ_TX].broken);
-	CHECK_EQ(g->dev.nconns, 0);
+	CHECK_EQ_U64(g->dev.nconns, 0);
 	if (client_fd >= 0)
 		CHECK(closed(client_fd));
 	/* Further kicks are ignored rather than re-reading the bad ring. */
 	uint16_t before = le16_at(tg_ptr(g, g->q[VSOCK_VQ_TX].used) + 2);
 	vsock_dev_process(&g->dev);
-	CHECK_EQ(le16_at(tg_ptr(g, g->q[VSOCK_VQ_TX].used) + 2), before);
+	CHECK_EQ_U64(le16_at(tg_ptr(g, g->q[VSOCK_VQ_TX].used) + 2), before);
 }
 
 enum bad_ring {
@@ -303,7 +303,7 @@ test_bad_rx_buffer(void)
 	tg_avail(&g, VSOCK_VQ_RX, 0, 1);
 	vsock_dev_process(&g.dev);
 	CHECK(g.dev.vq[VSOCK_VQ_RX].broken);
-	CHECK_EQ(g.dev.nconns, 0);
+	CHECK_EQ_U64(g.dev.nconns, 0);
 	CHECK(closed(c.fd));
 	close(c.fd);
 	tg_teardown(&g);
@@ -316,7 +316,7 @@ test_bad_packet(const char *what, struct vsock_hdr h, uint32_t plen, int expect_
 	struct tg g;
 	struct vsock_hdr r;
 	uint8_t payload[256];
-	unsigned long failed_before = tg_failed;
+	unsigned long failed_before = unit_failed;
 
 	tg_setup(&g);
 	struct client c = open_client(&g);
@@ -326,13 +326,13 @@ test_bad_packet(const char *what, struct vsock_hdr h, uint32_t plen, int expect_
 	tg_send(&g, &h, payload, plen);
 	vsock_dev_process(&g.dev);
 	CHECK(!g.dev.vq[VSOCK_VQ_TX].broken);
-	CHECK_EQ(tg_used_new(&g, VSOCK_VQ_TX), 2);
+	CHECK_EQ_U64(tg_used_new(&g, VSOCK_VQ_TX), 2);
 	if (expect_rst) {
 		if (receive(&g, &r, NULL, 0) != 0) {
 			CHECK(!"an RST");
 		} else {
-			CHECK_EQ(r.op, VIRTIO_VSOCK_OP_RST);
-			CHECK_EQ(r.dst_port, h.src_port);
+			CHECK_EQ_U64(r.op, VIRTIO_VSOCK_OP_RST);
+			CHECK_EQ_U64(r.dst_port, h.src_port);
 		}
 		if (h.dst_port == c.host_port && h.src_port == GUEST_PORT)
 			CHECK(closed(c.fd));
@@ -342,7 +342,7 @@ test_bad_packet(const char *what, struct vsock_hdr h, uint32_t plen, int expect_
 	/* Nothing of the payload leaked to the client. */
 	char b[8];
 	CHECK(recv(c.fd, b, sizeof(b), MSG_DONTWAIT) <= 0);
-	if (tg_failed != failed_before)
+	if (unit_failed != failed_before)
 		fprintf(stderr, "  (in: %s)\n", what);
 	close(c.fd);
 	tg_teardown(&g);
@@ -361,8 +361,8 @@ test_short_header(void)
 	tg_avail(&g, VSOCK_VQ_TX, 0, 1);
 	vsock_dev_process(&g.dev);
 	CHECK(!g.dev.vq[VSOCK_VQ_TX].broken);
-	CHECK_EQ(tg_used_new(&g, VSOCK_VQ_TX), 2);
-	CHECK_EQ(g.dev.nconns, 1);
+	CHECK_EQ_U64(tg_used_new(&g, VSOCK_VQ_TX), 2);
+	CHECK_EQ_U64(g.dev.nconns, 1);
 	close(c.fd);
 	tg_teardown(&g);
 }
@@ -383,7 +383,7 @@ test_credit_bound(void)
 		CHECK(!"the stream is open");
 		return;
 	}
-	CHECK_EQ(setsockopt(vc->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	CHECK_EQ_U64(setsockopt(vc->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
 	/* Fill exactly the credit the device grants, a few packets per kick. */
 	uint32_t credit;
 	while (vc != NULL && (credit = VSOCK_BUF_ALLOC - (vc->rx_cnt - vc->fwd_cnt)) > 0) {
@@ -395,7 +395,7 @@ test_credit_bound(void)
 		g.heap = save;
 		vc = vsock_conn_find(&g.dev, c.host_port);
 	}
-	CHECK_EQ(g.dev.nconns, 1);
+	CHECK_EQ_U64(g.dev.nconns, 1);
 	vc = vsock_conn_find(&g.dev, c.host_port);
 	CHECK(vc != NULL && vc->state == CONN_OPEN && vc->buf_len > 0 &&
 	    vc->buf_len <= VSOCK_BUF_ALLOC);
@@ -441,5 +441,5 @@ main(void)
 	test_bad_packet("not for the host", h, 4, 0);
 	h = tg_hdr(VIRTIO_VSOCK_OP_RESPONSE, GUEST_PORT, 0, 0);
 	test_bad_packet("second RESPONSE", h, 0, 1);
-	return tg_done();
+	return unit_done();
 }

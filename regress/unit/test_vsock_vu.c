@@ -40,7 +40,7 @@ test_decode(void)
 	uint8_t p[512];
 
 	memset(p, 0, sizeof(p));
-	CHECK_EQ(decode(VU_GET_FEATURES, 1, p, 0, 0), 0);
+	CHECK_EQ_U64(decode(VU_GET_FEATURES, 1, p, 0, 0), 0);
 	CHECK(decode(VU_GET_FEATURES, 0, p, 0, 0) != 0);          /* version 0 */
 	CHECK(decode(VU_GET_FEATURES, 1 | VU_FLAG_REPLY, p, 0, 0) != 0);
 	CHECK(decode(VU_GET_FEATURES, 1, p, 8, 0) != 0);           /* payload */
@@ -48,17 +48,17 @@ test_decode(void)
 	CHECK(decode(9999, 1, p, 0, 0) != 0);
 	CHECK(decode(6 /* SET_LOG_BASE */, 1, p, 16, 1) != 0);
 	CHECK(decode(VU_SET_FEATURES, 1, p, 4, 0) != 0);
-	CHECK_EQ(decode(VU_SET_FEATURES, 1, p, 8, 0), 0);
+	CHECK_EQ_U64(decode(VU_SET_FEATURES, 1, p, 8, 0), 0);
 	CHECK(decode(VU_SET_VRING_ADDR, 1, p, 39, 0) != 0);
-	CHECK_EQ(decode(VU_SET_VRING_ADDR, 1, p, 40, 0), 0);
+	CHECK_EQ_U64(decode(VU_SET_VRING_ADDR, 1, p, 40, 0), 0);
 
 	/* Ring files: exactly one fd unless NOFD, no unknown bits. */
 	put_le64(p, 1);
-	CHECK_EQ(decode(VU_SET_VRING_KICK, 1, p, 8, 1), 0);
+	CHECK_EQ_U64(decode(VU_SET_VRING_KICK, 1, p, 8, 1), 0);
 	CHECK(decode(VU_SET_VRING_KICK, 1, p, 8, 0) != 0);
 	CHECK(decode(VU_SET_VRING_KICK, 1, p, 8, 2) != 0);
 	put_le64(p, 1 | VU_VRING_NOFD);
-	CHECK_EQ(decode(VU_SET_VRING_CALL, 1, p, 8, 0), 0);
+	CHECK_EQ_U64(decode(VU_SET_VRING_CALL, 1, p, 8, 0), 0);
 	CHECK(decode(VU_SET_VRING_CALL, 1, p, 8, 1) != 0);
 	put_le64(p, 0x10000);
 	CHECK(decode(VU_SET_VRING_ERR, 1, p, 8, 1) != 0);
@@ -66,7 +66,7 @@ test_decode(void)
 	/* Memory tables: 1..8 regions, size and fd count to match. */
 	memset(p, 0, sizeof(p));
 	put_le32(p, 2);
-	CHECK_EQ(decode(VU_SET_MEM_TABLE, 1, p, 8 + 2 * 32, 2), 0);
+	CHECK_EQ_U64(decode(VU_SET_MEM_TABLE, 1, p, 8 + 2 * 32, 2), 0);
 	CHECK(decode(VU_SET_MEM_TABLE, 1, p, 8 + 2 * 32, 1) != 0);
 	CHECK(decode(VU_SET_MEM_TABLE, 1, p, 8 + 3 * 32, 2) != 0);
 	CHECK(decode(VU_SET_MEM_TABLE, 1, p, 4, 0) != 0);
@@ -80,7 +80,7 @@ test_decode(void)
 	/* Config: header + size bytes, size at most 256. */
 	memset(p, 0, sizeof(p));
 	put_le32(p + 4, 8);
-	CHECK_EQ(decode(VU_GET_CONFIG, 1, p, 12 + 8, 0), 0);
+	CHECK_EQ_U64(decode(VU_GET_CONFIG, 1, p, 12 + 8, 0), 0);
 	CHECK(decode(VU_GET_CONFIG, 1, p, 12 + 7, 0) != 0);
 	CHECK(decode(VU_GET_CONFIG, 1, p, 11, 0) != 0);
 	put_le32(p + 4, 300);
@@ -116,29 +116,29 @@ test_handle(void)
 
 	vsock_dev_init(&d, 42, ep);
 	vu_server_init(&s, &d);
-	CHECK_EQ(handle(&s, VU_GET_FEATURES, 1, NULL, 0, NULL, 0, r, &rlen), 0);
-	CHECK_EQ(rlen, VU_HDR_LEN + 8);
-	CHECK_EQ(le64_at(r + VU_HDR_LEN), VU_OFFERED_FEATURES);
-	CHECK_EQ(le32_at(r + 4), VU_FLAG_VERSION | VU_FLAG_REPLY);
+	CHECK_EQ_U64(handle(&s, VU_GET_FEATURES, 1, NULL, 0, NULL, 0, r, &rlen), 0);
+	CHECK_EQ_U64(rlen, VU_HDR_LEN + 8);
+	CHECK_EQ_U64(le64_at(r + VU_HDR_LEN), VU_OFFERED_FEATURES);
+	CHECK_EQ_U64(le32_at(r + 4), VU_FLAG_VERSION | VU_FLAG_REPLY);
 	put_le64(p, VU_OFFERED_FEATURES | (1ull << 29));  /* EVENT_IDX: not offered */
 	CHECK(handle(&s, VU_SET_FEATURES, 1, p, 8, NULL, 0, r, &rlen) != 0);
 	put_le64(p, 1ull << VU_PROTOCOL_F_MQ);
 	CHECK(handle(&s, VU_SET_PROTOCOL_FEATURES, 1, p, 8, NULL, 0, r, &rlen) != 0);
 	put_le64(p, VU_OFFERED_PROTOCOL);
-	CHECK_EQ(handle(&s, VU_SET_PROTOCOL_FEATURES, 1, p, 8, NULL, 0, r, &rlen), 0);
-	CHECK_EQ(rlen, 0);
+	CHECK_EQ_U64(handle(&s, VU_SET_PROTOCOL_FEATURES, 1, p, 8, NULL, 0, r, &rlen), 0);
+	CHECK_EQ_U64(rlen, 0);
 
 	/* REPLY_ACK once negotiated. */
-	CHECK_EQ(handle(&s, VU_SET_OWNER, 1 | VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0, r, &rlen), 0);
-	CHECK_EQ(rlen, VU_HDR_LEN + 8);
-	CHECK_EQ(le64_at(r + VU_HDR_LEN), 0);
+	CHECK_EQ_U64(handle(&s, VU_SET_OWNER, 1 | VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0, r, &rlen), 0);
+	CHECK_EQ_U64(rlen, VU_HDR_LEN + 8);
+	CHECK_EQ_U64(le64_at(r + VU_HDR_LEN), 0);
 
 	/* The config is the CID; ranges are checked without overflow. */
 	memset(p, 0, sizeof(p));
 	put_le32(p + 4, 8);
-	CHECK_EQ(handle(&s, VU_GET_CONFIG, 1, p, 20, NULL, 0, r, &rlen), 0);
-	CHECK_EQ(rlen, VU_HDR_LEN + 20);
-	CHECK_EQ(le64_at(r + VU_HDR_LEN + 12), 42);
+	CHECK_EQ_U64(handle(&s, VU_GET_CONFIG, 1, p, 20, NULL, 0, r, &rlen), 0);
+	CHECK_EQ_U64(rlen, VU_HDR_LEN + 20);
+	CHECK_EQ_U64(le64_at(r + VU_HDR_LEN + 12), 42);
 	put_le32(p, 4);
 	CHECK(handle(&s, VU_GET_CONFIG, 1, p, 20, NULL, 0, r, &rlen) != 0);
 	put_le32(p, 0xfffffffcu);
@@ -155,7 +155,7 @@ test_handle(void)
 	put_le32(p + 4, 128);
 	CHECK(handle(&s, VU_SET_VRING_NUM, 1, p, 8, NULL, 0, r, &rlen) != 0);
 	put_le32(p, 1);
-	CHECK_EQ(handle(&s, VU_SET_VRING_NUM, 1, p, 8, NULL, 0, r, &rlen), 0);
+	CHECK_EQ_U64(handle(&s, VU_SET_VRING_NUM, 1, p, 8, NULL, 0, r, &rlen), 0);
 	put_le32(p + 4, 0x10000);
 	CHECK(handle(&s, VU_SET_VRING_BASE, 1, p, 8, NULL, 0, r, &rlen) != 0);
 
@@ -178,9 +178,9 @@ test_handle(void)
 	put_le64(t + 8, 0x1000);
 	put_le64(t + 16, 1 << 20);
 	put_le64(t + 24, 0x7f0000000000ull);
-	CHECK_EQ(handle(&s, VU_SET_MEM_TABLE, 1, t, sizeof(t), &mfd, 1, r, &rlen), 0);
+	CHECK_EQ_U64(handle(&s, VU_SET_MEM_TABLE, 1, t, sizeof(t), &mfd, 1, r, &rlen), 0);
 	CHECK(!fd_open(mfd));
-	CHECK_EQ(d.mem.n, 1);
+	CHECK_EQ_U64(d.mem.n, 1);
 	CHECK(guest_mem_uva(&d.mem, 0x7f0000000000ull + (1 << 20) - 8, 8) != NULL);
 	CHECK(guest_mem_uva(&d.mem, 0x7f0000000000ull + (1 << 20) - 8, 9) == NULL);
 	CHECK(guest_mem_uva(&d.mem, UINT64_MAX - 4, 8) == NULL);
@@ -195,9 +195,9 @@ test_handle(void)
 	put_le64(t + 16, UINT64_MAX - 0x10);  /* gpa + size wraps */
 	CHECK(handle(&s, VU_SET_MEM_TABLE, 1, t, sizeof(t), &mfd, 1, r, &rlen) != 0);
 	CHECK(!fd_open(mfd));
-	CHECK_EQ(d.mem.n, 0);
+	CHECK_EQ_U64(d.mem.n, 0);
 	int pfd[2];
-	CHECK_EQ(pipe(pfd), 0);
+	CHECK_EQ_U64(pipe(pfd), 0);
 	put_le64(t + 16, 4096);
 	CHECK(handle(&s, VU_SET_MEM_TABLE, 1, t, sizeof(t), &pfd[0], 1, r, &rlen) != 0);
 	CHECK(!fd_open(pfd[0]));
@@ -215,18 +215,18 @@ test_reader(void)
 	int sv[2], ep = epoll_create1(EPOLL_CLOEXEC);
 	uint8_t b[64], r[64];
 
-	CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	CHECK_EQ(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ_U64(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	CHECK_EQ_U64(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
 	vsock_dev_init(&d, 5, ep);
 	vu_server_init(&s, &d);
 	s.fd = sv[1];
 	/* Split across writes: the reader waits for the rest. */
 	size_t n = msg(b, VU_GET_FEATURES, 1, NULL, 0);
-	CHECK_EQ(write(sv[0], b, 5), 5);
-	CHECK_EQ(vu_server_readable(&s), 0);
-	CHECK_EQ(write(sv[0], b + 5, n - 5), (ssize_t)(n - 5));
-	CHECK_EQ(vu_server_readable(&s), 0);
-	CHECK_EQ(read(sv[0], r, sizeof(r)), VU_HDR_LEN + 8);
+	CHECK_EQ_U64(write(sv[0], b, 5), 5);
+	CHECK_EQ_U64(vu_server_readable(&s), 0);
+	CHECK_EQ_U64(write(sv[0], b + 5, n - 5), (ssize_t)(n - 5));
+	CHECK_EQ_U64(vu_server_readable(&s), 0);
+	CHECK_EQ_U64(read(sv[0], r, sizeof(r)), VU_HDR_LEN + 8);
 
 	/* An fd attached to a message that takes none: refused, not leaked. */
 	int efd = eventfd(0, EFD_CLOEXEC);
@@ -239,13 +239,13 @@ test_reader(void)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &efd, sizeof(int));
-	CHECK_EQ(sendmsg(sv[0], &mh, 0), (ssize_t)n);
+	CHECK_EQ_U64(sendmsg(sv[0], &mh, 0), (ssize_t)n);
 	close(efd);
 	int before = fcntl(0, F_DUPFD_CLOEXEC, 0);
 	close(before);
 	CHECK(vu_server_readable(&s) != 0);
 	int after = fcntl(0, F_DUPFD_CLOEXEC, 0);
-	CHECK_EQ(after, before);
+	CHECK_EQ_U64(after, before);
 	close(after);
 
 	/* A size beyond any message: dropped before reading it. */
@@ -253,7 +253,7 @@ test_reader(void)
 	put_le32(b, VU_SET_MEM_TABLE);
 	put_le32(b + 4, 1);
 	put_le32(b + 8, 0x10000000);
-	CHECK_EQ(write(sv[0], b, 12), 12);
+	CHECK_EQ_U64(write(sv[0], b, 12), 12);
 	CHECK(vu_server_readable(&s) != 0);
 	vu_server_disconnect(&s);
 
@@ -273,21 +273,21 @@ test_hybrid(void)
 		"CONNECT 5\nCONNECT 6\n", "CONNECT 5",
 	};
 
-	CHECK_EQ(msb_hybrid_parse_connect("CONNECT 1024\n", 13, &port), 0);
-	CHECK_EQ(port, 1024);
-	CHECK_EQ(msb_hybrid_parse_connect("CONNECT 0\n", 10, &port), 0);
-	CHECK_EQ(port, 0);
-	CHECK_EQ(msb_hybrid_parse_connect("CONNECT 4294967294\n", 19, &port), 0);
-	CHECK_EQ(port, 4294967294u);
+	CHECK_EQ_U64(msb_hybrid_parse_connect("CONNECT 1024\n", 13, &port), 0);
+	CHECK_EQ_U64(port, 1024);
+	CHECK_EQ_U64(msb_hybrid_parse_connect("CONNECT 0\n", 10, &port), 0);
+	CHECK_EQ_U64(port, 0);
+	CHECK_EQ_U64(msb_hybrid_parse_connect("CONNECT 4294967294\n", 19, &port), 0);
+	CHECK_EQ_U64(port, 4294967294u);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(msb_hybrid_parse_connect(bad[i], strlen(bad[i]), &port) != 0);
 	char ok[MSB_HYBRID_LINE_MAX];
-	CHECK_EQ(msb_hybrid_format_ok(ok, 1073741824u), 14);
+	CHECK_EQ_U64(msb_hybrid_format_ok(ok, 1073741824u), 14);
 	CHECK(memcmp(ok, "OK 1073741824\n", 14) == 0);
-	CHECK_EQ(msb_hybrid_parse_ok(ok, 14, &port), 0);
-	CHECK_EQ(port, 1073741824u);
-	CHECK_EQ(msb_hybrid_parse_ok("OK 4294967295\n", 14, &port), 0);
-	CHECK_EQ(port, 4294967295u);
+	CHECK_EQ_U64(msb_hybrid_parse_ok(ok, 14, &port), 0);
+	CHECK_EQ_U64(port, 1073741824u);
+	CHECK_EQ_U64(msb_hybrid_parse_ok("OK 4294967295\n", 14, &port), 0);
+	CHECK_EQ_U64(port, 4294967295u);
 	static const char *bad_ok[] = {
 		"OK\n", "OK \n", "OK x\n", "OK 01\n", "OK 4294967296\n", "OK 5 \n", "ok 5\n",
 		"OK 5", "CONNECT 5\n",
@@ -295,9 +295,9 @@ test_hybrid(void)
 	for (size_t i = 0; i < sizeof(bad_ok) / sizeof(bad_ok[0]); i++)
 		CHECK(msb_hybrid_parse_ok(bad_ok[i], strlen(bad_ok[i]), &port) != 0);
 	char req[MSB_HYBRID_LINE_MAX];
-	CHECK_EQ(msb_hybrid_format_connect(req, 4294967294u), 19);
-	CHECK_EQ(msb_hybrid_parse_connect(req, 19, &port), 0);
-	CHECK_EQ(port, 4294967294u);
+	CHECK_EQ_U64(msb_hybrid_format_connect(req, 4294967294u), 19);
+	CHECK_EQ_U64(msb_hybrid_parse_connect(req, 19, &port), 0);
+	CHECK_EQ_U64(port, 4294967294u);
 }
 
 int
@@ -308,5 +308,5 @@ main(void)
 	test_handle();
 	test_reader();
 	test_hybrid();
-	return tg_done();
+	return unit_done();
 }

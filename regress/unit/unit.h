@@ -7,6 +7,7 @@
 #define MSB_UNIT_H
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,27 @@ unit_check(int ok, const char *file, int line, const char *expr)
 	if (!ok) {
 		unit_failed++;
 		fprintf(stderr, "%s:%d: check failed: %s\n", file, line, expr);
+	}
+	return ok;
+}
+
+static inline int
+unit_check_msg(int ok, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static inline int
+unit_check_msg(int ok, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	unit_checks++;
+	if (!ok) {
+		unit_failed++;
+		fprintf(stderr, "%s:%d: check failed: ", file, line);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
 	}
 	return ok;
 }
@@ -83,6 +105,8 @@ unit_alloc(size_t n)
 
 /* Each CHECK evaluates to 1 when it passed, so a test can skip dependent checks. */
 #define CHECK(cond) unit_check(!!(cond), __FILE__, __LINE__, #cond)
+/* For a condition whose text would not say what failed: a printf-style note. */
+#define CHECK_MSG(cond, ...) unit_check_msg(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define CHECK_EQ_U64(a, b) \
 	unit_check_u64((uint64_t)(a), (uint64_t)(b), __FILE__, __LINE__, #a, #b)
 #define CHECK_STR(a, b) unit_check_str((a), (b), __FILE__, __LINE__, #a, #b)

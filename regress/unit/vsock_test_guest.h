@@ -22,6 +22,7 @@
 #include "vsock_dev.h"
 #include "vsock_le.h"
 #include "vsock_pkt.h"
+#include "unit.h"
 
 #define TG_GPA 0x100000ull
 #define TG_UVA 0x7f0000000000ull
@@ -29,21 +30,6 @@
 #define TG_QSIZE 8
 #define TG_CID 3
 #define TG_PAGE 4096
-
-static unsigned long tg_checks, tg_failed;
-
-#define CHECK(e) do { tg_checks++; if (!(e)) { tg_failed++; \
-	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #e); } } while (0)
-#define CHECK_EQ(a, b) do { unsigned long long a_ = (a), b_ = (b); tg_checks++; \
-	if (a_ != b_) { tg_failed++; fprintf(stderr, "%s:%d: check failed: %s == %s (%llu != %llu)\n", \
-	__FILE__, __LINE__, #a, #b, a_, b_); } } while (0)
-
-static inline int
-tg_done(void)
-{
-	fprintf(stderr, "%lu checks, %lu failed\n", tg_checks, tg_failed);
-	return tg_failed == 0 ? 0 : 1;
-}
 
 struct tg_queue {
 	uint64_t desc, avail, used;   /* guest physical addresses */
