@@ -48,8 +48,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16 UBSAN_OPTIONS
 for t in "$top"/regress/fuzz/fuzz_*.c; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .c)
-	phase "fuzz $n (${MSB_FUZZ_SECONDS:-60} s)" sh -c "make -s -C build regress/fuzz/$n &&
-		MSB_BUILDDIR='$top/build' MSB_SRCDIR='$top' sh regress/fuzz/run-fuzz.sh $n ${MSB_FUZZ_SECONDS:-60}"
+	phase "fuzz $n (${MSB_FUZZ_SECONDS:-45} s)" sh -c "make -s -C build regress/fuzz/$n &&
+		MSB_BUILDDIR='$top/build' MSB_SRCDIR='$top' sh regress/fuzz/run-fuzz.sh $n ${MSB_FUZZ_SECONDS:-45}"
 done
 phase "make distcheck" make -s -C build distcheck MSB_TESTS=unit
 
