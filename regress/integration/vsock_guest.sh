@@ -82,6 +82,7 @@ vagent_answers() { vagent ping >/dev/null 2>&1; }
 boot() {
 	timeout 900 "${qemu[@]}" > "$TMP/qemu.log" 2>&1 &
 	QEMU_PID=$!
+	start=$(date +%s)
 	wait_alive 90 "$QEMU_PID" vagent_answers && return 0
 	echo "--- console"; cat "$TMP/console.log"; echo "--- qemu"; cat "$TMP/qemu.log"
 	echo "--- msb-vsockd"; cat "$TMP/vsockd.log"
