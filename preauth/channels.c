@@ -50,7 +50,8 @@ struct pchan {
 	uint32_t down_credit;            /* bytes the worker may still send */
 	uint32_t grant;                  /* written to SSH, not yet granted back */
 	bool worker_eof, worker_closed, ssh_eof_sent, ssh_closed;
-	bool exit_pending;
+	bool exit_seen;                  /* one exit report per channel */
+	bool exit_pending;               /* seen, not yet sent */
 	uint32_t exit_code;
 	char *exit_signal, *exit_message;
 	bool exit_core;
@@ -390,10 +391,11 @@ on_window(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
 static bool
 on_exit_report(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
 {
-	if (c->exit_pending || c->worker_eof) {
+	if (c->exit_seen || c->worker_eof) {
 		error_f("channel %u: second exit report", c->id);
 		return false;
 	}
+	c->exit_seen = true;
 	c->exit_pending = true;
 	c->exit_code = m->n;
 	if (m->type == MSB_MUX_EXIT_STATUS)
@@ -422,24 +424,26 @@ on_close(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
 /*
  * Every frame the worker may send about a channel (lib/mux_proto.h), and
  * when: the open's answer only while the open is unanswered, the rest only
- * after it was confirmed. Anything else, or anything on a channel that is
- * not open, ends the connection.
+ * after it was confirmed; an exit report only on a session channel.
+ * Anything else, or anything on a channel that is not open, ends the
+ * connection.
  */
 static const struct worker_frame {
 	uint8_t type;
 	bool answers_open;
+	bool session_only;
 	bool (*apply)(struct chan_relay *, struct pchan *, const struct msb_mux *);
 } worker_frames[] = {
-	{ MSB_MUX_OPEN_CONFIRM, true, on_open_confirm },
-	{ MSB_MUX_OPEN_FAILURE, true, on_open_failure },
-	{ MSB_MUX_REQ_REPLY, false, on_req_reply },
-	{ MSB_MUX_DATA, false, on_data },
-	{ MSB_MUX_EXT_DATA, false, on_data },
-	{ MSB_MUX_WINDOW, false, on_window },
-	{ MSB_MUX_EXIT_STATUS, false, on_exit_report },
-	{ MSB_MUX_EXIT_SIGNAL, false, on_exit_report },
-	{ MSB_MUX_EOF, false, on_eof },
-	{ MSB_MUX_CLOSE, false, on_close },
+	{ MSB_MUX_OPEN_CONFIRM, true, false, on_open_confirm },
+	{ MSB_MUX_OPEN_FAILURE, true, false, on_open_failure },
+	{ MSB_MUX_REQ_REPLY, false, false, on_req_reply },
+	{ MSB_MUX_DATA, false, false, on_data },
+	{ MSB_MUX_EXT_DATA, false, false, on_data },
+	{ MSB_MUX_WINDOW, false, false, on_window },
+	{ MSB_MUX_EXIT_STATUS, false, true, on_exit_report },
+	{ MSB_MUX_EXIT_SIGNAL, false, true, on_exit_report },
+	{ MSB_MUX_EOF, false, false, on_eof },
+	{ MSB_MUX_CLOSE, false, false, on_close },
 };
 
 static bool
@@ -473,6 +477,11 @@ apply_frame(struct chan_relay *r, const struct msb_mux *m)
 	}
 	if (row->answers_open != (c->open_msg != NULL)) {
 		error_f("channel %u: %s out of order", c->id, msb_mux_msg_name(m->type));
+		return false;
+	}
+	if (row->session_only && !c->is_session) {
+		error_f("channel %u: %s on a direct-tcpip channel", c->id,
+		    msb_mux_msg_name(m->type));
 		return false;
 	}
 	return row->apply(r, c, m);

@@ -13,7 +13,8 @@
  * to the worker: no write to a channel the client closed, or after our EOF
  * or close, or past the client's window; the bytes written are the ones the
  * worker sent on that channel, in order; exit report, EOF and close at most
- * once and in that order; the client's requests answered in order, and with
+ * once and in that order, an exit report only on a session channel; the
+ * client's requests answered in order, and with
  * success only where the worker said yes; every open answered once; the
  * worker gets well-formed frames, the client's bytes in order and never past
  * the credit it granted, credit back only for bytes written to the client,
@@ -265,6 +266,7 @@ chan_ssh_error(ssh_channel ch)
 static void
 before_exit_report(struct mchan *mc)
 {
+	must(mc->is_session, "exit reported on a direct-tcpip channel");
 	must(!mc->client_closed, "exit reported on a channel the client closed");
 	must(!mc->exit_sent, "a second exit report");
 	must(!mc->eof_sent && !mc->close_sent, "exit reported after EOF or close");
@@ -950,6 +952,25 @@ write_seeds(const char *dir)
 	F(.type = MSB_MUX_EOF, .chan = 1);
 	DATA(1, "after EOF");
 	seed_write(dir, "data-after-eof", 3, &s);
+
+	/* Regressions: a second exit report once the first went to the client
+	 * (it went too), an exit report on a direct-tcpip channel (it went). */
+	seed_op(&s, OP_OPEN_SESSION, -1, -1);
+	seed_op(&s, OP_WORKER_FRAMES, 1, -1);
+	seed_op(&s, OP_WORKER_FRAMES, 0, -1);
+	seed_op(&s, OP_WORKER_FRAMES, 0, -1);
+	HELLO;
+	F(.type = MSB_MUX_OPEN_CONFIRM, .chan = 1);
+	F(.type = MSB_MUX_EXIT_STATUS, .chan = 1, .n = 0);
+	F(.type = MSB_MUX_EXIT_SIGNAL, .chan = 1, .str = "KILL", .str_len = 4, .str2 = "",
+	    .str2_len = 0);
+	seed_write(dir, "exit-twice", 3, &s);
+	seed_op(&s, OP_OPEN_TCPIP, 21, -1);
+	seed_op(&s, OP_WORKER_FRAMES, 2, -1);
+	HELLO;
+	F(.type = MSB_MUX_OPEN_CONFIRM, .chan = 1);
+	F(.type = MSB_MUX_EXIT_STATUS, .chan = 1, .n = 0);
+	seed_write(dir, "exit-on-tcpip", 3, &s);
 
 	msb_buf_free(&s.worker);
 }
