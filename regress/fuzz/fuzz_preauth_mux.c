@@ -206,6 +206,7 @@ chan_ssh_free(ssh_channel ch, struct ssh_channel_callbacks_struct *cb)
 	must(cb == mc->cb, "other callbacks removed than were set");
 	mc->freed = true;
 	mc->dropped = 0;
+	mc->reqs_answered = mc->reqs_made;
 	mc->cb = NULL;
 }
 
@@ -549,15 +550,19 @@ client_open(bool session, uint8_t arg)
 	}
 }
 
-/* The n-th channel the client may still act on (accepted, not closed). */
+/*
+ * The n-th channel the client may still act on: accepted, not closed by
+ * the client; with stale, also one the relay freed (libssh keeps it until
+ * the client's close, and still passes on its requests).
+ */
 static struct mchan *
-pick(uint8_t n)
+pick(uint8_t n, bool stale)
 {
 	struct mchan *live[MAX_MCH];
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < f.nch; i++)
-		if (f.ch[i].accepted && !f.ch[i].freed && !f.ch[i].client_closed)
+		if (f.ch[i].accepted && (stale || !f.ch[i].freed) && !f.ch[i].client_closed)
 			live[k++] = &f.ch[i];
 	return k == 0 ? NULL : live[n % k];
 }
@@ -596,8 +601,8 @@ client_request(struct mchan *mc, uint8_t kind)
 	case RQ_BAD_WINCH:
 		m = (struct msb_mux){ .type = MSB_MUX_REQ_WINDOW_CHANGE, .cols = 100, .rows = kind };
 		/* On a session channel a notice; elsewhere refused in its turn. */
-		msg->notice = mc->is_session;
-		if (!mc->is_session)
+		msg->notice = mc->is_session && !mc->freed;
+		if (!msg->notice)
 			msg->seq = mc->reqs_made++;
 		chan_relay_window_change(&f.relay, msg, mc->ch,
 		    kind % RQ_KINDS == RQ_WINCH ? &m : NULL);
@@ -648,7 +653,7 @@ static size_t
 client_op(const uint8_t *s, size_t n)
 {
 	uint8_t a = n > 1 ? s[1] : 0, b = n > 2 ? s[2] : 0;
-	struct mchan *mc = pick(a);
+	struct mchan *mc = pick(a, false);
 
 	switch ((enum op)(s[0] % OP_NOPS)) {
 	case OP_OPEN_SESSION:
@@ -658,6 +663,7 @@ client_op(const uint8_t *s, size_t n)
 		client_open(false, a);
 		return 2;
 	case OP_REQUEST:
+		mc = pick(a, true);
 		if (mc != NULL)
 			client_request(mc, b);
 		return 3;
@@ -677,10 +683,14 @@ client_op(const uint8_t *s, size_t n)
 		return 2;
 	case OP_CLOSE:
 		if (mc != NULL) {
+			/* A window adjust and the close in one read: the relay
+			 * sees both before it next writes. */
+			if (b & 1)
+				mc->window += 1u << 16;
 			mc->client_closed = true;
 			mc->cb->channel_close_function(NULL, mc->ch, mc->cb->userdata);
 		}
-		return 2;
+		return 3;
 	case OP_SIGNAL:
 		if (mc != NULL)
 			mc->cb->channel_signal_function(NULL, mc->ch, b & 1 ? "TERM" : "INT",
@@ -866,7 +876,7 @@ write_seeds(const char *dir)
 	seed_op(&s, OP_DATA, 0, 3);
 	seed_op(&s, OP_EOF, 0, -1);
 	seed_op(&s, OP_WORKER_FRAMES, 7, -1);
-	seed_op(&s, OP_CLOSE, 0, -1);
+	seed_op(&s, OP_CLOSE, 0, 0);
 	HELLO;
 	F(.type = MSB_MUX_OPEN_CONFIRM, .chan = 1);
 	F(.type = MSB_MUX_REQ_REPLY, .chan = 1, .ok = false);
@@ -910,7 +920,7 @@ write_seeds(const char *dir)
 	seed_op(&s, OP_DATA, 0, 200);
 	seed_op(&s, OP_REQUEST, 0, RQ_SHELL);
 	seed_op(&s, OP_WORKER_FRAMES, 1, -1);
-	seed_op(&s, OP_CLOSE, 0, -1);
+	seed_op(&s, OP_CLOSE, 0, 1);
 	seed_op(&s, OP_WORKER_FRAMES, 0, -1);
 	HELLO;
 	F(.type = MSB_MUX_OPEN_CONFIRM, .chan = 1);
@@ -943,6 +953,19 @@ write_seeds(const char *dir)
 	F(.type = MSB_MUX_EXIT_STATUS, .chan = 1, .n = 1);
 	F(.type = MSB_MUX_CLOSE, .chan = 2);
 	seed_write(dir, "two-sessions", 0, &s);
+
+	/* The client closes with output waiting for its window, a window
+	 * adjust in the same read: the output is dropped, not written. */
+	seed_op(&s, OP_OPEN_SESSION, -1, -1);
+	seed_op(&s, OP_WORKER_FRAMES, 2, -1);
+	seed_op(&s, OP_CLOSE, 0, 1);
+	seed_op(&s, OP_WORKER_FRAMES, 1, -1);
+	HELLO;
+	F(.type = MSB_MUX_OPEN_CONFIRM, .chan = 1);
+	DATA(1, "more than five bytes");
+	DATA(1, "after the close");
+	F(.type = MSB_MUX_CLOSE, .chan = 1);
+	seed_write(dir, "close-with-output", 1, &s);
 
 	/* A worker that breaks the protocol: data past EOF. */
 	seed_op(&s, OP_OPEN_SESSION, -1, -1);
