@@ -20,6 +20,9 @@
  * the credit it granted, credit back only for bytes written to the client,
  * nothing on a channel after our CLOSE; once the client opens its window,
  * everything the worker sent is delivered; every message and channel freed.
+ * And the connection ends exactly when a peer breaks the protocol: the
+ * harness decodes the worker's stream itself and holds it to
+ * lib/mux_proto.h's rules (its own statement of them, not the relay's).
  *
  * Input: byte 0 picks the setup (bits 0-1: the client's first window of 0,
  * 5, 32 KiB or 2 MiB; bit 2: writes take at most half of what is offered),
@@ -49,6 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_MCH  32     /* channels the model opens per input */
 #define MAX_ID   64     /* relay channel ids the model follows */
+/*
+ * What the relay lets a client do (preauth/channels.c): leave libssh holding
+ * more than its window allows, or have more requests unanswered.
+ */
+#define CLIENT_HELD_MAX  (640000u + 1280000u)
+#define CLIENT_REQS_MAX  32u
 
 #define must(cond, what) do { \
 	if (!(cond)) { \
@@ -102,14 +111,15 @@ struct ssh_message_struct {
 struct wchan {
 	struct msb_buf expect[2];     /* DATA, EXT_DATA payloads in order */
 	uint64_t credit;              /* what the relay may send us */
-	unsigned oks;                 /* REQ_REPLY ok */
-	bool eof, close;
+	unsigned replies, oks;        /* REQ_REPLY, and those ok */
+	bool answered, open_failed, exit, eof, close;
 };
 
 /* What the relay sent the worker about each channel id. */
 struct rchan {
 	struct mchan *mc;
 	uint64_t sent, granted;
+	unsigned forwarded;           /* requests the worker answers */
 	bool opened, eof, close;
 };
 
@@ -122,7 +132,10 @@ static struct {
 	struct wchan w[MAX_ID];
 	struct rchan rc[MAX_ID];
 	struct msb_buf wfed, rout;     /* worker -> relay as fed, relay -> worker as read */
-	bool wbad, hello;
+	bool whello, hello;
+	bool wbad;          /* the worker broke the protocol: the relay must end */
+	bool client_bad;    /* so did the client (past its window, too many requests) */
+	bool mux_closed;
 	const uint8_t *wnext, *wend;
 } f;
 
@@ -323,6 +336,59 @@ chan_ssh_close(ssh_channel ch)
 
 /* --- the worker's side of the mux --------------------------------------------------- */
 
+/*
+ * Whether a frame from the worker breaks lib/mux_proto.h's rules, given what
+ * it sent before and what the relay sent it (read before this was fed).
+ */
+static bool
+worker_breaks_protocol(const struct msb_mux *m)
+{
+	if (m->type == MSB_MUX_HELLO) {
+		bool again = f.whello;
+
+		f.whello = true;
+		return again || m->version != MSB_MUX_VERSION;
+	}
+	if (!f.whello || m->chan >= MAX_ID || f.rc[m->chan].mc == NULL)
+		return true;
+	struct wchan *w = &f.w[m->chan];
+	const struct rchan *r = &f.rc[m->chan];
+	if (w->close || w->open_failed)
+		return true;
+	if ((m->type == MSB_MUX_OPEN_CONFIRM || m->type == MSB_MUX_OPEN_FAILURE) == w->answered)
+		return true;
+	switch (m->type) {
+	case MSB_MUX_OPEN_CONFIRM:
+		w->answered = true;
+		return false;
+	case MSB_MUX_OPEN_FAILURE:
+		w->answered = w->open_failed = true;
+		return false;
+	case MSB_MUX_REQ_REPLY:
+		return w->replies++ == r->forwarded;
+	case MSB_MUX_DATA:
+	case MSB_MUX_EXT_DATA:
+		return w->eof || msb_buf_avail(&w->expect[0]) + msb_buf_avail(&w->expect[1]) +
+		    m->len > MSB_MUX_CHAN_WINDOW + r->granted;
+	case MSB_MUX_WINDOW:
+		return m->n > UINT32_MAX - (MSB_MUX_CHAN_WINDOW + w->credit - r->sent);
+	case MSB_MUX_EXIT_STATUS:
+	case MSB_MUX_EXIT_SIGNAL:
+		if (!r->mc->is_session || w->exit || w->eof)
+			return true;
+		w->exit = true;
+		return false;
+	case MSB_MUX_EOF:
+		w->eof = true;
+		return false;
+	case MSB_MUX_CLOSE:
+		w->eof = w->close = true;
+		return false;
+	default:
+		return true;    /* the relay's own frames */
+	}
+}
+
 /* What the worker sent, as the relay will read it: the model's expectations. */
 static void
 learn_worker(const uint8_t *p, size_t n)
@@ -330,26 +396,22 @@ learn_worker(const uint8_t *p, size_t n)
 	struct msb_mux m;
 	int rc;
 
-	if (f.wbad || msb_buf_put(&f.wfed, p, n) != 0) {
-		f.wbad = true;
+	if (f.wbad)
 		return;
-	}
+	must(msb_buf_put(&f.wfed, p, n) == 0, "model buffer");
 	while ((rc = msb_mux_get(&f.wfed, &m)) == 1) {
-		struct wchan *w = m.chan < MAX_ID ? &f.w[m.chan] : NULL;
-
-		if (w != NULL && m.type != MSB_MUX_HELLO) {
-			if (m.type == MSB_MUX_DATA || m.type == MSB_MUX_EXT_DATA)
-				must(msb_buf_put(&w->expect[m.type == MSB_MUX_EXT_DATA],
-				    m.data, m.len) == 0, "model buffer");
-			else if (m.type == MSB_MUX_WINDOW)
-				w->credit += m.n;
-			else if (m.type == MSB_MUX_REQ_REPLY && m.ok)
-				w->oks++;
-			else if (m.type == MSB_MUX_EOF)
-				w->eof = true;
-			else if (m.type == MSB_MUX_CLOSE)
-				w->eof = w->close = true;
+		if (worker_breaks_protocol(&m)) {
+			f.wbad = true;
+			return;
 		}
+		struct wchan *w = &f.w[m.chan];
+		if (m.type == MSB_MUX_DATA || m.type == MSB_MUX_EXT_DATA)
+			must(msb_buf_put(&w->expect[m.type == MSB_MUX_EXT_DATA], m.data, m.len) == 0,
+			    "model buffer");
+		else if (m.type == MSB_MUX_WINDOW)
+			w->credit += m.n;
+		else if (m.type == MSB_MUX_REQ_REPLY && m.ok)
+			w->oks++;
 		msb_mux_consume(&f.wfed, &m);
 	}
 	if (rc < 0)
@@ -446,6 +508,8 @@ check_sent(const struct msb_mux *m)
 		break;
 	default:
 		must(mc->is_session, "a request relayed on a direct-tcpip channel");
+		if (m->type != MSB_MUX_REQ_WINDOW_CHANGE && m->type != MSB_MUX_REQ_SIGNAL)
+			r->forwarded++;
 		break;
 	}
 }
@@ -494,6 +558,9 @@ turn(void)
 			break;
 	}
 	drain_relay();
+	must(r->failed == (f.wbad || f.client_bad || f.mux_closed),
+	    r->failed ? "the connection ended on peers that kept the protocol" :
+	    "a peer broke the protocol and the connection went on");
 	if (r->failed)
 		return;
 	for (unsigned i = 0; i < f.nch; i++)
@@ -572,6 +639,11 @@ client_request(struct mchan *mc, uint8_t kind)
 {
 	struct msb_mux m = { .want_reply = true };
 	struct ssh_message_struct *msg = message(mc, false);
+	bool notice = mc->is_session && !mc->freed &&
+	    (kind % RQ_KINDS == RQ_WINCH || kind % RQ_KINDS == RQ_BAD_WINCH);
+
+	if (!notice && !mc->freed && mc->reqs_made - mc->reqs_answered == CLIENT_REQS_MAX)
+		f.client_bad = true;
 
 	switch ((enum req_kind)(kind % RQ_KINDS)) {
 	case RQ_PTY:
@@ -601,8 +673,8 @@ client_request(struct mchan *mc, uint8_t kind)
 	case RQ_BAD_WINCH:
 		m = (struct msb_mux){ .type = MSB_MUX_REQ_WINDOW_CHANGE, .cols = 100, .rows = kind };
 		/* On a session channel a notice; elsewhere refused in its turn. */
-		msg->notice = mc->is_session && !mc->freed;
-		if (!msg->notice)
+		msg->notice = notice;
+		if (!notice)
 			msg->seq = mc->reqs_made++;
 		chan_relay_window_change(&f.relay, msg, mc->ch,
 		    kind % RQ_KINDS == RQ_WINCH ? &m : NULL);
@@ -637,6 +709,8 @@ client_data(struct mchan *mc, size_t len, bool is_stderr)
 	    (uint32_t)n, 0, mc->cb->userdata);
 	must(took >= 0 && (size_t)took <= n, "took more than it was offered");
 	msb_buf_consume(&mc->held, (size_t)took);
+	if (msb_buf_avail(&mc->held) > CLIENT_HELD_MAX)
+		f.client_bad = true;
 }
 
 static void
@@ -766,6 +840,7 @@ run(const uint8_t *script, size_t nscript)
 	if (!f.relay.failed && !f.wbad)
 		check_delivered();
 	if (!f.relay.failed) {
+		f.mux_closed = true;
 		must(shutdown(f.worker_fd, SHUT_WR) == 0, "shutdown");
 		turn();
 		must(f.relay.failed, "the worker's end of the mux closed unnoticed");
