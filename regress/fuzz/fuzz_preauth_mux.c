@@ -25,7 +25,8 @@
  * lib/mux_proto.h's rules (its own statement of them, not the relay's).
  *
  * Input: byte 0 picks the setup (bits 0-1: the client's first window of 0,
- * 5, 32 KiB or 2 MiB; bit 2: writes take at most half of what is offered),
+ * 5, 32 KiB or 2 MiB; bit 2: writes take at most half of what is offered;
+ * bit 3: after its first three effects, every one fails as on a dead socket),
  * bytes 1-2 (big-endian) the length of the client's script (ops below),
  * the rest is what the session worker writes on the mux, fed a few frames
  * at a time when the script says so and all of it at the end.
@@ -135,6 +136,8 @@ static struct {
 	bool whello, hello;
 	bool wbad;          /* the worker broke the protocol: the relay must end */
 	bool client_bad;    /* so did the client (past its window, too many requests) */
+	bool ssh_failed;    /* an effect failed: the relay may end */
+	unsigned effects;
 	bool mux_closed;
 	const uint8_t *wnext, *wend;
 } f;
@@ -154,6 +157,16 @@ by_ch(ssh_channel ch)
 }
 
 /* --- the effects (preauth/chan_ssh.h) --------------------------------------------- */
+
+/* Whether this effect fails (setup bit 3). */
+static bool
+ssh_fails(void)
+{
+	if ((f.setup & 8) == 0 || ++f.effects <= 3)
+		return false;
+	f.ssh_failed = true;
+	return true;
+}
 
 int
 chan_ssh_reply(ssh_message msg, bool ok)
@@ -176,7 +189,7 @@ chan_ssh_reply(ssh_message msg, bool ok)
 		}
 	}
 	free(msg);
-	return 0;
+	return ssh_fails() ? -1 : 0;
 }
 
 void
@@ -202,6 +215,10 @@ chan_ssh_accept(ssh_message open, struct ssh_channel_callbacks_struct *cb)
 	    "callbacks not set up");
 	mc->open = NULL;
 	free(open);
+	if (ssh_fails()) {
+		mc->refused = true;
+		return NULL;
+	}
 	mc->ch = calloc(1, sizeof(*mc->ch));
 	if (mc->ch == NULL)
 		abort();
@@ -264,6 +281,8 @@ chan_ssh_write(ssh_channel ch, const void *buf, uint32_t len, bool is_stderr)
 	must(len > 0 && len <= mc->window, "wrote past the client's window");
 	must(at + len <= msb_buf_avail(e) && memcmp(msb_buf_ptr(e) + at, buf, len) == 0,
 	    "wrote bytes the worker did not send there");
+	if (ssh_fails())
+		return -1;
 	if ((f.setup & 4) != 0 && len > 1)
 		len = (len + 1) / 2;
 	mc->window -= len;
@@ -291,7 +310,7 @@ int
 chan_ssh_exit_status(ssh_channel ch, uint32_t code)
 {
 	before_exit_report(by_ch(ch));
-	return 0;
+	return ssh_fails() ? -1 : 0;
 }
 
 int
@@ -299,7 +318,7 @@ chan_ssh_exit_signal(ssh_channel ch, const char *sig, bool core, const char *mes
 {
 	must(sig != NULL && message != NULL, "an exit signal without its strings");
 	before_exit_report(by_ch(ch));
-	return 0;
+	return ssh_fails() ? -1 : 0;
 }
 
 /* Our EOF or close: all the worker sent before it is written. */
@@ -320,7 +339,7 @@ chan_ssh_eof(ssh_channel ch)
 	must(!mc->eof_sent && !mc->close_sent, "a second EOF, or EOF after close");
 	all_written(mc);
 	mc->eof_sent = true;
-	return 0;
+	return ssh_fails() ? -1 : 0;
 }
 
 int
@@ -331,7 +350,7 @@ chan_ssh_close(ssh_channel ch)
 	must(!mc->close_sent, "a second close");
 	must(mc->client_closed || mc->eof_sent, "close without EOF");
 	mc->close_sent = true;
-	return 0;
+	return ssh_fails() ? -1 : 0;
 }
 
 /* --- the worker's side of the mux --------------------------------------------------- */
@@ -558,7 +577,8 @@ turn(void)
 			break;
 	}
 	drain_relay();
-	must(r->failed == (f.wbad || f.client_bad || f.mux_closed),
+	bool broken = f.wbad || f.client_bad || f.mux_closed;
+	must(r->failed ? broken || f.ssh_failed : !broken,
 	    r->failed ? "the connection ended on peers that kept the protocol" :
 	    "a peer broke the protocol and the connection went on");
 	if (r->failed)
@@ -1041,6 +1061,22 @@ write_seeds(const char *dir)
 	DATA(1, "after the close");
 	F(.type = MSB_MUX_CLOSE, .chan = 1);
 	seed_write(dir, "close-with-output", 1, &s);
+
+	/* The SSH side fails under the relay: the answer to a request, then a
+	 * write, then the exit report. */
+	seed_op(&s, OP_OPEN_SESSION, -1, -1);
+	seed_op(&s, OP_WORKER_FRAMES, 1, -1);
+	seed_op(&s, OP_REQUEST, 0, RQ_EXEC);
+	seed_op(&s, OP_WORKER_FRAMES, 0, -1);
+	seed_op(&s, OP_WORKER_FRAMES, 3, -1);
+	HELLO;
+	F(.type = MSB_MUX_OPEN_CONFIRM, .chan = 1);
+	F(.type = MSB_MUX_REQ_REPLY, .chan = 1, .ok = true);
+	DATA(1, "out");
+	F(.type = MSB_MUX_EXIT_STATUS, .chan = 1, .n = 3);
+	F(.type = MSB_MUX_EOF, .chan = 1);
+	F(.type = MSB_MUX_CLOSE, .chan = 1);
+	seed_write(dir, "ssh-fails", 3 | 8, &s);
 
 	/* A worker that breaks the protocol: data past EOF. */
 	seed_op(&s, OP_OPEN_SESSION, -1, -1);
