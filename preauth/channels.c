@@ -3,11 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libssh/callbacks.h>
-
 #include "channels.h"
 #include "log.h"
-#include "msg_fields.h"
 #include "mux_proto.h"
 
 /*
@@ -53,7 +50,8 @@ struct pchan {
 	uint32_t down_credit;            /* bytes the worker may still send */
 	uint32_t grant;                  /* written to SSH, not yet granted back */
 	bool worker_eof, worker_closed, ssh_eof_sent, ssh_closed;
-	bool exit_pending;
+	bool exit_seen;                  /* one exit report per channel */
+	bool exit_pending;               /* seen, not yet sent */
 	uint32_t exit_code;
 	char *exit_signal, *exit_message;
 	bool exit_core;
@@ -190,18 +188,11 @@ pchan_free(struct chan_relay *r, struct pchan *c)
 	}
 	r->nchans--;
 	for (unsigned i = 0; i < c->nreqs; i++)
-		ssh_message_free(c->reqs[i].msg);
-	if (c->open_msg != NULL) {
-		if (ssh_message_reply_default(c->open_msg) != SSH_OK)
-			verbose_f("channel %u: open refusal not sent", c->id);
-		ssh_message_free(c->open_msg);
-	}
-	if (c->ch != NULL) {
-		/* libssh keeps the channel until the client's CLOSE arrives and
-		 * would call these callbacks then: detach them first. */
-		ssh_remove_channel_callbacks(c->ch, &c->cb);
-		ssh_channel_free(c->ch);
-	}
+		chan_ssh_drop(c->reqs[i].msg);
+	if (c->open_msg != NULL && chan_ssh_reply(c->open_msg, false) != 0)
+		verbose_f("channel %u: open refusal not sent", c->id);
+	if (c->ch != NULL)
+		chan_ssh_free(c->ch, &c->cb);
 	msb_buf_free(&c->up);
 	msb_buf_free(&c->down_out);
 	msb_buf_free(&c->down_err);
@@ -211,10 +202,9 @@ pchan_free(struct chan_relay *r, struct pchan *c)
 }
 
 void
-chan_relay_init(struct chan_relay *r, ssh_session session, int mux_fd)
+chan_relay_init(struct chan_relay *r, int mux_fd)
 {
 	memset(r, 0, sizeof(*r));
-	r->session = session;
 	r->next_id = 1;
 	mux_link_init(&r->mux, mux_fd);
 }
@@ -235,50 +225,24 @@ chan_relay_start(struct chan_relay *r)
 	send_or_fail(r, &m);
 }
 
-static void
-open_channel(struct chan_relay *r, ssh_message msg)
+void
+chan_relay_open(struct chan_relay *r, ssh_message msg, const struct msb_mux *open)
 {
-	int subtype = ssh_message_subtype(msg);
-	struct msb_mux m = { 0 };
-
-	if ((subtype != SSH_CHANNEL_SESSION && subtype != SSH_CHANNEL_DIRECT_TCPIP) ||
-	    r->nchans >= MSB_MUX_MAX_CHANS) {
-		verbose_f("refusing a channel open of type %d", subtype);
-		if (ssh_message_reply_default(msg) != SSH_OK)
+	r->activity = true;
+	if (r->nchans >= MSB_MUX_MAX_CHANS) {
+		verbose_f("refusing a channel open: %u channels open", r->nchans);
+		if (chan_ssh_reply(msg, false) != 0)
 			r->failed = true;
-		ssh_message_free(msg);
 		return;
 	}
-	if (subtype == SSH_CHANNEL_DIRECT_TCPIP) {
-		const char *host = ssh_message_channel_request_open_destination(msg);
-		const char *orig = ssh_message_channel_request_open_originator(msg);
-		int port = ssh_message_channel_request_open_destination_port(msg);
-		int oport = ssh_message_channel_request_open_originator_port(msg);
-
-		if (host == NULL || orig == NULL || port < 1 || port > 65535 ||
-		    oport < 0 || oport > 65535) {
-			if (ssh_message_reply_default(msg) != SSH_OK)
-				r->failed = true;
-			ssh_message_free(msg);
-			return;
-		}
-		m.type = MSB_MUX_OPEN_DIRECT_TCPIP;
-		m.str = host;
-		m.str_len = strlen(host);
-		m.port = (uint32_t)port;
-		m.str2 = orig;
-		m.str2_len = strlen(orig);
-		m.orig_port = (uint32_t)oport;
-	} else {
-		m.type = MSB_MUX_OPEN_SESSION;
-	}
-	struct pchan *c = pchan_new(r, msg, subtype == SSH_CHANNEL_SESSION);
+	struct pchan *c = pchan_new(r, msg, open->type == MSB_MUX_OPEN_SESSION);
 	if (c == NULL) {
 		error_f("out of memory");
 		r->failed = true;
-		ssh_message_free(msg);
+		chan_ssh_drop(msg);
 		return;
 	}
+	struct msb_mux m = *open;
 	m.chan = c->id;
 	if (mux_link_send(&r->mux, &m) != 0) {
 		/* Unencodable (e.g. an oversized host name): refuse just this one. */
@@ -291,145 +255,75 @@ static void
 drain_refused(struct chan_relay *r, struct pchan *c)
 {
 	while (c->nreqs > 0 && !c->reqs[0].forwarded) {
-		if (ssh_message_reply_default(c->reqs[0].msg) != SSH_OK)
+		if (chan_ssh_reply(c->reqs[0].msg, false) != 0)
 			r->failed = true;
-		ssh_message_free(c->reqs[0].msg);
 		memmove(&c->reqs[0], &c->reqs[1], (c->nreqs - 1) * sizeof(c->reqs[0]));
 		c->nreqs--;
 	}
 }
 
-static bool
-request_frame(ssh_message msg, struct pchan *c, struct msb_mux *m)
+void
+chan_relay_window_change(struct chan_relay *r, ssh_message msg, ssh_channel ch,
+    const struct msb_mux *wc)
 {
-	const char *s, *v;
+	struct pchan *c = find_by_channel(r, ch);
 
-	m->chan = c->id;
-	/* libssh 0.10 does not tell us the client's want_reply; it drops our
-	 * reply itself when none was wanted, so the worker answers each. */
-	m->want_reply = true;
-	switch (ssh_message_subtype(msg)) {
-	case SSH_CHANNEL_REQUEST_PTY:
-		m->type = MSB_MUX_REQ_PTY;
-		s = msg_pty_term(msg);
-		if (s == NULL || msg_pty_cols(msg) < 0 || msg_pty_rows(msg) < 0)
-			return false;
-		m->str = s;
-		m->str_len = strlen(s);
-		m->cols = (uint32_t)msg_pty_cols(msg);
-		m->rows = (uint32_t)msg_pty_rows(msg);
-		return true;
-	case SSH_CHANNEL_REQUEST_ENV:
-		m->type = MSB_MUX_REQ_ENV;
-		s = ssh_message_channel_request_env_name(msg);
-		v = ssh_message_channel_request_env_value(msg);
-		if (s == NULL || v == NULL)
-			return false;
-		m->str = s;
-		m->str_len = strlen(s);
-		m->str2 = v;
-		m->str2_len = strlen(v);
-		return true;
-	case SSH_CHANNEL_REQUEST_EXEC:
-		m->type = MSB_MUX_REQ_EXEC;
-		s = ssh_message_channel_request_command(msg);
-		if (s == NULL)
-			return false;
-		m->str = s;
-		m->str_len = strlen(s);
-		return true;
-	case SSH_CHANNEL_REQUEST_SHELL:
-		m->type = MSB_MUX_REQ_SHELL;
-		return true;
-	case SSH_CHANNEL_REQUEST_SUBSYSTEM:
-		m->type = MSB_MUX_REQ_SUBSYSTEM;
-		s = ssh_message_channel_request_subsystem(msg);
-		if (s == NULL)
-			return false;
-		m->str = s;
-		m->str_len = strlen(s);
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void
-channel_request(struct chan_relay *r, ssh_message msg)
-{
-	struct pchan *c = find_by_channel(r, ssh_message_channel_request_channel(msg));
-	struct msb_mux m = { 0 };
-
-	if (c != NULL && c->is_session &&
-	    ssh_message_subtype(msg) == SSH_CHANNEL_REQUEST_WINDOW_CHANGE) {
-		m.type = MSB_MUX_REQ_WINDOW_CHANGE;
-		m.chan = c->id;
-		if (msg_pty_cols(msg) >= 0 && msg_pty_rows(msg) >= 0) {
-			m.cols = (uint32_t)msg_pty_cols(msg);
-			m.rows = (uint32_t)msg_pty_rows(msg);
-			send_or_fail(r, &m);
-		}
-		ssh_message_free(msg);
+	r->activity = true;
+	if (c == NULL || !c->is_session) {
+		chan_relay_request(r, msg, ch, NULL);
 		return;
 	}
+	if (wc != NULL) {
+		struct msb_mux m = *wc;
+
+		m.chan = c->id;
+		send_or_fail(r, &m);
+	}
+	chan_ssh_drop(msg);
+}
+
+void
+chan_relay_request(struct chan_relay *r, ssh_message msg, ssh_channel ch,
+    const struct msb_mux *req)
+{
+	struct pchan *c = find_by_channel(r, ch);
+
+	r->activity = true;
 	if (c == NULL || c->client_closed) {
-		if (ssh_message_reply_default(msg) != SSH_OK)
+		if (chan_ssh_reply(msg, false) != 0)
 			r->failed = true;
-		ssh_message_free(msg);
 		return;
 	}
 	if (c->nreqs == MAX_PENDING_REQS) {
 		error_f("channel %u: more than %u requests unanswered", c->id, MAX_PENDING_REQS);
 		r->failed = true;
-		ssh_message_free(msg);
+		chan_ssh_drop(msg);
 		return;
 	}
-	bool forward = c->is_session && request_frame(msg, c, &m) &&
-	    mux_link_send(&r->mux, &m) == 0;
+	bool forward = false;
+	if (c->is_session && req != NULL) {
+		struct msb_mux m = *req;
+
+		m.chan = c->id;
+		forward = mux_link_send(&r->mux, &m) == 0;
+	}
 	if (!forward)
-		verbose_f("channel %u: refusing request %d", c->id, ssh_message_subtype(msg));
+		verbose_f("channel %u: refusing request %s", c->id,
+		    req != NULL ? msb_mux_msg_name(req->type) : "of a kind not relayed");
 	c->reqs[c->nreqs].msg = msg;
 	c->reqs[c->nreqs].forwarded = forward;
 	c->nreqs++;
 	drain_refused(r, c);
 }
 
-void
-chan_relay_message(struct chan_relay *r, ssh_message msg)
-{
-	r->activity = true;
-	switch (ssh_message_type(msg)) {
-	case SSH_REQUEST_CHANNEL_OPEN:
-		open_channel(r, msg);
-		return;
-	case SSH_REQUEST_CHANNEL:
-		channel_request(r, msg);
-		return;
-	default:
-		/* Global requests (tcpip-forward, streamlocal-forward, ...) and
-		 * anything late: the standard refusal. */
-		verbose_f("refusing request of type %d/%d", ssh_message_type(msg),
-		    ssh_message_subtype(msg));
-		if (ssh_message_reply_default(msg) != SSH_OK)
-			r->failed = true;
-		ssh_message_free(msg);
-		return;
-	}
-}
+/*
+ * Worker -> network child frames. Each handler returns false for a frame
+ * that breaks the protocol (the connection then ends).
+ */
 
-/* Worker -> network child frames. */
-
-static void
-open_confirmed(struct chan_relay *r, struct pchan *c)
+static bool
+on_open_confirm(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
 {
-	c->ch = ssh_message_channel_request_open_reply_accept(c->open_msg);
-	ssh_message_free(c->open_msg);
-	c->open_msg = NULL;
-	if (c->ch == NULL) {
-		error_f("channel %u: accepting the open failed", c->id);
-		r->failed = true;
-		return;
-	}
 	memset(&c->cb, 0, sizeof(c->cb));
 	c->cb.userdata = c;
 	c->cb.channel_data_function = cb_data;
@@ -438,15 +332,80 @@ open_confirmed(struct chan_relay *r, struct pchan *c)
 	c->cb.channel_signal_function = cb_signal;
 	c->cb.channel_write_wontblock_function = cb_wontblock;
 	ssh_callbacks_init(&c->cb);
-	if (ssh_set_channel_callbacks(c->ch, &c->cb) != SSH_OK) {
-		error_f("channel %u: cannot set callbacks", c->id);
+	c->ch = chan_ssh_accept(c->open_msg, &c->cb);
+	c->open_msg = NULL;
+	if (c->ch == NULL) {
+		error_f("channel %u: not opened", c->id);
 		r->failed = true;
 	}
+	return true;
 }
 
 static bool
-take_exit_signal(struct pchan *c, const struct msb_mux *m)
+on_open_failure(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
 {
+	/* The worker's reason may quote the guest. */
+	char why[1024];
+	verbose_f("channel %u: open failed (%u): %s", c->id, m->n,
+	    msb_log_escape(why, sizeof(why), m->str != NULL ? m->str : "",
+	    m->str != NULL ? m->str_len : 0));
+	c->open_failed = true;
+	return true;
+}
+
+static bool
+on_req_reply(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
+{
+	drain_refused(r, c);
+	if (c->nreqs == 0) {
+		error_f("channel %u: reply without a request", c->id);
+		return false;
+	}
+	if (chan_ssh_reply(c->reqs[0].msg, m->ok) != 0)
+		r->failed = true;
+	memmove(&c->reqs[0], &c->reqs[1], (c->nreqs - 1) * sizeof(c->reqs[0]));
+	c->nreqs--;
+	drain_refused(r, c);
+	return true;
+}
+
+static bool
+on_data(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
+{
+	if (m->len > c->down_credit || c->worker_eof) {
+		error_f("channel %u: data past its credit or EOF", c->id);
+		return false;
+	}
+	c->down_credit -= (uint32_t)m->len;
+	if (c->client_closed)
+		return true;
+	return msb_buf_put(m->type == MSB_MUX_DATA ? &c->down_out : &c->down_err,
+	    m->data, m->len) == 0;
+}
+
+static bool
+on_window(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
+{
+	if (m->n > UINT32_MAX - c->up_credit) {
+		error_f("channel %u: credit overflow", c->id);
+		return false;
+	}
+	c->up_credit += m->n;
+	return true;
+}
+
+static bool
+on_exit_report(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
+{
+	if (c->exit_seen || c->worker_eof) {
+		error_f("channel %u: second exit report", c->id);
+		return false;
+	}
+	c->exit_seen = true;
+	c->exit_pending = true;
+	c->exit_code = m->n;
+	if (m->type == MSB_MUX_EXIT_STATUS)
+		return true;
 	c->exit_signal = strndup(m->str, m->str_len);
 	c->exit_message = strndup(m->str2 != NULL ? m->str2 : "", m->str2_len);
 	c->exit_core = m->core;
@@ -454,8 +413,50 @@ take_exit_signal(struct pchan *c, const struct msb_mux *m)
 }
 
 static bool
+on_eof(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
+{
+	c->worker_eof = true;
+	return true;
+}
+
+static bool
+on_close(struct chan_relay *r, struct pchan *c, const struct msb_mux *m)
+{
+	c->worker_eof = true;
+	c->worker_closed = true;
+	return true;
+}
+
+/*
+ * Every frame the worker may send about a channel (lib/mux_proto.h), and
+ * when: the open's answer only while the open is unanswered, the rest only
+ * after it was confirmed; an exit report only on a session channel.
+ * Anything else, or anything on a channel that is not open, ends the
+ * connection.
+ */
+static const struct worker_frame {
+	uint8_t type;
+	bool answers_open;
+	bool session_only;
+	bool (*apply)(struct chan_relay *, struct pchan *, const struct msb_mux *);
+} worker_frames[] = {
+	{ MSB_MUX_OPEN_CONFIRM, true, false, on_open_confirm },
+	{ MSB_MUX_OPEN_FAILURE, true, false, on_open_failure },
+	{ MSB_MUX_REQ_REPLY, false, false, on_req_reply },
+	{ MSB_MUX_DATA, false, false, on_data },
+	{ MSB_MUX_EXT_DATA, false, false, on_data },
+	{ MSB_MUX_WINDOW, false, false, on_window },
+	{ MSB_MUX_EXIT_STATUS, false, true, on_exit_report },
+	{ MSB_MUX_EXIT_SIGNAL, false, true, on_exit_report },
+	{ MSB_MUX_EOF, false, false, on_eof },
+	{ MSB_MUX_CLOSE, false, false, on_close },
+};
+
+static bool
 apply_frame(struct chan_relay *r, const struct msb_mux *m)
 {
+	const struct worker_frame *row = NULL;
+
 	if (m->type == MSB_MUX_HELLO) {
 		if (r->hello_seen || m->version != MSB_MUX_VERSION) {
 			error_f("unexpected HELLO (version %u)", m->version);
@@ -468,81 +469,28 @@ apply_frame(struct chan_relay *r, const struct msb_mux *m)
 		error_f("%s before HELLO", msb_mux_msg_name(m->type));
 		return false;
 	}
+	for (size_t i = 0; i < sizeof(worker_frames) / sizeof(worker_frames[0]); i++)
+		if (worker_frames[i].type == m->type)
+			row = &worker_frames[i];
+	if (row == NULL) {
+		error_f("unexpected %s from the worker", msb_mux_msg_name(m->type));
+		return false;
+	}
 	struct pchan *c = find_by_id(r, m->chan);
 	if (c == NULL || c->worker_closed || c->open_failed) {
 		error_f("%s for unknown channel %u", msb_mux_msg_name(m->type), m->chan);
 		return false;
 	}
-	bool opening = c->open_msg != NULL;
-	if (opening != (m->type == MSB_MUX_OPEN_CONFIRM || m->type == MSB_MUX_OPEN_FAILURE)) {
+	if (row->answers_open != (c->open_msg != NULL)) {
 		error_f("channel %u: %s out of order", c->id, msb_mux_msg_name(m->type));
 		return false;
 	}
-	switch (m->type) {
-	case MSB_MUX_OPEN_CONFIRM:
-		open_confirmed(r, c);
-		return true;
-	case MSB_MUX_OPEN_FAILURE: {
-		/* The worker's reason may quote the guest. */
-		char why[1024];
-		verbose_f("channel %u: open failed (%u): %s", c->id, m->n,
-		    msb_log_escape(why, sizeof(why), m->str != NULL ? m->str : "",
-		    m->str != NULL ? m->str_len : 0));
-		c->open_failed = true;
-		return true;
-	}
-	case MSB_MUX_REQ_REPLY:
-		drain_refused(r, c);
-		if (c->nreqs == 0) {
-			error_f("channel %u: reply without a request", c->id);
-			return false;
-		}
-		if (m->ok ? ssh_message_channel_request_reply_success(c->reqs[0].msg) != SSH_OK :
-		    ssh_message_reply_default(c->reqs[0].msg) != SSH_OK)
-			r->failed = true;
-		ssh_message_free(c->reqs[0].msg);
-		memmove(&c->reqs[0], &c->reqs[1], (c->nreqs - 1) * sizeof(c->reqs[0]));
-		c->nreqs--;
-		drain_refused(r, c);
-		return true;
-	case MSB_MUX_DATA:
-	case MSB_MUX_EXT_DATA:
-		if (m->len > c->down_credit || c->worker_eof) {
-			error_f("channel %u: data past its credit or EOF", c->id);
-			return false;
-		}
-		c->down_credit -= (uint32_t)m->len;
-		if (c->client_closed)
-			return true;
-		return msb_buf_put(m->type == MSB_MUX_DATA ? &c->down_out : &c->down_err,
-		    m->data, m->len) == 0;
-	case MSB_MUX_WINDOW:
-		if (m->n > UINT32_MAX - c->up_credit) {
-			error_f("channel %u: credit overflow", c->id);
-			return false;
-		}
-		c->up_credit += m->n;
-		return true;
-	case MSB_MUX_EXIT_STATUS:
-	case MSB_MUX_EXIT_SIGNAL:
-		if (c->exit_pending || c->worker_eof) {
-			error_f("channel %u: second exit report", c->id);
-			return false;
-		}
-		c->exit_pending = true;
-		c->exit_code = m->n;
-		return m->type == MSB_MUX_EXIT_STATUS || take_exit_signal(c, m);
-	case MSB_MUX_EOF:
-		c->worker_eof = true;
-		return true;
-	case MSB_MUX_CLOSE:
-		c->worker_eof = true;
-		c->worker_closed = true;
-		return true;
-	default:
-		error_f("unexpected %s from the worker", msb_mux_msg_name(m->type));
+	if (row->session_only && !c->is_session) {
+		error_f("channel %u: %s on a direct-tcpip channel", c->id,
+		    msb_mux_msg_name(m->type));
 		return false;
 	}
+	return row->apply(r, c, m);
 }
 
 void
@@ -575,7 +523,7 @@ pump_up(struct chan_relay *r, struct pchan *c)
 	bool progress = false;
 
 	if (c->libssh_holds && !c->client_closed) {
-		int held = ssh_channel_poll(c->ch, 0);
+		int held = chan_ssh_held(c->ch);
 
 		if (held > (int)LIBSSH_HELD_MAX) {
 			error_f("channel %u: client wrote past its window", c->id);
@@ -586,7 +534,7 @@ pump_up(struct chan_relay *r, struct pchan *c)
 			c->libssh_holds = false;
 		} else if ((size_t)held <= UP_MAX - msb_buf_avail(&c->up)) {
 			uint8_t *p = msb_buf_reserve(&c->up, (size_t)held);
-			int n = p == NULL ? -1 : ssh_channel_read_nonblocking(c->ch, p, (uint32_t)held, 0);
+			int n = p == NULL ? -1 : chan_ssh_read(c->ch, p, (uint32_t)held);
 
 			if (n < 0) {
 				r->failed = true;
@@ -630,16 +578,15 @@ static size_t
 write_down(struct chan_relay *r, struct pchan *c, struct msb_buf *b, bool is_stderr)
 {
 	size_t n = msb_buf_avail(b);
-	uint32_t window = ssh_channel_window_size(c->ch);
+	uint32_t window = chan_ssh_window(c->ch);
 
 	if (n == 0 || window == 0)
 		return 0;
 	if (n > window)
 		n = window;
-	int w = is_stderr ? ssh_channel_write_stderr(c->ch, msb_buf_ptr(b), (uint32_t)n) :
-	    ssh_channel_write(c->ch, msb_buf_ptr(b), (uint32_t)n);
+	int w = chan_ssh_write(c->ch, msb_buf_ptr(b), (uint32_t)n, is_stderr);
 	if (w < 0) {
-		const char *e = ssh_get_error(r->session);
+		const char *e = chan_ssh_error(c->ch);
 		char esc[1024];
 		verbose_f("channel %u: write: %s", c->id, msb_log_escape(esc, sizeof(esc), e, strlen(e)));
 		r->failed = true;
@@ -656,11 +603,10 @@ send_exit(struct chan_relay *r, struct pchan *c)
 	int rc;
 
 	if (c->exit_signal != NULL)
-		rc = ssh_channel_request_send_exit_signal(c->ch, c->exit_signal,
-		    c->exit_core, c->exit_message, "");
+		rc = chan_ssh_exit_signal(c->ch, c->exit_signal, c->exit_core, c->exit_message);
 	else
-		rc = ssh_channel_request_send_exit_status(c->ch, (int)c->exit_code);
-	if (rc != SSH_OK)
+		rc = chan_ssh_exit_status(c->ch, c->exit_code);
+	if (rc != 0)
 		verbose_f("channel %u: exit report not sent", c->id);
 	c->exit_pending = false;
 }
@@ -694,13 +640,13 @@ pump_down(struct chan_relay *r, struct pchan *c)
 		progress = true;
 	}
 	if (c->worker_eof && !c->ssh_eof_sent) {
-		if (ssh_channel_send_eof(c->ch) != SSH_OK)
+		if (chan_ssh_eof(c->ch) != 0)
 			verbose_f("channel %u: EOF not sent", c->id);
 		c->ssh_eof_sent = true;
 		progress = true;
 	}
 	if (c->worker_closed && !c->ssh_closed) {
-		if (ssh_channel_close(c->ch) != SSH_OK)
+		if (chan_ssh_close(c->ch) != 0)
 			verbose_f("channel %u: close not sent", c->id);
 		c->ssh_closed = true;
 		progress = true;

@@ -3,6 +3,10 @@
  * session worker over the mux, with flow control end to end. libssh
  * callbacks only record what happened; chan_relay_pump() acts on it from
  * the top of the event loop, so nothing is freed under a callback.
+ *
+ * This is the state machine alone: it meets libssh only through
+ * chan_ssh.h, which turns the client's messages into the calls below and
+ * carries out what the relay does to the SSH connection.
  */
 #ifndef MSB_PREAUTH_CHANNELS_H
 #define MSB_PREAUTH_CHANNELS_H
@@ -10,15 +14,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <libssh/libssh.h>
-#include <libssh/server.h>
-
+#include "chan_ssh.h"
 #include "mux_link.h"
 
 struct pchan;
 
 struct chan_relay {
-	ssh_session session;
 	struct mux_link mux;
 	struct pchan *chans;
 	unsigned nchans;
@@ -28,12 +29,26 @@ struct chan_relay {
 	bool activity;   /* set on traffic; the loop clears it */
 };
 
-void chan_relay_init(struct chan_relay *r, ssh_session session, int mux_fd);
+void chan_relay_init(struct chan_relay *r, int mux_fd);
 void chan_relay_free(struct chan_relay *r);
 /* Sends HELLO: the transport is authenticated from here on. */
 void chan_relay_start(struct chan_relay *r);
-/* Takes ownership of msg (a channel open, channel request or global request). */
-void chan_relay_message(struct chan_relay *r, ssh_message msg);
+/*
+ * A client's channel open, as the OPEN_SESSION or OPEN_DIRECT_TCPIP frame
+ * that carries it (its channel id left to the relay). Takes ownership of
+ * msg, which it answers once the worker did.
+ */
+void chan_relay_open(struct chan_relay *r, ssh_message msg, const struct msb_mux *open);
+/*
+ * A client's request on channel ch, as its REQ_* frame (channel id left to
+ * the relay), or NULL for one the relay refuses. Takes ownership of msg and
+ * answers it in its turn: requests are answered in the order they came.
+ */
+void chan_relay_request(struct chan_relay *r, ssh_message msg, ssh_channel ch,
+    const struct msb_mux *req);
+/* A window-change notice on ch (no answer), or NULL for a size it cannot carry. */
+void chan_relay_window_change(struct chan_relay *r, ssh_message msg, ssh_channel ch,
+    const struct msb_mux *wc);
 /* Decodes and applies every complete frame the worker sent. */
 void chan_relay_mux_input(struct chan_relay *r);
 /*

@@ -10,6 +10,7 @@ msb_preauth_SOURCES = \
 	preauth/serve.c preauth/serve.h \
 	preauth/auth.c preauth/auth.h \
 	preauth/channels.c preauth/channels.h \
+	preauth/chan_ssh.c preauth/chan_ssh.h \
 	preauth/mux_link.c preauth/mux_link.h \
 	preauth/monitor_rpc.c preauth/monitor_rpc.h \
 	preauth/msg_fields.c preauth/msg_fields.h

@@ -144,7 +144,7 @@ preauth_serve(const struct serve_params *p)
 	int status = 1;
 	bool trimmed = false;
 
-	chan_relay_init(&c.relay, p->session, p->mux_fd);
+	chan_relay_init(&c.relay, p->mux_fd);
 	/* The first step sends our banner and gives the session the poll
 	 * context that ssh_event_add_session moves into the event. */
 	if (!step_kex(&c))

@@ -99,3 +99,27 @@ regress/fuzz/fuzz_monitor_auth: $(fuzz_monitor_auth_sources) $(srcdir)/monitor/m
 	    $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS) -o $@ $(fuzz_monitor_auth_sources) \
 	    vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS) $(LIBCRYPTO_LIBS)
 endif
+
+# The network child's channel relay fed by a hostile session worker: the
+# state machine (preauth/channels.c) and its end of the mux over a
+# socketpair; the harness defines the relay's effects on the SSH connection
+# (preauth/chan_ssh.h) over a model client, so libssh is not linked.
+fuzz_preauth_mux_sources = \
+	$(srcdir)/regress/fuzz/fuzz_preauth_mux.c \
+	$(srcdir)/preauth/channels.c \
+	$(srcdir)/preauth/mux_link.c \
+	$(srcdir)/lib/buf.c \
+	$(srcdir)/lib/frame.c \
+	$(srcdir)/lib/mux_proto.c
+EXTRA_DIST += regress/fuzz/fuzz_preauth_mux.c
+CLEANFILES += regress/fuzz/fuzz_preauth_mux
+
+if HAVE_FUZZ_CC
+FUZZ_TARGETS += regress/fuzz/fuzz_preauth_mux
+regress/fuzz/fuzz_preauth_mux: $(fuzz_preauth_mux_sources) $(srcdir)/preauth/channels.h \
+    $(srcdir)/preauth/chan_ssh.h $(srcdir)/preauth/mux_link.h $(srcdir)/lib/mux_proto.h \
+    lib/libmsbcore.a config.h
+	@$(MKDIR_P) regress/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/preauth $(LIBSSH_CFLAGS) -o $@ \
+	    $(fuzz_preauth_mux_sources) lib/libmsbcore.a
+endif
