@@ -29,7 +29,7 @@
  * bit 3: after its first three effects, every one fails as on a dead socket),
  * bytes 1-2 (big-endian) the length of the client's script (ops below),
  * the rest is what the session worker writes on the mux, fed a few frames
- * at a time when the script says so and all of it at the end.
+ * at a time when the script says so, then one frame at a time.
  *
  * MSB_FUZZ_SEEDS=DIR writes the seed corpus, its frames encoded by the real
  * codec (lib/mux_proto.c), and exits: regress/fuzz/corpus/preauth_mux holds
@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The client's script. */
 enum op {
 	OP_OPEN_SESSION, OP_OPEN_TCPIP, OP_REQUEST, OP_DATA, OP_EXT_DATA, OP_EOF,
-	OP_CLOSE, OP_SIGNAL, OP_WINDOW, OP_WORKER_FRAMES, OP_WORKER_BYTES, OP_NOPS,
+	OP_CLOSE, OP_SIGNAL, OP_WINDOW, OP_WORKER_FRAMES, OP_WORKER_BYTES, OP_WORKER_REPLAY,
+	OP_NOPS,
 };
 enum req_kind {
 	RQ_PTY, RQ_ENV, RQ_EXEC, RQ_SHELL, RQ_SUBSYSTEM, RQ_OTHER, RQ_WINCH, RQ_BAD_WINCH, RQ_KINDS,
@@ -140,6 +141,8 @@ static struct {
 	unsigned effects;
 	bool mux_closed;
 	const uint8_t *wnext, *wend;
+	const uint8_t *wlast;          /* the last whole frame fed */
+	size_t wlast_len;
 } f;
 
 static uint8_t
@@ -462,6 +465,10 @@ feed_frames(unsigned k)
 		size_t left = (size_t)(f.wend - f.wnext);
 		size_t n = left < 4 ? left : 4 + (size_t)msb_get_be32(f.wnext);
 
+		if (n <= left) {
+			f.wlast = f.wnext;
+			f.wlast_len = n;
+		}
 		f.wnext += n < left ? n : left;
 	}
 	if (f.wnext > start)
@@ -800,6 +807,11 @@ client_op(const uint8_t *s, size_t n)
 	case OP_WORKER_BYTES:
 		feed_bytes((size_t)a + 1);
 		return 2;
+	case OP_WORKER_REPLAY:
+		/* A worker that says the same thing twice. */
+		if (f.wlast != NULL)
+			feed(f.wlast, f.wlast_len);
+		return 1;
 	case OP_NOPS:
 		break;
 	}
@@ -853,8 +865,10 @@ run(const uint8_t *script, size_t nscript)
 		i += client_op(script + i, nscript - i);
 		turn();
 	}
-	if (!f.relay.failed) {
-		feed_bytes((size_t)(f.wend - f.wnext));
+	/* The rest of the worker's stream a frame at a time, so that what the
+	 * relay does between two frames shows. */
+	while (!f.relay.failed && f.wnext < f.wend) {
+		feed_frames(1);
 		turn();
 	}
 	if (!f.relay.failed && !f.wbad)
