@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "init/init.h"
 
@@ -25,29 +26,13 @@ struct mount_list {
 	size_t n;
 };
 
-static long
-ms_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
-		return -1;
-	return (now.tv_sec - start->tv_sec) * 1000L +
-	    (now.tv_nsec - start->tv_nsec) / 1000000L;
-}
-
 /* Reaps children for up to ms; returns 1 once none are left, else 0. */
 static int
 reap_for(long ms)
 {
 	const struct timespec pause = { 0, REAP_POLL_MS * 1000000L };
-	struct timespec start;
-	long elapsed;
+	int64_t deadline = msb_now_ms() + ms;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &start) == -1) {
-		error_f("clock_gettime: %s", strerror(errno));
-		return 0;
-	}
 	for (;;) {
 		pid_t pid = waitpid(-1, NULL, WNOHANG);
 		if (pid > 0)
@@ -58,7 +43,7 @@ reap_for(long ms)
 			error_f("waitpid: %s", strerror(errno));
 			return 0;
 		}
-		if ((elapsed = ms_since(&start)) == -1 || elapsed >= ms)
+		if (msb_now_ms() >= deadline)
 			return 0;
 		if (nanosleep(&pause, NULL) == -1 && errno != EINTR) {
 			error_f("nanosleep: %s", strerror(errno));

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "init/boot_steps.h"
 
@@ -20,29 +21,14 @@
 /* The initramfs is a handful of flat directories; deeper means something odd. */
 #define MAX_TREE_DEPTH 16
 
-static long
-elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
-		return ROOT_WAIT_MS;
-	return (now.tv_sec - start->tv_sec) * 1000L +
-	    (now.tv_nsec - start->tv_nsec) / 1000000L;
-}
-
 /* The disk's node appears in devtmpfs when virtio_blk has probed it. */
 static int
 wait_for_block_device(const char *dev)
 {
 	const struct timespec pause = { 0, ROOT_POLL_MS * 1000000L };
-	struct timespec start;
+	int64_t deadline = msb_now_ms() + ROOT_WAIT_MS;
 	struct stat st;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &start) == -1) {
-		error_f("clock_gettime: %s", strerror(errno));
-		return -1;
-	}
 	for (;;) {
 		if (stat(dev, &st) == 0) {
 			if (S_ISBLK(st.st_mode))
@@ -54,7 +40,7 @@ wait_for_block_device(const char *dev)
 			error_f("stat %s: %s", dev, strerror(errno));
 			return -1;
 		}
-		if (elapsed_ms(&start) >= ROOT_WAIT_MS) {
+		if (msb_now_ms() >= deadline) {
 			error_f("root device %s did not appear within %d ms",
 			    dev, ROOT_WAIT_MS);
 			return -1;
