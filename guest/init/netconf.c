@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -10,10 +9,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "safe_file.h"
 #include "init/boot_steps.h"
 
 /* QEMU user-mode networking (slirp) hands out fixed addresses. */
@@ -23,7 +22,6 @@
 #define NET_GATEWAY "10.0.2.2"
 #define NET_DNS "10.0.2.3"
 #define RESOLV_CONF "/etc/resolv.conf"
-#define RESOLV_TMP "/etc/.resolv.conf.msb"
 
 static void
 set_ifname(struct ifreq *ifr, const char *name)
@@ -111,38 +109,23 @@ add_default_route(int s, const char *name, const char *gateway)
 }
 
 /*
- * Written beside and renamed over, so that a symlinked resolv.conf (into
- * a /run that is empty now) is replaced rather than followed.
+ * Published beside and renamed over, so that a symlinked resolv.conf (into
+ * a /run that is empty now) is replaced rather than followed. A read-only
+ * or absent /etc is the image's choice, not an error.
  */
 static int
 write_resolv_conf(void)
 {
 	static const char text[] = "nameserver " NET_DNS "\n";
-	int fd;
 
-	if ((fd = open(RESOLV_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1) {
-		if (errno == EROFS || errno == ENOENT) {
-			info_f("%s not written: %s", RESOLV_CONF,
-			    strerror(errno));
-			return 0;
-		}
-		error_f("open %s: %s", RESOLV_TMP, strerror(errno));
-		return -1;
+	if (msb_safe_publish_path(RESOLV_CONF, text, sizeof(text) - 1, 0644, true) == 0)
+		return 0;
+	if (errno == EROFS || errno == ENOENT) {
+		info_f("%s not written: %s", RESOLV_CONF, strerror(errno));
+		return 0;
 	}
-	if (write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1)) {
-		error_f("write %s failed", RESOLV_TMP);
-		if (close(fd) == -1 || unlink(RESOLV_TMP) == -1)
-			error_f("cleanup %s: %s", RESOLV_TMP, strerror(errno));
-		return -1;
-	}
-	if (close(fd) == -1 || rename(RESOLV_TMP, RESOLV_CONF) == -1) {
-		error_f("install %s: %s", RESOLV_CONF, strerror(errno));
-		if (unlink(RESOLV_TMP) == -1)
-			error_f("unlink %s: %s", RESOLV_TMP, strerror(errno));
-		return -1;
-	}
-	return 0;
+	error_f("install %s: %s", RESOLV_CONF, strerror(errno));
+	return -1;
 }
 
 int

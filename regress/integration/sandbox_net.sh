@@ -91,6 +91,12 @@ for via in from_guest dial; do
 	check_eq "$via open: the outside host" outside "$($via open "$OUTSIDE" "$P_OUT")"
 	check_eq "$via open: not into another sandbox's namespace" "" "$($via open "$ISO_ADDR" "$P_NS")"
 done
+# The guest's init publishes resolv.conf (a random temporary name, renamed
+# over): the user network's resolver, and no temporary file left beside it.
+check_eq "the guest's resolv.conf names the user network's resolver" "nameserver 10.0.2.3" \
+	"$(timeout 60 "$MSB" ssh iso -- cat /etc/resolv.conf)"
+check_eq "... and init left no temporary file in /etc" "" \
+	"$(timeout 60 "$MSB" ssh iso -- 'ls -A /etc | grep "^\.resolv"')"
 # Refused at the host (QEMU's connect fails at once); the guest's own
 # connect then ends within its timeout, never hangs.
 t0=$(date +%s)
