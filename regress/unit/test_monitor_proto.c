@@ -11,6 +11,7 @@
 #include "frame.h"
 #include "log.h"
 #include "monitor_proto.h"
+#include "../proto_same.h"
 #include "unit.h"
 
 static char big[MSB_MON_MAX_STRING + 2];
@@ -23,33 +24,6 @@ msg(uint8_t type)
 	memset(&m, 0, sizeof(m));
 	m.type = type;
 	return m;
-}
-
-static int
-same_mem(const void *a, size_t an, const void *b, size_t bn)
-{
-	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
-}
-
-#define SAME_STR(f) same_mem(a->f, a->f##_len, b->f, b->f##_len)
-
-static int
-same(const struct msb_mon *a, const struct msb_mon *b)
-{
-	return a->type == b->type && a->version == b->version &&
-	    a->log_level == b->log_level &&
-	    a->idle_timeout_s == b->idle_timeout_s && a->rekey_s == b->rekey_s &&
-	    a->rekey_bytes == b->rekey_bytes && a->method == b->method &&
-	    a->result == b->result && a->tries_left == b->tries_left &&
-	    a->is_signed == b->is_signed && a->flags == b->flags &&
-	    a->chan == b->chan && a->kind == b->kind &&
-	    a->bytes_in == b->bytes_in && a->bytes_out == b->bytes_out &&
-	    a->exit == b->exit && SAME_STR(user) && SAME_STR(guest_user) &&
-	    SAME_STR(key) && SAME_STR(command) && SAME_STR(vsock) &&
-	    SAME_STR(env_allow) && SAME_STR(detail) && SAME_STR(sftp_deny) &&
-	    SAME_STR(sftp_allow) && a->what == b->what && a->cols == b->cols &&
-	    a->rows == b->rows && SAME_STR(term) && a->record_max == b->record_max &&
-	    a->record_used == b->record_used;
 }
 
 #define SET(m, f, s, n) ((m).f = (s), (m).f##_len = (n))
@@ -125,7 +99,7 @@ roundtrip(const struct msb_mon *m)
 		goto out;
 	if (!CHECK(msb_mon_get(&b, &d) == 1))
 		goto out;
-	if (!CHECK(same(m, &d)))
+	if (!CHECK(mon_same(m, &d)))
 		fprintf(stderr, "  type %s\n", msb_mon_msg_name(m->type));
 	CHECK_EQ_U64(d.frame, msb_buf_avail(&b));
 	CHECK(strcmp(msb_mon_msg_name(m->type), "unknown") != 0);
@@ -189,7 +163,7 @@ too_small(const struct msb_mon *m)
 		size_t q = max < sizeof(queued) ? max : sizeof(queued);
 		msb_buf_put(&b, queued, q);
 		bad |= msb_mon_put(&b, m) != -1;
-		bad |= !same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), queued, q);
+		bad |= !proto_same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), queued, q);
 	}
 	CHECK(!bad);
 out:
@@ -215,9 +189,9 @@ compaction(const struct msb_mon *s, size_t ns)
 		msb_buf_put(&b, filler, fill);
 		msb_buf_consume(&b, fill - 40);
 		if (CHECK(msb_mon_put(&b, &s[i]) == 0)) {
-			CHECK(same_mem(msb_buf_ptr(&b), 40, filler, 40));
+			CHECK(proto_same_mem(msb_buf_ptr(&b), 40, filler, 40));
 			msb_buf_consume(&b, 40);
-			CHECK(msb_mon_get(&b, &d) == 1 && same(&s[i], &d));
+			CHECK(msb_mon_get(&b, &d) == 1 && mon_same(&s[i], &d));
 		}
 		msb_buf_free(&b);
 	}

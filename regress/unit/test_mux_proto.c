@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "frame.h"
 #include "mux_proto.h"
+#include "../proto_same.h"
 #include "unit.h"
 
 static char big[MSB_MUX_MAX_COMMAND + 2];
@@ -45,25 +46,6 @@ set_data(struct msb_mux *m, const uint8_t *p, size_t n)
 {
 	m->data = p;
 	m->len = n;
-}
-
-static int
-same_mem(const void *a, size_t an, const void *b, size_t bn)
-{
-	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
-}
-
-static int
-same(const struct msb_mux *a, const struct msb_mux *b)
-{
-	return a->type == b->type && a->chan == b->chan &&
-	    a->want_reply == b->want_reply && a->ok == b->ok &&
-	    a->core == b->core && a->version == b->version && a->n == b->n &&
-	    a->cols == b->cols && a->rows == b->rows && a->port == b->port &&
-	    a->orig_port == b->orig_port &&
-	    same_mem(a->str, a->str_len, b->str, b->str_len) &&
-	    same_mem(a->str2, a->str2_len, b->str2, b->str2_len) &&
-	    same_mem(a->data, a->len, b->data, b->len);
 }
 
 /* Every valid message the tests start from, at the edges of each range. */
@@ -135,7 +117,7 @@ roundtrip(const struct msb_mux *m)
 		goto out;
 	if (!CHECK(msb_mux_get(&b, &d) == 1))
 		goto out;
-	if (!CHECK(same(m, &d)))
+	if (!CHECK(mux_same(m, &d)))
 		fprintf(stderr, "  type %s\n", msb_mux_msg_name(m->type));
 	CHECK_EQ_U64(d.frame, msb_buf_avail(&b));
 	CHECK(strcmp(msb_mux_msg_name(m->type), "unknown") != 0);
@@ -204,7 +186,7 @@ too_small(const struct msb_mux *m)
 		size_t q = max < sizeof(queued) ? max : sizeof(queued);
 		msb_buf_put(&b, queued, q);
 		bad |= msb_mux_put(&b, m) != -1;
-		bad |= !same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), queued, q);
+		bad |= !proto_same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), queued, q);
 	}
 	CHECK(!bad);
 out:
@@ -234,9 +216,9 @@ compaction(const struct msb_mux *s, size_t ns)
 		msb_buf_put(&b, filler, fill);
 		msb_buf_consume(&b, fill - 40);
 		if (CHECK(msb_mux_put(&b, &s[i]) == 0)) {
-			CHECK(same_mem(msb_buf_ptr(&b), 40, filler, 40));
+			CHECK(proto_same_mem(msb_buf_ptr(&b), 40, filler, 40));
 			msb_buf_consume(&b, 40);
-			CHECK(msb_mux_get(&b, &d) == 1 && same(&s[i], &d));
+			CHECK(msb_mux_get(&b, &d) == 1 && mux_same(&s[i], &d));
 		}
 		msb_buf_free(&b);
 	}
@@ -433,7 +415,7 @@ stream(const struct msb_mux *s, size_t ns)
 		msb_buf_put(&in, p + off, k);
 		int rc;
 		while ((rc = msb_mux_get(&in, &d)) == 1) {
-			CHECK(got < ns && same(&s[got], &d));
+			CHECK(got < ns && mux_same(&s[got], &d));
 			got++;
 			msb_mux_consume(&in, &d);
 		}
