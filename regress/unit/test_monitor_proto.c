@@ -13,6 +13,7 @@
 #include "monitor_proto.h"
 #include "../proto_same.h"
 #include "unit.h"
+#include "codec_checks.h"
 
 static char big[MSB_MON_MAX_STRING + 2];
 
@@ -88,114 +89,7 @@ samples(struct msb_mon *s)
 	return n;
 }
 
-static void
-roundtrip(const struct msb_mon *m)
-{
-	struct msb_buf b;
-	struct msb_mon d;
-
-	msb_buf_init(&b, MSB_MON_MAX_FRAME + 4);
-	if (!CHECK(msb_mon_put(&b, m) == 0))
-		goto out;
-	if (!CHECK(msb_mon_get(&b, &d) == 1))
-		goto out;
-	if (!CHECK(mon_same(m, &d)))
-		fprintf(stderr, "  type %s\n", msb_mon_msg_name(m->type));
-	CHECK_EQ_U64(d.frame, msb_buf_avail(&b));
-	CHECK(strcmp(msb_mon_msg_name(m->type), "unknown") != 0);
-	msb_mon_consume(&b, &d);
-	CHECK_EQ_U64(msb_buf_avail(&b), 0);
-out:
-	msb_buf_free(&b);
-}
-
-static void
-truncations(const struct msb_mon *m)
-{
-	struct msb_buf b, t;
-	struct msb_mon d;
-
-	msb_buf_init(&b, MSB_MON_MAX_FRAME + 4);
-	msb_buf_init(&t, MSB_MON_MAX_FRAME + 4);
-	if (!CHECK(msb_mon_put(&b, m) == 0))
-		goto out;
-	const uint8_t *p = msb_buf_ptr(&b);
-	size_t n = msb_buf_avail(&b);
-	int bad = 0;
-	size_t step = n > 4096 ? 97 : 1;
-	for (size_t k = 0; k < n; k += step) {
-		msb_buf_reset(&t);
-		msb_buf_put(&t, p, k);
-		bad |= msb_mon_get(&t, &d) != 0;
-	}
-	for (size_t k = MSB_FRAME_HEADER; k < n; k += step) {
-		msb_buf_reset(&t);
-		msb_buf_put_u32(&t, (uint32_t)(k - 4));
-		msb_buf_put(&t, p + 4, k - 4);
-		bad |= msb_mon_get(&t, &d) != -1;
-	}
-	CHECK(!bad);
-	msb_buf_reset(&t);
-	msb_buf_put_u32(&t, (uint32_t)(n - 4 + 1));
-	msb_buf_put(&t, p + 4, n - 4);
-	msb_buf_put_u8(&t, 0);
-	CHECK(msb_mon_get(&t, &d) == -1);
-out:
-	msb_buf_free(&b);
-	msb_buf_free(&t);
-}
-
-static void
-too_small(const struct msb_mon *m)
-{
-	static const uint8_t queued[7] = "queued";
-	struct msb_buf b;
-	int bad = 0;
-
-	msb_buf_init(&b, MSB_MON_MAX_FRAME + 4);
-	if (!CHECK(msb_mon_put(&b, m) == 0))
-		goto out;
-	size_t need = msb_buf_avail(&b) + sizeof(queued);
-	size_t step = need > 4096 ? 499 : 1;
-	for (size_t max = 0; max < need; max += step) {
-		msb_buf_free(&b);
-		msb_buf_init(&b, max);
-		size_t q = max < sizeof(queued) ? max : sizeof(queued);
-		msb_buf_put(&b, queued, q);
-		bad |= msb_mon_put(&b, m) != -1;
-		bad |= !proto_same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), queued, q);
-	}
-	CHECK(!bad);
-out:
-	msb_buf_free(&b);
-}
-
-/* As in test_mux_proto: max leaves room only after compaction. */
-static void
-compaction(const struct msb_mon *s, size_t ns)
-{
-	struct msb_buf b, probe;
-	struct msb_mon d;
-	uint8_t filler[100];
-
-	memset(filler, 'f', sizeof(filler));
-	for (size_t i = 0; i < ns; i++) {
-		msb_buf_init(&probe, MSB_MON_MAX_FRAME + 4);
-		CHECK(msb_mon_put(&probe, &s[i]) == 0);
-		size_t fl = msb_buf_avail(&probe);
-		msb_buf_free(&probe);
-		size_t fill = 40 + (fl < 60 ? fl : 60);
-		msb_buf_init(&b, fl + 40);
-		msb_buf_put(&b, filler, fill);
-		msb_buf_consume(&b, fill - 40);
-		if (CHECK(msb_mon_put(&b, &s[i]) == 0)) {
-			CHECK(proto_same_mem(msb_buf_ptr(&b), 40, filler, 40));
-			msb_buf_consume(&b, 40);
-			CHECK(msb_mon_get(&b, &d) == 1 && mon_same(&s[i], &d));
-		}
-		msb_buf_free(&b);
-	}
-}
+CODEC_DEFINE(mon, struct msb_mon, MSB_MON_MAX_FRAME);
 
 static int
 decodes(uint8_t type, const struct msb_buf *body)
@@ -344,12 +238,8 @@ main(void)
 
 	memset(big, 'k', sizeof(big) - 1);
 	size_t ns = samples(s);
-	for (size_t i = 0; i < ns; i++) {
-		roundtrip(&s[i]);
-		truncations(&s[i]);
-		too_small(&s[i]);
-	}
-	compaction(s, ns);
+	for (size_t i = 0; i < ns; i++)
+		codec_checks(&mon_codec, &s[i]);
 	rejects();
 	return unit_done();
 }
