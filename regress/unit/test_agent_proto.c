@@ -29,67 +29,25 @@ only_frame(const struct msb_buf *b, uint8_t want, const uint8_t **body,
 	return 0;
 }
 
-/* Decoders with the result freed: only the return code matters here. */
-
-static int
-dec_hello(const uint8_t *p, size_t n)
-{
-	struct msb_agent_hello m;
-	int rc = msb_agent_get_hello(p, n, &m);
-
-	msb_agent_hello_free(&m);
-	return rc;
-}
-
-static int
-dec_error(const uint8_t *p, size_t n)
-{
-	struct msb_agent_error m;
-	int rc = msb_agent_get_error(p, n, &m);
-
-	msb_agent_error_free(&m);
-	return rc;
-}
-
-static int
-dec_exec(const uint8_t *p, size_t n)
-{
-	struct msb_agent_exec m;
-	int rc = msb_agent_get_exec(p, n, &m);
-
-	msb_agent_exec_free(&m);
-	return rc;
-}
-
-static int
-dec_sftp(const uint8_t *p, size_t n)
-{
-	struct msb_agent_sftp m;
-	int rc = msb_agent_get_sftp(p, n, &m);
-
-	msb_agent_sftp_free(&m);
-	return rc;
-}
-
-static int
-dec_connect(const uint8_t *p, size_t n)
-{
-	struct msb_agent_connect m;
-	int rc = msb_agent_get_connect(p, n, &m);
-
-	msb_agent_connect_free(&m);
-	return rc;
-}
-
-static int
-dec_info(const uint8_t *p, size_t n)
-{
-	struct msb_agent_info m;
-	int rc = msb_agent_get_info(p, n, &m);
-
-	msb_agent_info_free(&m);
-	return rc;
-}
+/*
+ * Decoders with the result freed: only the return code matters here.
+ * dec_T decodes with msb_agent_get_T into a local and frees it.
+ */
+#define DEC_FREED(T) \
+	static int \
+	dec_##T(const uint8_t *p, size_t n) \
+	{ \
+		struct msb_agent_##T m; \
+		int rc = msb_agent_get_##T(p, n, &m); \
+		msb_agent_##T##_free(&m); \
+		return rc; \
+	}
+DEC_FREED(hello)
+DEC_FREED(error)
+DEC_FREED(exec)
+DEC_FREED(sftp)
+DEC_FREED(connect)
+DEC_FREED(info)
 
 static int
 dec_resize(const uint8_t *p, size_t n)
