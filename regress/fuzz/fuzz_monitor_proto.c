@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "monitor_proto.h"
-#include "../proto_same.h"
+#include "regress/proto_same.h"
 #include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -18,7 +18,7 @@
 
 #include "buf.h"
 #include "frame.h"
-#include "../proto_same.h"
+#include "regress/proto_same.h"
 
 /* A codec seen through its message type's pointers. */
 struct codec {

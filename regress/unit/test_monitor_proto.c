@@ -11,7 +11,7 @@
 #include "frame.h"
 #include "log.h"
 #include "monitor_proto.h"
-#include "../proto_same.h"
+#include "regress/proto_same.h"
 #include "unit.h"
 #include "codec_checks.h"
 

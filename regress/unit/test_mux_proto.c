@@ -10,7 +10,7 @@
 #include "buf.h"
 #include "frame.h"
 #include "mux_proto.h"
-#include "../proto_same.h"
+#include "regress/proto_same.h"
 #include "unit.h"
 #include "codec_checks.h"
 
