@@ -55,10 +55,10 @@ fuzz_input_write(const char *dir, const char *name, uint8_t setup,
 	int len = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (len < 0 || (size_t)len >= sizeof(path))
 		abort();
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(head, 1, 3, f) != 3 ||
-	    fwrite(first, 1, nfirst, f) != nfirst ||
-	    fwrite(second, 1, nsecond, f) != nsecond || fclose(f) != 0)
+	FILE *out = fopen(path, "wb");
+	if (out == NULL || fwrite(head, 1, 3, out) != 3 ||
+	    fwrite(first, 1, nfirst, out) != nfirst ||
+	    fwrite(second, 1, nsecond, out) != nsecond || fclose(out) != 0)
 		abort();
 }
 
