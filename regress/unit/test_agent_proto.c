@@ -760,6 +760,19 @@ repeat_char(char c, size_t n)
 	return s;
 }
 
+/* *field (a string of m) at max bytes decodes; at max + 1 it is refused. */
+static void
+string_limit(struct msb_agent_exec *m, char **field, char c, size_t max)
+{
+	char *s = repeat_char(c, max + 1);
+
+	*field = s + 1;
+	CHECK(exec_decodes(m) == 0);
+	*field = s;
+	CHECK(exec_decodes(m) == -1);
+	free(s);
+}
+
 static void
 test_exec_rejects(void)
 {
@@ -789,32 +802,14 @@ test_exec_rejects(void)
 	CHECK(exec_decodes(&m) == -1);
 
 	/* String length limits: at the limit passes, one more fails. */
-	char *s = repeat_char('c', MSB_AGENT_MAX_COMMAND + 1);
 	m = exec_shell;
-	m.command = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.command = s;
-	CHECK(exec_decodes(&m) == -1);
-	free(s);
-	s = repeat_char('/', 4097);
+	string_limit(&m, &m.command, 'c', MSB_AGENT_MAX_COMMAND);
 	m = exec_shell;
-	m.cwd = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.cwd = s;
-	CHECK(exec_decodes(&m) == -1);
-	free(s);
-	s = repeat_char('u', 257);
+	string_limit(&m, &m.cwd, '/', 4096);
 	m = exec_shell;
-	m.user = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.user = s;
-	CHECK(exec_decodes(&m) == -1);
+	string_limit(&m, &m.user, 'u', 256);
 	m = exec_shell_pty;
-	m.term = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.term = s;
-	CHECK(exec_decodes(&m) == -1);
-	free(s);
+	string_limit(&m, &m.term, 'u', 256);
 
 	/* Counts: at the maximum passes, one more fails. */
 	char **many = unit_alloc((MSB_AGENT_MAX_ARGS + 2) * sizeof(*many));
