@@ -4,8 +4,9 @@
  * trip, every prefix of its frame waits for more, every shortened or
  * lengthened body is refused, a buffer too small refuses the frame and
  * keeps what it held, and a frame written behind consumed bytes survives
- * the compaction it causes. Written once over struct codec so both codecs'
- * tests run the same checks; include after unit.h.
+ * the compaction it causes; and the two probes their reject tests use
+ * (codec_decodes, codec_encodes). Written once over struct codec so both
+ * codecs' tests run the same checks; include after unit.h.
  */
 #ifndef MSB_UNIT_CODEC_CHECKS_H
 #define MSB_UNIT_CODEC_CHECKS_H
@@ -142,6 +143,34 @@ codec_compaction(const struct codec *c, const void *m)
 		CHECK(c->get(&b, c->decoded) == 1 && c->same(m, c->decoded));
 	}
 	msb_buf_free(&b);
+}
+
+/* rc of decoding a frame of any type and body, written past the encoder's checks. */
+static inline int
+codec_decodes(const struct codec *c, uint8_t type, const struct msb_buf *body)
+{
+	struct msb_buf b;
+
+	msb_buf_init(&b, 2 * c->max_frame);
+	msb_buf_put_u32(&b, (uint32_t)(1 + msb_buf_avail(body)));
+	msb_buf_put_u8(&b, type);
+	msb_buf_put(&b, msb_buf_ptr(body), msb_buf_avail(body));
+	int rc = c->get(&b, c->decoded);
+	msb_buf_free(&b);
+	return rc;
+}
+
+/* rc of encoding m; a refused message leaves nothing behind. */
+static inline int
+codec_encodes(const struct codec *c, const void *m)
+{
+	struct msb_buf b;
+
+	msb_buf_init(&b, 2 * c->max_frame);
+	int rc = c->put(&b, m);
+	CHECK(rc == 0 || msb_buf_avail(&b) == 0);
+	msb_buf_free(&b);
+	return rc;
 }
 
 /*

@@ -91,33 +91,6 @@ samples(struct msb_mon *s)
 
 CODEC_DEFINE(mon, struct msb_mon, MSB_MON_MAX_FRAME);
 
-static int
-decodes(uint8_t type, const struct msb_buf *body)
-{
-	struct msb_buf b;
-	struct msb_mon d;
-
-	msb_buf_init(&b, 2 * MSB_MON_MAX_FRAME);
-	msb_buf_put_u32(&b, (uint32_t)(1 + msb_buf_avail(body)));
-	msb_buf_put_u8(&b, type);
-	msb_buf_put(&b, msb_buf_ptr(body), msb_buf_avail(body));
-	int rc = msb_mon_get(&b, &d);
-	msb_buf_free(&b);
-	return rc;
-}
-
-static int
-encodes(const struct msb_mon *m)
-{
-	struct msb_buf b;
-
-	msb_buf_init(&b, 2 * MSB_MON_MAX_FRAME);
-	int rc = msb_mon_put(&b, m);
-	CHECK(rc == 0 || msb_buf_avail(&b) == 0);
-	msb_buf_free(&b);
-	return rc;
-}
-
 /* An AUTH_REQUEST body with the given method, user and signed byte. */
 static void
 auth_request(struct msb_buf *body, uint32_t method, const void *user,
@@ -140,9 +113,9 @@ rejects(void)
 	msb_buf_init(&body, 2 * MSB_MON_MAX_FRAME);
 	for (size_t i = 0; i < sizeof(unknown); i++) {
 		m = msg(unknown[i]);
-		CHECK(encodes(&m) == -1);
+		CHECK(codec_encodes(&mon_codec, &m) == -1);
 		msb_buf_reset(&body);
-		CHECK(decodes(unknown[i], &body) == -1);
+		CHECK(codec_decodes(&mon_codec, unknown[i], &body) == -1);
 		CHECK_STR(msb_mon_msg_name(unknown[i]), "unknown");
 	}
 
@@ -163,60 +136,60 @@ rejects(void)
 	SET(m, command, big, MSB_MON_MAX_STRING);
 	SET(m, vsock, big, MSB_MON_MAX_STRING);
 	SET(m, env_allow, big, MSB_MON_MAX_STRING);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 
 	/* over-limit, NUL, NULL strings */
 	m = msg(MSB_MON_HOSTKEY); SET(m, key, big, MSB_MON_MAX_STRING + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_string(&body, big, MSB_MON_MAX_STRING + 1);
-	CHECK(decodes(MSB_MON_HOSTKEY, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_HOSTKEY, &body) == -1);
 	m = msg(MSB_MON_AUDIT_OPEN); SET(m, detail, "a\0b", 3);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	m = msg(MSB_MON_AUDIT_OPEN); SET(m, detail, NULL, 2);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	auth_request(&body, MSB_MON_METHOD_PASSWORD, "al\0ce", 5, 0);
-	CHECK(decodes(MSB_MON_AUTH_REQUEST, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUTH_REQUEST, &body) == -1);
 	auth_request(&body, MSB_MON_METHOD_PASSWORD, big, MSB_MON_MAX_STRING + 1, 0);
-	CHECK(decodes(MSB_MON_AUTH_REQUEST, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUTH_REQUEST, &body) == -1);
 	auth_request(&body, MSB_MON_METHOD_PASSWORD, "alice", 5, 0);
-	CHECK(decodes(MSB_MON_AUTH_REQUEST, &body) == 1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUTH_REQUEST, &body) == 1);
 
 	/* booleans, enums, flags, log levels */
 	auth_request(&body, MSB_MON_METHOD_PUBLICKEY, "alice", 5, 2);
-	CHECK(decodes(MSB_MON_AUTH_REQUEST, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUTH_REQUEST, &body) == -1);
 	auth_request(&body, MSB_MON_METHOD_PUBLICKEY, "alice", 5, 255);
-	CHECK(decodes(MSB_MON_AUTH_REQUEST, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUTH_REQUEST, &body) == -1);
 	auth_request(&body, MSB_MON_METHOD_OTHER + 1, "alice", 5, 1);
-	CHECK(decodes(MSB_MON_AUTH_REQUEST, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUTH_REQUEST, &body) == -1);
 	m = msg(MSB_MON_AUTH_REQUEST); m.method = MSB_MON_METHOD_OTHER + 1;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	m = msg(MSB_MON_AUTH_ANSWER); m.result = MSB_MON_AUTH_FULL + 1;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 4); msb_buf_put_u32(&body, 1);
-	CHECK(decodes(MSB_MON_AUTH_ANSWER, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUTH_ANSWER, &body) == -1);
 	m = msg(MSB_MON_AUDIT_OPEN); m.kind = 2;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 2);
 	msb_buf_put_cstring(&body, "ls");
-	CHECK(decodes(MSB_MON_AUDIT_OPEN, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_AUDIT_OPEN, &body) == -1);
 	m = msg(MSB_MON_SESSION); m.flags = 0x100;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	m = msg(MSB_MON_RECORD_OPEN); m.what = MSB_MON_WHAT_SUBSYSTEM + 1;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	m = msg(MSB_MON_RECORD_OPEN); SET(m, term, big, 257);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	m = msg(MSB_MON_RECORD_FILE); m.result = MSB_MON_RECORD_FAILED + 1;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 2);
 	msb_buf_put_u64(&body, 0);
-	CHECK(decodes(MSB_MON_RECORD_FILE, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_RECORD_FILE, &body) == -1);
 	m = msg(MSB_MON_SESSION); m.log_level = MSB_LOG_DEBUG + 1;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	m = msg(MSB_MON_CONFIG); m.log_level = MSB_LOG_DEBUG + 1;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mon_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 99);
 	msb_buf_put_u32(&body, 0); msb_buf_put_u64(&body, 0); msb_buf_put_u32(&body, 0);
-	CHECK(decodes(MSB_MON_CONFIG, &body) == -1);
+	CHECK(codec_decodes(&mon_codec, MSB_MON_CONFIG, &body) == -1);
 
 	/* exit is two's complement on the wire */
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u64(&body, 0);

@@ -109,41 +109,6 @@ samples(struct msb_mux *s)
 
 CODEC_DEFINE(mux, struct msb_mux, MSB_MUX_MAX_FRAME);
 
-/* Writes a frame of any type and body, bypassing the encoder's checks. */
-static void
-raw(struct msb_buf *b, uint32_t flen, uint8_t type, const struct msb_buf *body)
-{
-	msb_buf_reset(b);
-	msb_buf_put_u32(b, flen);
-	msb_buf_put_u8(b, type);
-	msb_buf_put(b, msb_buf_ptr(body), msb_buf_avail(body));
-}
-
-static int
-decodes(uint8_t type, const struct msb_buf *body)
-{
-	struct msb_buf b;
-	struct msb_mux d;
-
-	msb_buf_init(&b, 2 * MSB_MUX_MAX_FRAME);
-	raw(&b, (uint32_t)(1 + msb_buf_avail(body)), type, body);
-	int rc = msb_mux_get(&b, &d);
-	msb_buf_free(&b);
-	return rc;
-}
-
-static int
-encodes(const struct msb_mux *m)
-{
-	struct msb_buf b;
-
-	msb_buf_init(&b, 2 * MSB_MUX_MAX_FRAME);
-	int rc = msb_mux_put(&b, m);
-	CHECK(rc == 0 || msb_buf_avail(&b) == 0);
-	msb_buf_free(&b);
-	return rc;
-}
-
 static void
 rejects(void)
 {
@@ -155,10 +120,10 @@ rejects(void)
 
 	for (size_t i = 0; i < sizeof(unknown); i++) {
 		m = msg(unknown[i], 1);
-		CHECK(encodes(&m) == -1);
+		CHECK(codec_encodes(&mux_codec, &m) == -1);
 		msb_buf_reset(&body);
 		msb_buf_put_u32(&body, 1);
-		CHECK(decodes(unknown[i], &body) == -1);
+		CHECK(codec_decodes(&mux_codec, unknown[i], &body) == -1);
 		CHECK_STR(msb_mux_msg_name(unknown[i]), "unknown");
 	}
 
@@ -180,80 +145,80 @@ rejects(void)
 	m = msg(MSB_MUX_REQ_ENV, 1);
 	set_str(&m, big, MSB_MUX_MAX_STRING);
 	set_str2(&m, big, MSB_MUX_MAX_STRING);
-	CHECK(encodes(&m) == 0);
+	CHECK(codec_encodes(&mux_codec, &m) == 0);
 
 	/* over-limit strings and data */
 	m = msg(MSB_MUX_REQ_EXEC, 1); set_str(&m, big, MSB_MUX_MAX_COMMAND + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 	msb_buf_put_string(&body, big, MSB_MUX_MAX_COMMAND + 1);
-	CHECK(decodes(MSB_MUX_REQ_EXEC, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_EXEC, &body) == -1);
 	m = msg(MSB_MUX_REQ_SUBSYSTEM, 1); set_str(&m, big, MSB_MUX_MAX_STRING + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 	msb_buf_put_string(&body, big, MSB_MUX_MAX_STRING + 1);
-	CHECK(decodes(MSB_MUX_REQ_SUBSYSTEM, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_SUBSYSTEM, &body) == -1);
 	m = msg(MSB_MUX_DATA, 1); set_data(&m, bytes, MSB_MUX_MAX_DATA + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1);
 	msb_buf_put_string(&body, bytes, MSB_MUX_MAX_DATA + 1);
-	CHECK(decodes(MSB_MUX_DATA, &body) == -1);
-	CHECK(decodes(MSB_MUX_EXT_DATA, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_DATA, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_EXT_DATA, &body) == -1);
 	m = msg(MSB_MUX_REQ_PTY, 1); set_data(&m, bytes, MSB_MUX_MAX_STRING + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	/* a string length pointing past the frame */
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 5);
 	msb_buf_put(&body, "abcd", 4);
-	CHECK(decodes(MSB_MUX_DATA, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_DATA, &body) == -1);
 	/* a NULL string with a length */
 	m = msg(MSB_MUX_REQ_EXEC, 1); set_str(&m, NULL, 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 
 	/* embedded NULs: refused in strings, fine in data */
 	m = msg(MSB_MUX_REQ_EXEC, 1); set_str(&m, "ls\0-l", 5);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 1);
 	msb_buf_put_string(&body, "ls\0-l", 5);
-	CHECK(decodes(MSB_MUX_REQ_EXEC, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_EXEC, &body) == -1);
 	m = msg(MSB_MUX_OPEN_DIRECT_TCPIP, 1); set_str(&m, "h", 1); m.port = 22;
 	set_str2(&m, "a\0b", 3); m.orig_port = 22;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	m = msg(MSB_MUX_DATA, 1); set_data(&m, (const uint8_t *)"a\0b", 3);
-	CHECK(encodes(&m) == 0);
+	CHECK(codec_encodes(&mux_codec, &m) == 0);
 
 	/* booleans */
 	for (unsigned v = 2; v < 256; v += 253) {
 		msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, (uint8_t)v);
-		CHECK(decodes(MSB_MUX_REQ_SHELL, &body) == -1);
-		CHECK(decodes(MSB_MUX_REQ_REPLY, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_SHELL, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_REPLY, &body) == -1);
 		msb_buf_reset(&body); msb_buf_put_u32(&body, 1);
 		msb_buf_put_cstring(&body, "TERM"); msb_buf_put_u8(&body, (uint8_t)v);
 		msb_buf_put_cstring(&body, "");
-		CHECK(decodes(MSB_MUX_EXIT_SIGNAL, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_EXIT_SIGNAL, &body) == -1);
 	}
 	/* want_reply is always 0 for window-change and signal */
 	m = msg(MSB_MUX_REQ_WINDOW_CHANGE, 1); m.want_reply = true;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	m = msg(MSB_MUX_REQ_SIGNAL, 1); m.want_reply = true; set_str(&m, "INT", 3);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 1);
 	msb_buf_put_u32(&body, 80); msb_buf_put_u32(&body, 24);
-	CHECK(decodes(MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 	msb_buf_put_u32(&body, 80); msb_buf_put_u32(&body, 24);
-	CHECK(decodes(MSB_MUX_REQ_WINDOW_CHANGE, &body) == 1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_WINDOW_CHANGE, &body) == 1);
 
 	/* sizes, ports, window */
 	for (int which = 0; which < 2; which++) {
 		m = msg(MSB_MUX_REQ_WINDOW_CHANGE, 1);
 		m.cols = which ? 0x10000 : 80; m.rows = which ? 24 : 0x10000;
-		CHECK(encodes(&m) == -1);
+		CHECK(codec_encodes(&mux_codec, &m) == -1);
 		msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 		msb_buf_put_u32(&body, m.cols); msb_buf_put_u32(&body, m.rows);
-		CHECK(decodes(MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
 		m = msg(MSB_MUX_REQ_PTY, 1); set_str(&m, "vt100", 5);
 		m.cols = which ? 0x10000 : 80; m.rows = which ? 24 : UINT32_MAX;
-		CHECK(encodes(&m) == -1);
+		CHECK(codec_encodes(&mux_codec, &m) == -1);
 	}
 	/* The destination port must be a port; the originator's may be 0
 	 * (clients that have no originating socket send 0). */
@@ -266,17 +231,17 @@ rejects(void)
 			set_str(&m, "h", 1); set_str2(&m, "o", 1);
 			m.port = which ? 22 : bad_ports[i];
 			m.orig_port = which ? bad_ports[i] : 22;
-			CHECK(encodes(&m) == -1);
+			CHECK(codec_encodes(&mux_codec, &m) == -1);
 			msb_buf_reset(&body); msb_buf_put_u32(&body, 1);
 			msb_buf_put_cstring(&body, "h"); msb_buf_put_u32(&body, m.port);
 			msb_buf_put_cstring(&body, "o"); msb_buf_put_u32(&body, m.orig_port);
-			CHECK(decodes(MSB_MUX_OPEN_DIRECT_TCPIP, &body) == -1);
+			CHECK(codec_decodes(&mux_codec, MSB_MUX_OPEN_DIRECT_TCPIP, &body) == -1);
 		}
 	}
 	m = msg(MSB_MUX_WINDOW, 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 0);
-	CHECK(decodes(MSB_MUX_WINDOW, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_WINDOW, &body) == -1);
 
 	msb_buf_free(&body);
 }
