@@ -21,11 +21,7 @@
 #include "cert_policy.h"
 #include "cert_verify.h"
 #include "ssh_cert.h"
-
-struct blob {
-	uint8_t b[MSB_SSH_CERT_BLOB_MAX];
-	size_t n;
-};
+#include "regress/cert_blob.h"
 
 static char dir[] = "/tmp/bench-cert.XXXXXX";
 
@@ -55,21 +51,6 @@ run(const char *cmd)
 		die(cmd);
 }
 
-static void
-load(const char *name, struct blob *out)
-{
-	char path[256], line[MSB_SSH_CERT_LINE_MAX];
-	const char *why = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	if (f == NULL || fgets(line, sizeof(line), f) == NULL)
-		die(path);
-	if (fclose(f) != 0 ||
-	    msb_ssh_cert_from_line(line, strlen(line), out->b, sizeof(out->b), &out->n, &why) != 0)
-		die(path);
-}
-
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -82,7 +63,7 @@ enum stage { DECODE, VERIFY, POLICY, WHOLE };
 static const char *const stage_names[] = { "decode", "verify", "policy", "whole check" };
 
 static void
-measure(const char *label, const struct blob *cert, const struct blob *ca, size_t count)
+measure(const char *label, const struct cert_blob *cert, const struct cert_blob *ca, size_t count)
 {
 	static const struct msb_cert_request req = {
 		.login = "devbox", .sandbox = "devbox", .addr = "192.0.2.1",
@@ -127,7 +108,7 @@ int
 main(int argc, char **argv)
 {
 	char cmd[1024];
-	struct blob ca_ed, ca_rsa, cert_ed, cert_rsa;
+	struct cert_blob ca_ed, ca_rsa, cert_ed, cert_rsa;
 	size_t count = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000;
 
 	if (count == 0)
@@ -142,10 +123,10 @@ main(int argc, char **argv)
 	    "ssh-keygen -q -s ca_rsa -I bench -n devbox -V -1h:+1h -O source-address=192.0.2.0/24 u_rsa.pub",
 	    dir);
 	run(cmd);
-	load("ca_ed.pub", &ca_ed);
-	load("ca_rsa.pub", &ca_rsa);
-	load("user-cert.pub", &cert_ed);
-	load("u_rsa-cert.pub", &cert_rsa);
+	cert_blob_load(dir, "ca_ed.pub", &ca_ed);
+	cert_blob_load(dir, "ca_rsa.pub", &ca_rsa);
+	cert_blob_load(dir, "user-cert.pub", &cert_ed);
+	cert_blob_load(dir, "u_rsa-cert.pub", &cert_rsa);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	run(cmd);
 	measure("ed25519", &cert_ed, &ca_ed, count);

@@ -10,7 +10,7 @@ bench_msb_bench_capi_LDADD = lib/libmsb.la
 # The monitor's SSH certificate check, stage by stage, in microseconds:
 # build/bench/msb-bench-cert [COUNT] (needs ssh-keygen).
 noinst_PROGRAMS += bench/msb-bench-cert
-bench_msb_bench_cert_SOURCES = bench/cert_check.c
+bench_msb_bench_cert_SOURCES = bench/cert_check.c regress/cert_blob.h
 bench_msb_bench_cert_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
 bench_msb_bench_cert_LDADD = monitor/libmsbmonitor.a host/libmsbhost.la lib/libmsbcore.a $(LIBCRYPTO_LIBS)
 

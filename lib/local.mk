@@ -22,4 +22,5 @@ lib_libmsbcore_a_SOURCES = \
 	lib/rlimit.c lib/rlimit.h \
 	lib/strict_modes.c lib/strict_modes.h \
 	lib/sftp_policy.c lib/sftp_policy.h \
-	lib/cast.c lib/cast.h
+	lib/cast.c lib/cast.h \
+	lib/fd_send.c lib/fd_send.h

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fd_send.h"
 #include "log.h"
 #include "mon_io.h"
 
@@ -29,30 +30,6 @@ mon_peer_close(struct mon_peer *p)
 	msb_buf_free(&p->in);
 }
 
-/* The first bytes go with passfd (when >= 0) as SCM_RIGHTS. */
-static ssize_t
-send_some(int fd, const struct msb_buf *out, int passfd)
-{
-	struct iovec iov = { .iov_base = (void *)msb_buf_ptr(out), .iov_len = msb_buf_avail(out) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (passfd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-	}
-	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-}
-
 int
 mon_send_fd(int fd, const struct msb_mon *m, int passfd)
 {
@@ -74,7 +51,9 @@ mon_send_fd(int fd, const struct msb_mon *m, int passfd)
 			    r == 0 ? "timed out" : strerror(errno));
 			goto done;
 		}
-		ssize_t w = send_some(fd, &out, passfd);
+		/* The first bytes carry passfd; the rest go without it. */
+		ssize_t w = msb_send_fd(fd, msb_buf_ptr(&out), msb_buf_avail(&out), passfd,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (w < 0) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent_proto.h"
+#include "fd_send.h"
 #include "hybrid_vsock.h"
 #include "log.h"
 #include "monitor_proto.h"
@@ -526,10 +527,6 @@ answer_record(const struct msb_mon *req)
 		.type = MSB_MON_RECORD_FILE, .chan = req->chan,
 		.result = ok ? MSB_MON_RECORD_OK : MSB_MON_RECORD_FAILED, .record_used = RECORD_USED,
 	};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 	int fd = ok ? memfd_create("msb-record", MFD_CLOEXEC) : -1;
 
 	if (ok && fd < 0)
@@ -537,18 +534,9 @@ answer_record(const struct msb_mon *req)
 	msb_buf_init(&b, MSB_MON_MAX_FRAME);
 	if (msb_mon_put(&b, &m) != 0)
 		abort();
-	struct iovec iov = { .iov_base = (void *)msb_buf_ptr(&b), .iov_len = msb_buf_avail(&b) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (ok) {
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	if (sendmsg(F.mon, &mh, 0) != (ssize_t)msb_buf_avail(&b))
+	/* As the monitor sends it (monitor/mon_io.c): the file rides the first byte. */
+	if (msb_send_fd(F.mon, msb_buf_ptr(&b), msb_buf_avail(&b), fd, 0) !=
+	    (ssize_t)msb_buf_avail(&b))
 		violated("RECORD_FILE: %s", strerror(errno));
 	if (fd >= 0)
 		close(fd);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_split.h"
 #include "mon_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -43,7 +44,6 @@ write_seed(const char *dir, const char *name, uint8_t setup, const struct msb_mo
     size_t npre, const struct msb_mon *ses, size_t nses)
 {
 	struct msb_buf a, b;
-	char path[512];
 
 	msb_buf_init(&a, 1 << 16);
 	msb_buf_init(&b, 1 << 16);
@@ -53,14 +53,8 @@ write_seed(const char *dir, const char *name, uint8_t setup, const struct msb_mo
 	for (size_t i = 0; i < nses; i++)
 		if (msb_mon_put(&b, &ses[i]) != 0)
 			abort();
-	size_t n = msb_buf_avail(&a);
-	uint8_t head[3] = { setup, (uint8_t)(n >> 8), (uint8_t)n };
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(head, 1, 3, f) != 3 ||
-	    fwrite(msb_buf_ptr(&a), 1, n, f) != n ||
-	    fwrite(msb_buf_ptr(&b), 1, msb_buf_avail(&b), f) != msb_buf_avail(&b) || fclose(f) != 0)
-		abort();
+	fuzz_input_write(dir, name, setup, msb_buf_ptr(&a), msb_buf_avail(&a),
+	    msb_buf_ptr(&b), msb_buf_avail(&b));
 	msb_buf_free(&a);
 	msb_buf_free(&b);
 }
@@ -115,11 +109,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *seeds = getenv("MSB_FUZZ_SEEDS");
-	if (seeds != NULL) {
-		write_seeds(seeds);
-		exit(0);
-	}
+	fuzz_input_seeds(write_seeds);
 	mon_fixture_setup();
 	return 0;
 }
@@ -130,15 +120,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct monitor_opts o;
 	static struct mon m;
 
-	if (size < 3)
+	struct fuzz_input in;
+
+	if (fuzz_input_split(data, size, &in) != 0)
 		return 0;
-	size_t npre = (size_t)data[1] << 8 | data[2];
-	if (npre > size - 3)
-		npre = size - 3;
-	mon_fixture_start(&m, &o, data[0]);
-	if (mon_fixture_serve(&m, MON_FROM_PREAUTH, data + 3, npre, NULL) == NULL &&
+	mon_fixture_start(&m, &o, in.setup);
+	if (mon_fixture_serve(&m, MON_FROM_PREAUTH, in.first, in.nfirst, NULL) == NULL &&
 	    m.phase == PH_POSTAUTH)
-		(void)mon_fixture_serve(&m, MON_FROM_WORKER, data + 3 + npre, size - 3 - npre, NULL);
+		(void)mon_fixture_serve(&m, MON_FROM_WORKER, in.second, in.nsecond, NULL);
 	mon_fixture_end(&m);
 	return 0;
 }

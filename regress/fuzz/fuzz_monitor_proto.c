@@ -8,45 +8,16 @@
  */
 #include "config.h"
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "buf.h"
 #include "monitor_proto.h"
+#include "regress/proto_same.h"
 #include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool
-same_mem(const void *a, size_t an, const void *b, size_t bn)
-{
-	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
-}
-
-#define SAME_STR(f) same_mem(a->f, a->f##_len, b->f, b->f##_len)
-
-static bool
-same(const struct msb_mon *a, const struct msb_mon *b)
-{
-	return a->type == b->type && a->version == b->version &&
-	    a->log_level == b->log_level &&
-	    a->idle_timeout_s == b->idle_timeout_s && a->rekey_s == b->rekey_s &&
-	    a->rekey_bytes == b->rekey_bytes && a->method == b->method &&
-	    a->result == b->result && a->tries_left == b->tries_left &&
-	    a->max_sessions == b->max_sessions &&
-	    a->is_signed == b->is_signed && a->flags == b->flags &&
-	    a->chan == b->chan && a->kind == b->kind &&
-	    a->bytes_in == b->bytes_in && a->bytes_out == b->bytes_out &&
-	    a->exit == b->exit && a->frame == b->frame && SAME_STR(user) &&
-	    SAME_STR(guest_user) && SAME_STR(key) && SAME_STR(command) &&
-	    SAME_STR(vsock) && SAME_STR(env_allow) && SAME_STR(detail) &&
-	    SAME_STR(sftp_deny) && SAME_STR(sftp_allow) && a->what == b->what &&
-	    a->cols == b->cols && a->rows == b->rows && SAME_STR(term) &&
-	    a->record_max == b->record_max && a->record_used == b->record_used;
-}
 
 static void
 reencode(const struct msb_mon *m, const uint8_t *frame, unsigned layout)
@@ -62,9 +33,9 @@ reencode(const struct msb_mon *m, const uint8_t *frame, unsigned layout)
 	size_t queued = fill - fill / 2;
 	EXPECT(msb_mon_put(&b, m) == 0);
 	msb_buf_consume(&b, queued);
-	EXPECT(same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), frame, m->frame));
+	EXPECT(proto_same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), frame, m->frame));
 	EXPECT(msb_mon_get(&b, &d) == 1);
-	EXPECT(same(m, &d));
+	EXPECT(mon_same(m, &d) && d.frame == m->frame);
 	msb_mon_consume(&b, &d);
 	EXPECT(msb_buf_avail(&b) == 0);
 	msb_buf_free(&b);

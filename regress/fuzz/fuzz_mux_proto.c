@@ -8,36 +8,16 @@
  */
 #include "config.h"
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "buf.h"
 #include "mux_proto.h"
+#include "regress/proto_same.h"
 #include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static bool
-same_mem(const void *a, size_t an, const void *b, size_t bn)
-{
-	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
-}
-
-static bool
-same(const struct msb_mux *a, const struct msb_mux *b)
-{
-	return a->type == b->type && a->chan == b->chan &&
-	    a->want_reply == b->want_reply && a->ok == b->ok &&
-	    a->core == b->core && a->version == b->version && a->n == b->n &&
-	    a->cols == b->cols && a->rows == b->rows && a->port == b->port &&
-	    a->orig_port == b->orig_port && a->frame == b->frame &&
-	    same_mem(a->str, a->str_len, b->str, b->str_len) &&
-	    same_mem(a->str2, a->str2_len, b->str2, b->str2_len) &&
-	    same_mem(a->data, a->len, b->data, b->len);
-}
 
 static void
 reencode(const struct msb_mux *m, const uint8_t *frame, unsigned layout)
@@ -53,9 +33,9 @@ reencode(const struct msb_mux *m, const uint8_t *frame, unsigned layout)
 	size_t queued = fill - fill / 2;
 	EXPECT(msb_mux_put(&b, m) == 0);
 	msb_buf_consume(&b, queued);
-	EXPECT(same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), frame, m->frame));
+	EXPECT(proto_same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), frame, m->frame));
 	EXPECT(msb_mux_get(&b, &d) == 1);
-	EXPECT(same(m, &d));
+	EXPECT(mux_same(m, &d) && d.frame == m->frame);
 	msb_mux_consume(&b, &d);
 	EXPECT(msb_buf_avail(&b) == 0);
 	msb_buf_free(&b);

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "channels.h"
+#include "input_split.h"
 #include "log.h"
 #include "mux_proto.h"
 
@@ -901,22 +902,21 @@ run(const uint8_t *script, size_t nscript)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 3)
+	struct fuzz_input in;
+
+	if (fuzz_input_split(data, size, &in) != 0)
 		return 0;
-	size_t nscript = (size_t)data[1] << 8 | data[2];
-	if (nscript > size - 3)
-		nscript = size - 3;
 	memset(&f, 0, sizeof(f));
-	f.setup = data[0];
+	f.setup = in.setup;
 	for (unsigned i = 0; i < MAX_ID; i++) {
 		msb_buf_init(&f.w[i].expect[0], 8u << 20);
 		msb_buf_init(&f.w[i].expect[1], 8u << 20);
 	}
 	msb_buf_init(&f.wfed, 16u << 20);
 	msb_buf_init(&f.rout, 64u << 20);
-	f.wnext = data + 3 + nscript;
-	f.wend = data + size;
-	run(data + 3, nscript);
+	f.wnext = in.second;
+	f.wend = in.second + in.nsecond;
+	run(in.first, in.nfirst);
 	return 0;
 }
 
@@ -948,16 +948,8 @@ seed_frame(struct seed *s, struct msb_mux m)
 static void
 seed_write(const char *dir, const char *name, uint8_t setup, struct seed *s)
 {
-	char path[512];
-	uint8_t head[3] = { setup, (uint8_t)(s->nscript >> 8), (uint8_t)s->nscript };
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *out = fopen(path, "wb");
-	if (out == NULL || fwrite(head, 1, 3, out) != 3 ||
-	    fwrite(s->script, 1, s->nscript, out) != s->nscript ||
-	    fwrite(msb_buf_ptr(&s->worker), 1, msb_buf_avail(&s->worker), out) !=
-	    msb_buf_avail(&s->worker) || fclose(out) != 0)
-		abort();
+	fuzz_input_write(dir, name, setup, s->script, s->nscript,
+	    msb_buf_ptr(&s->worker), msb_buf_avail(&s->worker));
 	msb_buf_free(&s->worker);
 	memset(s, 0, sizeof(*s));
 	msb_buf_init(&s->worker, 1u << 16);
@@ -1126,12 +1118,7 @@ write_seeds(const char *dir)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *seeds = getenv("MSB_FUZZ_SEEDS");
-
-	if (seeds != NULL) {
-		write_seeds(seeds);
-		exit(0);
-	}
+	fuzz_input_seeds(write_seeds);
 	msb_log_init("fuzz_preauth_mux",
 	    getenv("MSB_FUZZ_LOG") != NULL ? MSB_LOG_DEBUG : MSB_LOG_QUIET);
 	return 0;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "agent_proto.h"
+#include "input_split.h"
 #include "mux_proto.h"
 #include "session_fixture.h"
 
@@ -121,17 +122,8 @@ agent_exit(struct seed *s, uint32_t kind, uint32_t value)
 static void
 seed_write(struct seed *s, const char *dir, const char *name, uint8_t setup)
 {
-	char path[512];
-	size_t n = msb_buf_avail(&s->net);
-	uint8_t head[3] = { setup, (uint8_t)(n >> 8), (uint8_t)n };
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "wb");
-	if (f == NULL || fwrite(head, 1, 3, f) != 3 ||
-	    fwrite(msb_buf_ptr(&s->net), 1, n, f) != n ||
-	    fwrite(msb_buf_ptr(&s->script), 1, msb_buf_avail(&s->script), f) !=
-	    msb_buf_avail(&s->script) || fclose(f) != 0)
-		abort();
+	fuzz_input_write(dir, name, setup, msb_buf_ptr(&s->net), msb_buf_avail(&s->net),
+	    msb_buf_ptr(&s->script), msb_buf_avail(&s->script));
 	msb_buf_free(&s->net);
 	msb_buf_free(&s->script);
 	msb_buf_free(&s->frame);
@@ -388,11 +380,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *seeds = getenv("MSB_FUZZ_SEEDS");
-	if (seeds != NULL) {
-		write_seeds(seeds);
-		exit(0);
-	}
+	fuzz_input_seeds(write_seeds);
 	sfix_setup();
 	return 0;
 }
@@ -400,11 +388,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 3)
+	struct fuzz_input in;
+
+	if (fuzz_input_split(data, size, &in) != 0)
 		return 0;
-	size_t nnet = (size_t)data[1] << 8 | data[2];
-	if (nnet > size - 3)
-		nnet = size - 3;
-	sfix_run(data[0], data + 3, nnet, data + 3 + nnet, size - 3 - nnet, NULL);
+	sfix_run(in.setup, in.first, in.nfirst, in.second, in.nsecond, NULL);
 	return 0;
 }

@@ -15,11 +15,11 @@ CLEANFILES += regress/fuzz/fuzz_mux_proto regress/fuzz/fuzz_monitor_proto
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_mux_proto regress/fuzz/fuzz_monitor_proto
 regress/fuzz/fuzz_mux_proto: $(fuzz_mux_proto_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/lib/buf.h \
-    $(srcdir)/lib/frame.h $(srcdir)/lib/mux_proto.h config.h
+    $(srcdir)/regress/proto_same.h $(srcdir)/lib/frame.h $(srcdir)/lib/mux_proto.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_mux_proto_sources)
 regress/fuzz/fuzz_monitor_proto: $(fuzz_monitor_proto_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/lib/buf.h \
-    $(srcdir)/lib/frame.h $(srcdir)/lib/monitor_proto.h config.h
+    $(srcdir)/regress/proto_same.h $(srcdir)/lib/frame.h $(srcdir)/lib/monitor_proto.h config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_monitor_proto_sources)
 endif
@@ -92,7 +92,7 @@ CLEANFILES += regress/fuzz/fuzz_monitor_auth
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_monitor_auth
 regress/fuzz/fuzz_monitor_auth: $(fuzz_monitor_auth_sources) $(srcdir)/monitor/mon_conn.h \
-    $(srcdir)/regress/mon_fixture.h \
+    $(srcdir)/regress/mon_fixture.h $(srcdir)/regress/fuzz/input_split.h \
     vmctl/libmsbvmctl.a lib/libmsbcore.a config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/regress -I$(srcdir)/monitor -I$(srcdir)/vmctl \
@@ -111,14 +111,14 @@ fuzz_preauth_mux_sources = \
 	$(srcdir)/lib/buf.c \
 	$(srcdir)/lib/frame.c \
 	$(srcdir)/lib/mux_proto.c
-EXTRA_DIST += regress/fuzz/fuzz_preauth_mux.c
+EXTRA_DIST += regress/fuzz/fuzz_preauth_mux.c regress/fuzz/input_split.h
 CLEANFILES += regress/fuzz/fuzz_preauth_mux
 
 if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_preauth_mux
 regress/fuzz/fuzz_preauth_mux: $(fuzz_preauth_mux_sources) $(srcdir)/preauth/channels.h \
     $(srcdir)/preauth/chan_ssh.h $(srcdir)/preauth/mux_link.h $(srcdir)/lib/mux_proto.h \
-    lib/libmsbcore.a config.h
+    $(srcdir)/regress/fuzz/input_split.h lib/libmsbcore.a config.h
 	@$(MKDIR_P) regress/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/preauth $(LIBSSH_CFLAGS) -o $@ \
 	    $(fuzz_preauth_mux_sources) lib/libmsbcore.a

@@ -7,7 +7,7 @@ regress_unit_test_monitor_authkeys_LDADD = monitor/libmsbmonitor.a host/libmsbho
 # OpenSSH certificates: the codec, the CA signature and the policy, with
 # certificates ssh-keygen makes at run time (skipped, 77, without ssh-keygen).
 check_PROGRAMS += regress/unit/test_ssh_cert
-regress_unit_test_ssh_cert_SOURCES = regress/unit/test_ssh_cert.c regress/unit/unit.h
+regress_unit_test_ssh_cert_SOURCES = regress/unit/test_ssh_cert.c regress/unit/unit.h regress/cert_blob.h
 regress_unit_test_ssh_cert_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
 regress_unit_test_ssh_cert_LDADD = monitor/libmsbmonitor.a host/libmsbhost.la lib/libmsbcore.a $(LIBCRYPTO_LIBS)
 

@@ -29,67 +29,25 @@ only_frame(const struct msb_buf *b, uint8_t want, const uint8_t **body,
 	return 0;
 }
 
-/* Decoders with the result freed: only the return code matters here. */
-
-static int
-dec_hello(const uint8_t *p, size_t n)
-{
-	struct msb_agent_hello m;
-	int rc = msb_agent_get_hello(p, n, &m);
-
-	msb_agent_hello_free(&m);
-	return rc;
-}
-
-static int
-dec_error(const uint8_t *p, size_t n)
-{
-	struct msb_agent_error m;
-	int rc = msb_agent_get_error(p, n, &m);
-
-	msb_agent_error_free(&m);
-	return rc;
-}
-
-static int
-dec_exec(const uint8_t *p, size_t n)
-{
-	struct msb_agent_exec m;
-	int rc = msb_agent_get_exec(p, n, &m);
-
-	msb_agent_exec_free(&m);
-	return rc;
-}
-
-static int
-dec_sftp(const uint8_t *p, size_t n)
-{
-	struct msb_agent_sftp m;
-	int rc = msb_agent_get_sftp(p, n, &m);
-
-	msb_agent_sftp_free(&m);
-	return rc;
-}
-
-static int
-dec_connect(const uint8_t *p, size_t n)
-{
-	struct msb_agent_connect m;
-	int rc = msb_agent_get_connect(p, n, &m);
-
-	msb_agent_connect_free(&m);
-	return rc;
-}
-
-static int
-dec_info(const uint8_t *p, size_t n)
-{
-	struct msb_agent_info m;
-	int rc = msb_agent_get_info(p, n, &m);
-
-	msb_agent_info_free(&m);
-	return rc;
-}
+/*
+ * Decoders with the result freed: only the return code matters here.
+ * dec_T decodes with msb_agent_get_T into a local and frees it.
+ */
+#define DEC_FREED(T) \
+	static int \
+	dec_##T(const uint8_t *p, size_t n) \
+	{ \
+		struct msb_agent_##T m; \
+		int rc = msb_agent_get_##T(p, n, &m); \
+		msb_agent_##T##_free(&m); \
+		return rc; \
+	}
+DEC_FREED(hello)
+DEC_FREED(error)
+DEC_FREED(exec)
+DEC_FREED(sftp)
+DEC_FREED(connect)
+DEC_FREED(info)
 
 static int
 dec_resize(const uint8_t *p, size_t n)
@@ -802,6 +760,19 @@ repeat_char(char c, size_t n)
 	return s;
 }
 
+/* *field (a string of m) at max bytes decodes; at max + 1 it is refused. */
+static void
+string_limit(struct msb_agent_exec *m, char **field, char c, size_t max)
+{
+	char *s = repeat_char(c, max + 1);
+
+	*field = s + 1;
+	CHECK(exec_decodes(m) == 0);
+	*field = s;
+	CHECK(exec_decodes(m) == -1);
+	free(s);
+}
+
 static void
 test_exec_rejects(void)
 {
@@ -831,32 +802,14 @@ test_exec_rejects(void)
 	CHECK(exec_decodes(&m) == -1);
 
 	/* String length limits: at the limit passes, one more fails. */
-	char *s = repeat_char('c', MSB_AGENT_MAX_COMMAND + 1);
 	m = exec_shell;
-	m.command = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.command = s;
-	CHECK(exec_decodes(&m) == -1);
-	free(s);
-	s = repeat_char('/', 4097);
+	string_limit(&m, &m.command, 'c', MSB_AGENT_MAX_COMMAND);
 	m = exec_shell;
-	m.cwd = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.cwd = s;
-	CHECK(exec_decodes(&m) == -1);
-	free(s);
-	s = repeat_char('u', 257);
+	string_limit(&m, &m.cwd, '/', 4096);
 	m = exec_shell;
-	m.user = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.user = s;
-	CHECK(exec_decodes(&m) == -1);
+	string_limit(&m, &m.user, 'u', 256);
 	m = exec_shell_pty;
-	m.term = s + 1;
-	CHECK(exec_decodes(&m) == 0);
-	m.term = s;
-	CHECK(exec_decodes(&m) == -1);
-	free(s);
+	string_limit(&m, &m.term, 'u', 256);
 
 	/* Counts: at the maximum passes, one more fails. */
 	char **many = unit_alloc((MSB_AGENT_MAX_ARGS + 2) * sizeof(*many));

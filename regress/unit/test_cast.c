@@ -14,6 +14,25 @@
 
 static char text[4096];
 
+/*
+ * What the encoder left in b as a C string in text, or "FULL" when it
+ * failed (rc -1); frees b.
+ */
+static const char *
+as_text(struct msb_buf *b, int rc)
+{
+	if (rc != 0) {
+		snprintf(text, sizeof(text), "FULL");
+	} else {
+		/* An empty buffer has no storage to copy from. */
+		if (msb_buf_avail(b) > 0)
+			memcpy(text, msb_buf_ptr(b), msb_buf_avail(b));
+		text[msb_buf_avail(b)] = '\0';
+	}
+	msb_buf_free(b);
+	return text;
+}
+
 /* One event's line, or "" when nothing was appended; -1 shows as "FULL". */
 static const char *
 event(uint64_t usec, const char *data, size_t len, struct msb_utf8_carry *carry)
@@ -21,16 +40,7 @@ event(uint64_t usec, const char *data, size_t len, struct msb_utf8_carry *carry)
 	struct msb_buf b;
 
 	msb_buf_init(&b, sizeof(text) - 1);
-	if (msb_cast_event(&b, usec, 'o', (const uint8_t *)data, len, carry) != 0) {
-		snprintf(text, sizeof(text), "FULL");
-	} else {
-		/* An empty buffer has no storage to copy from. */
-		if (msb_buf_avail(&b) > 0)
-			memcpy(text, msb_buf_ptr(&b), msb_buf_avail(&b));
-		text[msb_buf_avail(&b)] = '\0';
-	}
-	msb_buf_free(&b);
-	return text;
+	return as_text(&b, msb_cast_event(&b, usec, 'o', (const uint8_t *)data, len, carry));
 }
 
 static const char *
@@ -39,16 +49,7 @@ str(const char *data, size_t len)
 	struct msb_buf b;
 
 	msb_buf_init(&b, sizeof(text) - 1);
-	if (msb_json_string(&b, (const uint8_t *)data, len) != 0) {
-		snprintf(text, sizeof(text), "FULL");
-	} else {
-		/* An empty buffer has no storage to copy from. */
-		if (msb_buf_avail(&b) > 0)
-			memcpy(text, msb_buf_ptr(&b), msb_buf_avail(&b));
-		text[msb_buf_avail(&b)] = '\0';
-	}
-	msb_buf_free(&b);
-	return text;
+	return as_text(&b, msb_json_string(&b, (const uint8_t *)data, len));
 }
 
 #define S(lit) str(lit, sizeof(lit) - 1)

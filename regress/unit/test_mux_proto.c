@@ -10,7 +10,9 @@
 #include "buf.h"
 #include "frame.h"
 #include "mux_proto.h"
+#include "regress/proto_same.h"
 #include "unit.h"
+#include "codec_checks.h"
 
 static char big[MSB_MUX_MAX_COMMAND + 2];
 static uint8_t bytes[MSB_MUX_MAX_DATA + 1];
@@ -45,25 +47,6 @@ set_data(struct msb_mux *m, const uint8_t *p, size_t n)
 {
 	m->data = p;
 	m->len = n;
-}
-
-static int
-same_mem(const void *a, size_t an, const void *b, size_t bn)
-{
-	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
-}
-
-static int
-same(const struct msb_mux *a, const struct msb_mux *b)
-{
-	return a->type == b->type && a->chan == b->chan &&
-	    a->want_reply == b->want_reply && a->ok == b->ok &&
-	    a->core == b->core && a->version == b->version && a->n == b->n &&
-	    a->cols == b->cols && a->rows == b->rows && a->port == b->port &&
-	    a->orig_port == b->orig_port &&
-	    same_mem(a->str, a->str_len, b->str, b->str_len) &&
-	    same_mem(a->str2, a->str2_len, b->str2, b->str2_len) &&
-	    same_mem(a->data, a->len, b->data, b->len);
 }
 
 /* Every valid message the tests start from, at the edges of each range. */
@@ -124,158 +107,7 @@ samples(struct msb_mux *s)
 	return n;
 }
 
-static void
-roundtrip(const struct msb_mux *m)
-{
-	struct msb_buf b;
-	struct msb_mux d;
-
-	msb_buf_init(&b, MSB_MUX_MAX_FRAME + 4);
-	if (!CHECK(msb_mux_put(&b, m) == 0))
-		goto out;
-	if (!CHECK(msb_mux_get(&b, &d) == 1))
-		goto out;
-	if (!CHECK(same(m, &d)))
-		fprintf(stderr, "  type %s\n", msb_mux_msg_name(m->type));
-	CHECK_EQ_U64(d.frame, msb_buf_avail(&b));
-	CHECK(strcmp(msb_mux_msg_name(m->type), "unknown") != 0);
-	msb_mux_consume(&b, &d);
-	CHECK_EQ_U64(msb_buf_avail(&b), 0);
-out:
-	msb_buf_free(&b);
-}
-
-/* Every prefix of a frame waits for more; every shortened body is refused. */
-static void
-truncations(const struct msb_mux *m)
-{
-	struct msb_buf b, t;
-	struct msb_mux d;
-
-	msb_buf_init(&b, MSB_MUX_MAX_FRAME + 4);
-	msb_buf_init(&t, MSB_MUX_MAX_FRAME + 4);
-	if (!CHECK(msb_mux_put(&b, m) == 0))
-		goto out;
-	const uint8_t *p = msb_buf_ptr(&b);
-	size_t n = msb_buf_avail(&b);
-	int bad = 0;
-	/* Big messages: checking every byte would be slow and says nothing new. */
-	size_t step = n > 4096 ? 97 : 1;
-	for (size_t k = 0; k < n; k += step) {
-		msb_buf_reset(&t);
-		msb_buf_put(&t, p, k);
-		bad |= msb_mux_get(&t, &d) != 0;
-	}
-	for (size_t k = MSB_FRAME_HEADER; k < n; k += step) {
-		msb_buf_reset(&t);
-		msb_buf_put_u32(&t, (uint32_t)(k - 4));
-		msb_buf_put(&t, p + 4, k - 4);
-		bad |= msb_mux_get(&t, &d) != -1;
-	}
-	CHECK(!bad);
-	/* One trailing byte */
-	msb_buf_reset(&t);
-	msb_buf_put_u32(&t, (uint32_t)(n - 4 + 1));
-	msb_buf_put(&t, p + 4, n - 4);
-	msb_buf_put_u8(&t, 0);
-	CHECK(msb_mux_get(&t, &d) == -1);
-out:
-	msb_buf_free(&b);
-	msb_buf_free(&t);
-}
-
-/* A too-small buffer refuses the frame and keeps what it held. */
-static void
-too_small(const struct msb_mux *m)
-{
-	static const uint8_t queued[7] = "queued";
-	struct msb_buf b;
-	size_t need;
-	int bad = 0;
-
-	msb_buf_init(&b, MSB_MUX_MAX_FRAME + 4);
-	if (!CHECK(msb_mux_put(&b, m) == 0))
-		goto out;
-	need = msb_buf_avail(&b) + sizeof(queued);
-	size_t step = need > 4096 ? 499 : 1;
-	for (size_t max = 0; max < need; max += step) {
-		msb_buf_free(&b);
-		msb_buf_init(&b, max);
-		size_t q = max < sizeof(queued) ? max : sizeof(queued);
-		msb_buf_put(&b, queued, q);
-		bad |= msb_mux_put(&b, m) != -1;
-		bad |= !same_mem(msb_buf_ptr(&b), msb_buf_avail(&b), queued, q);
-	}
-	CHECK(!bad);
-out:
-	msb_buf_free(&b);
-}
-
-/*
- * Frames written behind consumed bytes survive the compaction they cause:
- * the buffer's max leaves room for the frame only once the consumed filler
- * in front of 40 still-queued bytes is moved out of the way.
- */
-static void
-compaction(const struct msb_mux *s, size_t ns)
-{
-	struct msb_buf b, probe;
-	struct msb_mux d;
-	uint8_t filler[100];
-
-	memset(filler, 'f', sizeof(filler));
-	for (size_t i = 0; i < ns; i++) {
-		msb_buf_init(&probe, MSB_MUX_MAX_FRAME + 4);
-		CHECK(msb_mux_put(&probe, &s[i]) == 0);
-		size_t fl = msb_buf_avail(&probe);
-		msb_buf_free(&probe);
-		size_t fill = 40 + (fl < 60 ? fl : 60);
-		msb_buf_init(&b, fl + 40);
-		msb_buf_put(&b, filler, fill);
-		msb_buf_consume(&b, fill - 40);
-		if (CHECK(msb_mux_put(&b, &s[i]) == 0)) {
-			CHECK(same_mem(msb_buf_ptr(&b), 40, filler, 40));
-			msb_buf_consume(&b, 40);
-			CHECK(msb_mux_get(&b, &d) == 1 && same(&s[i], &d));
-		}
-		msb_buf_free(&b);
-	}
-}
-
-/* Writes a frame of any type and body, bypassing the encoder's checks. */
-static void
-raw(struct msb_buf *b, uint32_t flen, uint8_t type, const struct msb_buf *body)
-{
-	msb_buf_reset(b);
-	msb_buf_put_u32(b, flen);
-	msb_buf_put_u8(b, type);
-	msb_buf_put(b, msb_buf_ptr(body), msb_buf_avail(body));
-}
-
-static int
-decodes(uint8_t type, const struct msb_buf *body)
-{
-	struct msb_buf b;
-	struct msb_mux d;
-
-	msb_buf_init(&b, 2 * MSB_MUX_MAX_FRAME);
-	raw(&b, (uint32_t)(1 + msb_buf_avail(body)), type, body);
-	int rc = msb_mux_get(&b, &d);
-	msb_buf_free(&b);
-	return rc;
-}
-
-static int
-encodes(const struct msb_mux *m)
-{
-	struct msb_buf b;
-
-	msb_buf_init(&b, 2 * MSB_MUX_MAX_FRAME);
-	int rc = msb_mux_put(&b, m);
-	CHECK(rc == 0 || msb_buf_avail(&b) == 0);
-	msb_buf_free(&b);
-	return rc;
-}
+CODEC_DEFINE(mux, struct msb_mux, MSB_MUX_MAX_FRAME);
 
 static void
 rejects(void)
@@ -288,10 +120,10 @@ rejects(void)
 
 	for (size_t i = 0; i < sizeof(unknown); i++) {
 		m = msg(unknown[i], 1);
-		CHECK(encodes(&m) == -1);
+		CHECK(codec_encodes(&mux_codec, &m) == -1);
 		msb_buf_reset(&body);
 		msb_buf_put_u32(&body, 1);
-		CHECK(decodes(unknown[i], &body) == -1);
+		CHECK(codec_decodes(&mux_codec, unknown[i], &body) == -1);
 		CHECK_STR(msb_mux_msg_name(unknown[i]), "unknown");
 	}
 
@@ -313,80 +145,80 @@ rejects(void)
 	m = msg(MSB_MUX_REQ_ENV, 1);
 	set_str(&m, big, MSB_MUX_MAX_STRING);
 	set_str2(&m, big, MSB_MUX_MAX_STRING);
-	CHECK(encodes(&m) == 0);
+	CHECK(codec_encodes(&mux_codec, &m) == 0);
 
 	/* over-limit strings and data */
 	m = msg(MSB_MUX_REQ_EXEC, 1); set_str(&m, big, MSB_MUX_MAX_COMMAND + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 	msb_buf_put_string(&body, big, MSB_MUX_MAX_COMMAND + 1);
-	CHECK(decodes(MSB_MUX_REQ_EXEC, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_EXEC, &body) == -1);
 	m = msg(MSB_MUX_REQ_SUBSYSTEM, 1); set_str(&m, big, MSB_MUX_MAX_STRING + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 	msb_buf_put_string(&body, big, MSB_MUX_MAX_STRING + 1);
-	CHECK(decodes(MSB_MUX_REQ_SUBSYSTEM, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_SUBSYSTEM, &body) == -1);
 	m = msg(MSB_MUX_DATA, 1); set_data(&m, bytes, MSB_MUX_MAX_DATA + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1);
 	msb_buf_put_string(&body, bytes, MSB_MUX_MAX_DATA + 1);
-	CHECK(decodes(MSB_MUX_DATA, &body) == -1);
-	CHECK(decodes(MSB_MUX_EXT_DATA, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_DATA, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_EXT_DATA, &body) == -1);
 	m = msg(MSB_MUX_REQ_PTY, 1); set_data(&m, bytes, MSB_MUX_MAX_STRING + 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	/* a string length pointing past the frame */
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 5);
 	msb_buf_put(&body, "abcd", 4);
-	CHECK(decodes(MSB_MUX_DATA, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_DATA, &body) == -1);
 	/* a NULL string with a length */
 	m = msg(MSB_MUX_REQ_EXEC, 1); set_str(&m, NULL, 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 
 	/* embedded NULs: refused in strings, fine in data */
 	m = msg(MSB_MUX_REQ_EXEC, 1); set_str(&m, "ls\0-l", 5);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 1);
 	msb_buf_put_string(&body, "ls\0-l", 5);
-	CHECK(decodes(MSB_MUX_REQ_EXEC, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_EXEC, &body) == -1);
 	m = msg(MSB_MUX_OPEN_DIRECT_TCPIP, 1); set_str(&m, "h", 1); m.port = 22;
 	set_str2(&m, "a\0b", 3); m.orig_port = 22;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	m = msg(MSB_MUX_DATA, 1); set_data(&m, (const uint8_t *)"a\0b", 3);
-	CHECK(encodes(&m) == 0);
+	CHECK(codec_encodes(&mux_codec, &m) == 0);
 
 	/* booleans */
 	for (unsigned v = 2; v < 256; v += 253) {
 		msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, (uint8_t)v);
-		CHECK(decodes(MSB_MUX_REQ_SHELL, &body) == -1);
-		CHECK(decodes(MSB_MUX_REQ_REPLY, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_SHELL, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_REPLY, &body) == -1);
 		msb_buf_reset(&body); msb_buf_put_u32(&body, 1);
 		msb_buf_put_cstring(&body, "TERM"); msb_buf_put_u8(&body, (uint8_t)v);
 		msb_buf_put_cstring(&body, "");
-		CHECK(decodes(MSB_MUX_EXIT_SIGNAL, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_EXIT_SIGNAL, &body) == -1);
 	}
 	/* want_reply is always 0 for window-change and signal */
 	m = msg(MSB_MUX_REQ_WINDOW_CHANGE, 1); m.want_reply = true;
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	m = msg(MSB_MUX_REQ_SIGNAL, 1); m.want_reply = true; set_str(&m, "INT", 3);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 1);
 	msb_buf_put_u32(&body, 80); msb_buf_put_u32(&body, 24);
-	CHECK(decodes(MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 	msb_buf_put_u32(&body, 80); msb_buf_put_u32(&body, 24);
-	CHECK(decodes(MSB_MUX_REQ_WINDOW_CHANGE, &body) == 1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_WINDOW_CHANGE, &body) == 1);
 
 	/* sizes, ports, window */
 	for (int which = 0; which < 2; which++) {
 		m = msg(MSB_MUX_REQ_WINDOW_CHANGE, 1);
 		m.cols = which ? 0x10000 : 80; m.rows = which ? 24 : 0x10000;
-		CHECK(encodes(&m) == -1);
+		CHECK(codec_encodes(&mux_codec, &m) == -1);
 		msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u8(&body, 0);
 		msb_buf_put_u32(&body, m.cols); msb_buf_put_u32(&body, m.rows);
-		CHECK(decodes(MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
+		CHECK(codec_decodes(&mux_codec, MSB_MUX_REQ_WINDOW_CHANGE, &body) == -1);
 		m = msg(MSB_MUX_REQ_PTY, 1); set_str(&m, "vt100", 5);
 		m.cols = which ? 0x10000 : 80; m.rows = which ? 24 : UINT32_MAX;
-		CHECK(encodes(&m) == -1);
+		CHECK(codec_encodes(&mux_codec, &m) == -1);
 	}
 	/* The destination port must be a port; the originator's may be 0
 	 * (clients that have no originating socket send 0). */
@@ -399,17 +231,17 @@ rejects(void)
 			set_str(&m, "h", 1); set_str2(&m, "o", 1);
 			m.port = which ? 22 : bad_ports[i];
 			m.orig_port = which ? bad_ports[i] : 22;
-			CHECK(encodes(&m) == -1);
+			CHECK(codec_encodes(&mux_codec, &m) == -1);
 			msb_buf_reset(&body); msb_buf_put_u32(&body, 1);
 			msb_buf_put_cstring(&body, "h"); msb_buf_put_u32(&body, m.port);
 			msb_buf_put_cstring(&body, "o"); msb_buf_put_u32(&body, m.orig_port);
-			CHECK(decodes(MSB_MUX_OPEN_DIRECT_TCPIP, &body) == -1);
+			CHECK(codec_decodes(&mux_codec, MSB_MUX_OPEN_DIRECT_TCPIP, &body) == -1);
 		}
 	}
 	m = msg(MSB_MUX_WINDOW, 1);
-	CHECK(encodes(&m) == -1);
+	CHECK(codec_encodes(&mux_codec, &m) == -1);
 	msb_buf_reset(&body); msb_buf_put_u32(&body, 1); msb_buf_put_u32(&body, 0);
-	CHECK(decodes(MSB_MUX_WINDOW, &body) == -1);
+	CHECK(codec_decodes(&mux_codec, MSB_MUX_WINDOW, &body) == -1);
 
 	msb_buf_free(&body);
 }
@@ -433,7 +265,7 @@ stream(const struct msb_mux *s, size_t ns)
 		msb_buf_put(&in, p + off, k);
 		int rc;
 		while ((rc = msb_mux_get(&in, &d)) == 1) {
-			CHECK(got < ns && same(&s[got], &d));
+			CHECK(got < ns && mux_same(&s[got], &d));
 			got++;
 			msb_mux_consume(&in, &d);
 		}
@@ -454,12 +286,8 @@ main(void)
 	for (size_t i = 0; i < sizeof(bytes); i++)
 		bytes[i] = (uint8_t)(i * 7);
 	size_t ns = samples(s);
-	for (size_t i = 0; i < ns; i++) {
-		roundtrip(&s[i]);
-		truncations(&s[i]);
-		too_small(&s[i]);
-	}
-	compaction(s, ns);
+	for (size_t i = 0; i < ns; i++)
+		codec_checks(&mux_codec, &s[i]);
 	stream(s, ns);
 	rejects();
 	return unit_done();

@@ -19,11 +19,22 @@ struct streams {
 	struct msb_buf net, script, frame;
 	struct msb_buf to_net, to_agent, to_mon;
 	struct sfix_trace trace;
+	/* What the last next_mux / next_agent returned, consumed by the next call. */
+	size_t mux_prev, agent_prev;
+};
+
+/* One frame the worker sent the agent; body points into to_agent. */
+struct agent_frame {
+	uint8_t type;
+	const uint8_t *body;
+	size_t len;
 };
 
 static void
 streams_init(struct streams *t)
 {
+	t->mux_prev = 0;
+	t->agent_prev = SIZE_MAX;
 	msb_buf_init(&t->net, 1 << 16);
 	msb_buf_init(&t->script, 1 << 16);
 	msb_buf_init(&t->frame, 1 << 16);
@@ -93,33 +104,33 @@ run(struct streams *t, unsigned setup)
 
 /* The next frame the worker sent the network child; false at the end. */
 static bool
-next_mux(struct streams *t, struct msb_mux *m, size_t *prev)
+next_mux(struct streams *t, struct msb_mux *m)
 {
-	msb_buf_consume(&t->to_net, *prev);
-	*prev = 0;
+	msb_buf_consume(&t->to_net, t->mux_prev);
+	t->mux_prev = 0;
 	if (msb_mux_get(&t->to_net, m) != 1)
 		return false;
-	*prev = m->frame;
+	t->mux_prev = m->frame;
 	return true;
 }
 
 static bool
-expect_mux(struct streams *t, uint8_t type, uint32_t chan, size_t *prev, struct msb_mux *m)
+expect_mux(struct streams *t, uint8_t type, uint32_t chan, struct msb_mux *m)
 {
-	return CHECK(next_mux(t, m, prev)) && CHECK_STR(msb_mux_msg_name(m->type),
+	return CHECK(next_mux(t, m)) && CHECK_STR(msb_mux_msg_name(m->type),
 	    msb_mux_msg_name(type)) && CHECK_EQ_U64(m->chan, chan);
 }
 
 /* The next frame the worker sent the agent: type and body, consumed on the next call. */
 static bool
-next_agent(struct streams *t, uint8_t *type, const uint8_t **body, size_t *len, size_t *prev)
+next_agent(struct streams *t, struct agent_frame *a)
 {
-	if (*prev != SIZE_MAX)
-		msb_agent_frame_consume(&t->to_agent, *prev);
-	*prev = SIZE_MAX;
-	if (msb_agent_frame_peek(&t->to_agent, type, body, len) != 1)
+	if (t->agent_prev != SIZE_MAX)
+		msb_agent_frame_consume(&t->to_agent, t->agent_prev);
+	t->agent_prev = SIZE_MAX;
+	if (msb_agent_frame_peek(&t->to_agent, &a->type, &a->body, &a->len) != 1)
 		return false;
-	*prev = *len;
+	t->agent_prev = a->len;
 	return true;
 }
 
@@ -128,10 +139,7 @@ test_exec(void)
 {
 	struct streams t;
 	struct msb_mux m;
-	size_t prev = 0, aprev = SIZE_MAX;
-	uint8_t type;
-	const uint8_t *body;
-	size_t len;
+	struct agent_frame a;
 
 	streams_init(&t);
 	net(&t, (struct msb_mux){ .type = MSB_MUX_OPEN_SESSION, .chan = 3 });
@@ -153,31 +161,31 @@ test_exec(void)
 	run(&t, 0);
 
 	CHECK_EQ_U64(t.trace.dials, 1);
-	CHECK(expect_mux(&t, MSB_MUX_HELLO, 0, &prev, &m));
-	CHECK(expect_mux(&t, MSB_MUX_OPEN_CONFIRM, 3, &prev, &m));
-	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 3, &prev, &m) && CHECK(m.ok));
-	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 3, &prev, &m) && CHECK(!m.ok));
-	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 3, &prev, &m) && CHECK(m.ok));
-	if (expect_mux(&t, MSB_MUX_DATA, 3, &prev, &m))
+	CHECK(expect_mux(&t, MSB_MUX_HELLO, 0, &m));
+	CHECK(expect_mux(&t, MSB_MUX_OPEN_CONFIRM, 3, &m));
+	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 3, &m) && CHECK(m.ok));
+	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 3, &m) && CHECK(!m.ok));
+	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 3, &m) && CHECK(m.ok));
+	if (expect_mux(&t, MSB_MUX_DATA, 3, &m))
 		CHECK(m.len == 3 && memcmp(m.data, "out", 3) == 0);
-	CHECK(expect_mux(&t, MSB_MUX_EXIT_STATUS, 3, &prev, &m) && CHECK_EQ_U64(m.n, 3));
-	CHECK(expect_mux(&t, MSB_MUX_EOF, 3, &prev, &m));
-	CHECK(expect_mux(&t, MSB_MUX_CLOSE, 3, &prev, &m));
-	CHECK(!next_mux(&t, &m, &prev));
+	CHECK(expect_mux(&t, MSB_MUX_EXIT_STATUS, 3, &m) && CHECK_EQ_U64(m.n, 3));
+	CHECK(expect_mux(&t, MSB_MUX_EOF, 3, &m));
+	CHECK(expect_mux(&t, MSB_MUX_CLOSE, 3, &m));
+	CHECK(!next_mux(&t, &m));
 
-	CHECK(next_agent(&t, &type, &body, &len, &aprev) && CHECK(type == MSB_AGENT_HELLO));
+	CHECK(next_agent(&t, &a) && CHECK(a.type == MSB_AGENT_HELLO));
 	struct msb_agent_exec x;
-	if (CHECK(next_agent(&t, &type, &body, &len, &aprev)) && CHECK(type == MSB_AGENT_EXEC) &&
-	    CHECK(msb_agent_get_exec(body, len, &x) == 0)) {
+	if (CHECK(next_agent(&t, &a)) && CHECK(a.type == MSB_AGENT_EXEC) &&
+	    CHECK(msb_agent_get_exec(a.body, a.len, &x) == 0)) {
 		CHECK_STR(x.command, "cat");
 		CHECK_STR(x.user, SFIX_GUEST_USER);
 		CHECK(x.envc == 1 && strcmp(x.env[0], "LANG=C") == 0);
 		msb_agent_exec_free(&x);
 	}
-	CHECK(next_agent(&t, &type, &body, &len, &aprev) && CHECK(type == MSB_AGENT_STDIN) &&
-	    CHECK(len == 2 && memcmp(body, "in", 2) == 0));
-	CHECK(next_agent(&t, &type, &body, &len, &aprev) && CHECK(type == MSB_AGENT_STDIN_EOF));
-	CHECK(!next_agent(&t, &type, &body, &len, &aprev));
+	CHECK(next_agent(&t, &a) && CHECK(a.type == MSB_AGENT_STDIN) &&
+	    CHECK(a.len == 2 && memcmp(a.body, "in", 2) == 0));
+	CHECK(next_agent(&t, &a) && CHECK(a.type == MSB_AGENT_STDIN_EOF));
+	CHECK(!next_agent(&t, &a));
 	streams_free(&t);
 }
 
@@ -187,10 +195,7 @@ test_forced(void)
 {
 	struct streams t;
 	struct msb_mux m;
-	size_t prev = 0, aprev = SIZE_MAX;
-	uint8_t type;
-	const uint8_t *body;
-	size_t len;
+	struct agent_frame a;
 
 	streams_init(&t);
 	net(&t, (struct msb_mux){ .type = MSB_MUX_OPEN_SESSION, .chan = 0 });
@@ -208,22 +213,22 @@ test_forced(void)
 	run(&t, SFIX_FORCED | SFIX_NO_PTY | SFIX_NO_PORT_FWD);
 
 	CHECK_EQ_U64(t.trace.dials, 1);
-	CHECK(expect_mux(&t, MSB_MUX_HELLO, 0, &prev, &m));
-	CHECK(expect_mux(&t, MSB_MUX_OPEN_CONFIRM, 0, &prev, &m));
-	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 0, &prev, &m) && CHECK(!m.ok));
-	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 0, &prev, &m) && CHECK(m.ok));
-	CHECK(expect_mux(&t, MSB_MUX_EXIT_SIGNAL, 0, &prev, &m) &&
+	CHECK(expect_mux(&t, MSB_MUX_HELLO, 0, &m));
+	CHECK(expect_mux(&t, MSB_MUX_OPEN_CONFIRM, 0, &m));
+	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 0, &m) && CHECK(!m.ok));
+	CHECK(expect_mux(&t, MSB_MUX_REQ_REPLY, 0, &m) && CHECK(m.ok));
+	CHECK(expect_mux(&t, MSB_MUX_EXIT_SIGNAL, 0, &m) &&
 	    CHECK(m.str_len == 4 && memcmp(m.str, "KILL", 4) == 0));
-	CHECK(expect_mux(&t, MSB_MUX_OPEN_FAILURE, 1, &prev, &m) &&
+	CHECK(expect_mux(&t, MSB_MUX_OPEN_FAILURE, 1, &m) &&
 	    CHECK_EQ_U64(m.n, MSB_MUX_OPEN_PROHIBITED));
-	CHECK(expect_mux(&t, MSB_MUX_EOF, 0, &prev, &m));
-	CHECK(expect_mux(&t, MSB_MUX_CLOSE, 0, &prev, &m));
-	CHECK(!next_mux(&t, &m, &prev));
+	CHECK(expect_mux(&t, MSB_MUX_EOF, 0, &m));
+	CHECK(expect_mux(&t, MSB_MUX_CLOSE, 0, &m));
+	CHECK(!next_mux(&t, &m));
 
 	struct msb_agent_exec x;
-	CHECK(next_agent(&t, &type, &body, &len, &aprev) && CHECK(type == MSB_AGENT_HELLO));
-	if (CHECK(next_agent(&t, &type, &body, &len, &aprev)) && CHECK(type == MSB_AGENT_EXEC) &&
-	    CHECK(msb_agent_get_exec(body, len, &x) == 0)) {
+	CHECK(next_agent(&t, &a) && CHECK(a.type == MSB_AGENT_HELLO));
+	if (CHECK(next_agent(&t, &a)) && CHECK(a.type == MSB_AGENT_EXEC) &&
+	    CHECK(msb_agent_get_exec(a.body, a.len, &x) == 0)) {
 		CHECK_STR(x.command, SFIX_FORCED_COMMAND);
 		CHECK(!(x.flags & MSB_EXEC_PTY));
 		CHECK(x.envc == 1 && strcmp(x.env[0], "SSH_ORIGINAL_COMMAND=sftp") == 0);
@@ -238,7 +243,7 @@ test_request_after_close(void)
 {
 	struct streams t;
 	struct msb_mux m;
-	size_t prev = 0, replies = 0;
+	size_t replies = 0;
 	bool closed = false, late = false;
 
 	streams_init(&t);
@@ -251,7 +256,7 @@ test_request_after_close(void)
 	op(&t, SFIX_OP_WRITE | SFIX_OP_YIELD);
 	run(&t, 0);
 
-	while (next_mux(&t, &m, &prev)) {
+	while (next_mux(&t, &m)) {
 		if (m.type == MSB_MUX_EXIT_STATUS)
 			CHECK_EQ_U64(m.n, 127);
 		late |= closed;

@@ -27,6 +27,7 @@
 #include "cert_policy.h"
 #include "cert_verify.h"
 #include "host/from_match.h"
+#include "regress/cert_blob.h"
 #include "ssh_cert.h"
 #include "unit.h"
 
@@ -37,11 +38,6 @@
 #define WINDOW       "-V 0x70000000:0x72000000"
 
 #define ED25519_B64 "AAAAC3NzaC1lZDI1NTE5AAAAIDkm1iM0RbIiOIUrCD7fybNft6MYj+leacUE8rahcXqb"
-
-struct blob {
-	uint8_t b[MSB_SSH_CERT_BLOB_MAX];
-	size_t n;
-};
 
 static char dir[] = "/tmp/test-ssh-cert.XXXXXX";
 
@@ -73,29 +69,9 @@ keygen(const char *name, const char *type_args)
 	}
 }
 
-/* Reads DIR/NAME (an OpenSSH public key or certificate line) as a blob. */
-static void
-load(const char *name, struct blob *out)
-{
-	char path[256], line[MSB_SSH_CERT_LINE_MAX];
-	const char *why = NULL;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(1);
-	}
-	fclose(f);
-	if (msb_ssh_cert_from_line(line, strlen(line), out->b, sizeof(out->b), &out->n, &why) != 0) {
-		fprintf(stderr, "%s: %s\n", path, why);
-		exit(1);
-	}
-}
-
 /* Signs a copy of DIR/KEY.pub with DIR/CA as certificate NAME; loads NAME-cert.pub. */
 static void
-sign(const char *name, const char *key, const char *ca, const char *args, struct blob *out)
+sign(const char *name, const char *key, const char *ca, const char *args, struct cert_blob *out)
 {
 	char cert[128];
 
@@ -105,10 +81,10 @@ sign(const char *name, const char *key, const char *ca, const char *args, struct
 		exit(1);
 	}
 	snprintf(cert, sizeof(cert), "%s-cert.pub", name);
-	load(cert, out);
+	cert_blob_load(dir, cert, out);
 }
 
-static struct blob ca_ed, ca_p256, ca_p384, ca_p521, ca_rsa, ca_other;
+static struct cert_blob ca_ed, ca_p256, ca_p384, ca_p521, ca_rsa, ca_other;
 
 static void
 setup(void)
@@ -128,12 +104,12 @@ setup(void)
 	keygen("user_p384", "-t ecdsa -b 384");
 	keygen("user_p521", "-t ecdsa -b 521");
 	keygen("user_rsa", "-t rsa -b 2048");
-	load("ca_ed.pub", &ca_ed);
-	load("ca_p256.pub", &ca_p256);
-	load("ca_p384.pub", &ca_p384);
-	load("ca_p521.pub", &ca_p521);
-	load("ca_rsa.pub", &ca_rsa);
-	load("ca_other.pub", &ca_other);
+	cert_blob_load(dir, "ca_ed.pub", &ca_ed);
+	cert_blob_load(dir, "ca_p256.pub", &ca_p256);
+	cert_blob_load(dir, "ca_p384.pub", &ca_p384);
+	cert_blob_load(dir, "ca_p521.pub", &ca_p521);
+	cert_blob_load(dir, "ca_rsa.pub", &ca_rsa);
+	cert_blob_load(dir, "ca_other.pub", &ca_other);
 }
 
 static const struct msb_cert_request default_req = {
@@ -142,7 +118,7 @@ static const struct msb_cert_request default_req = {
 
 /* The monitor's whole check, with ca trusted after another CA. */
 static int
-check_cert(const struct blob *cert, const struct blob *ca, const char *principals,
+check_cert(const struct cert_blob *cert, const struct cert_blob *ca, const char *principals,
     const struct msb_cert_request *req, struct msb_cert_verdict *v)
 {
 	struct msb_cert_ca cas[] = {
@@ -155,7 +131,7 @@ check_cert(const struct blob *cert, const struct blob *ca, const char *principal
 
 /* The same where acceptance is expected: a refusal says why. */
 static int
-authorize(const struct blob *cert, const struct blob *ca, const char *principals,
+authorize(const struct cert_blob *cert, const struct cert_blob *ca, const char *principals,
     const struct msb_cert_request *req, struct msb_cert_verdict *v)
 {
 	int r = check_cert(cert, ca, principals, req, v);
@@ -167,7 +143,7 @@ authorize(const struct blob *cert, const struct blob *ca, const char *principals
 
 /* Authorizes with the default request; 0 or -1, the verdict released. */
 static int
-accepts(const struct blob *cert, const struct blob *ca)
+accepts(const struct cert_blob *cert, const struct cert_blob *ca)
 {
 	struct msb_cert_verdict v;
 	int r = authorize(cert, ca, NULL, &default_req, &v);
@@ -178,7 +154,7 @@ accepts(const struct blob *cert, const struct blob *ca)
 
 /* Whether the check refuses cert with a reason containing what. */
 static int
-refuses(const struct blob *cert, const struct blob *ca, const char *principals,
+refuses(const struct cert_blob *cert, const struct cert_blob *ca, const char *principals,
     const struct msb_cert_request *req, const char *what)
 {
 	struct msb_cert_verdict v;
@@ -231,7 +207,7 @@ test_each_ca_type(void)
 {
 	static const struct {
 		const char *ca, *args;
-		const struct blob *pub;
+		const struct cert_blob *pub;
 		enum msb_ssh_key_kind kind;
 		enum msb_ssh_sig_alg alg;
 	} cases[] = {
@@ -245,7 +221,7 @@ test_each_ca_type(void)
 	struct msb_ssh_cert *c = unit_alloc(sizeof(*c));
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct blob cert;
+		struct cert_blob cert;
 		char args[256], pubname[64], fp[MSB_CERT_FP_MAX];
 		const char *why = NULL;
 		struct msb_cert_verdict v;
@@ -268,7 +244,7 @@ test_each_ca_type(void)
 		msb_cert_verdict_free(&v);
 
 		/* Tampering with any signed byte, or with the signature, breaks it. */
-		struct blob bad = cert;
+		struct cert_blob bad = cert;
 		size_t at = (size_t)(c->key_id.p - cert.b);
 		bad.b[at] ^= 0x01;
 		CHECK(msb_ssh_cert_parse(bad.b, bad.n, c, &why) == 0);
@@ -299,7 +275,7 @@ test_each_key_type(void)
 	struct msb_ssh_cert *c = unit_alloc(sizeof(*c));
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct blob cert;
+		struct cert_blob cert;
 		const char *why = NULL;
 
 		sign("kt", cases[i].key, "ca_p384", "-I kt -n devbox " WINDOW, &cert);
@@ -318,7 +294,7 @@ test_each_key_type(void)
 static void
 test_fields(void)
 {
-	struct blob cert;
+	struct cert_blob cert;
 	struct msb_ssh_cert *c = unit_alloc(sizeof(*c));
 	const char *why = NULL;
 	struct msb_cert_verdict v;
@@ -357,7 +333,7 @@ test_fields(void)
 static void
 test_validity(void)
 {
-	struct blob cert;
+	struct cert_blob cert;
 	struct msb_cert_request req = default_req;
 
 	sign("valid", "user", "ca_ed", "-I v -n devbox " WINDOW, &cert);
@@ -388,7 +364,7 @@ test_validity(void)
 static void
 test_principals(void)
 {
-	struct blob cert;
+	struct cert_blob cert;
 	struct msb_cert_request req = default_req;
 	struct msb_cert_verdict v;
 
@@ -419,7 +395,7 @@ test_principals(void)
 static void
 test_host_and_untrusted(void)
 {
-	struct blob cert;
+	struct cert_blob cert;
 
 	sign("host", "user", "ca_ed", "-h -I h -n devbox " WINDOW, &cert);
 	CHECK(refuses(&cert, &ca_ed, NULL, &default_req, "not a user certificate"));
@@ -431,7 +407,7 @@ test_host_and_untrusted(void)
 static void
 test_options(void)
 {
-	struct blob cert;
+	struct cert_blob cert;
 	struct msb_cert_verdict v;
 	struct msb_cert_request req = default_req;
 
@@ -499,8 +475,8 @@ test_cidr_list(void)
 
 /* Replaces the contents of the top-level string field at p (length n) in b. */
 static void
-splice(const struct blob *b, const uint8_t *p, size_t n, const void *with, size_t with_n,
-    struct blob *out)
+splice(const struct cert_blob *b, const uint8_t *p, size_t n, const void *with, size_t with_n,
+    struct cert_blob *out)
 {
 	size_t at = (size_t)(p - b->b) - 4;
 	size_t tail = b->n - (at + 4 + n);
@@ -515,7 +491,7 @@ splice(const struct blob *b, const uint8_t *p, size_t n, const void *with, size_
 static void
 test_malformed(void)
 {
-	struct blob cert, plain, sha1, bad;
+	struct cert_blob cert, plain, sha1, bad;
 	struct msb_ssh_cert *c = unit_alloc(sizeof(*c));
 	const char *why = NULL;
 
@@ -529,7 +505,7 @@ test_malformed(void)
 	bad.b[bad.n++] = 0;
 	CHECK(parse_fails(bad.b, bad.n, "trailing bytes"));
 
-	load("user.pub", &plain);
+	cert_blob_load(dir, "user.pub", &plain);
 	CHECK(!msb_ssh_cert_is_cert(plain.b, plain.n));
 	CHECK(parse_fails(plain.b, plain.n, "not a certificate"));
 
@@ -604,7 +580,7 @@ test_malformed(void)
 
 /* The signature field for an RSA signature of n bytes. */
 static void
-rsa_cert(const struct msb_ssh_cert *c, const uint8_t *sig, size_t n, struct blob *out)
+rsa_cert(const struct msb_ssh_cert *c, const uint8_t *sig, size_t n, struct cert_blob *out)
 {
 	struct msb_buf b, inner;
 
@@ -634,7 +610,7 @@ static void
 test_rsa_short_signature(void)
 {
 	char path[256];
-	struct blob cert, out;
+	struct cert_blob cert, out;
 	struct msb_ssh_cert *c = unit_alloc(sizeof(*c));
 	const char *why = NULL;
 	uint8_t sig[128];
@@ -645,8 +621,8 @@ test_rsa_short_signature(void)
 		fprintf(stderr, "cannot convert the CA key to PEM\n");
 		exit(1);
 	}
-	struct blob ca;
-	load("ca_rsa1k.pub", &ca);
+	struct cert_blob ca;
+	cert_blob_load(dir, "ca_rsa1k.pub", &ca);
 	sign("short", "user", "ca_rsa1k", "-I s -n devbox " WINDOW, &cert);
 	snprintf(path, sizeof(path), "%s/ca_rsa1k", dir);
 	FILE *f = fopen(path, "r");
