@@ -83,12 +83,39 @@ wait_alive() { # wait_alive SECONDS PID COMMAND...
 done_or_dead() { dd_pid=$1; shift; "$@" || dead "$dd_pid"; }
 
 listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+# Whether a TCP connection to HOST:PORT gets REPLY (all it says, within
+# 5 s); what it got is in $ANSWER, for a check to show.
+answers() { # answers HOST PORT REPLY
+	ANSWER=$(timeout 5 socat -u "TCP:$1:$2" - 2>/dev/null)
+	[ "$ANSWER" = "$3" ]
+}
+# Shell text for a guest's shell, which has no lib.sh: starts a TCP
+# service on the guest's 127.0.0.1:PORT that says REPLY to each
+# connection, and ends once it accepts one; fails if it did not in 30 s.
+guest_service() { # guest_service PORT REPLY
+	echo "nohup socat -U TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo $2' >/dev/null 2>&1 &
+	timeout 30 sh -c 'until socat -u OPEN:/dev/null TCP:127.0.0.1:$1 2>/dev/null; do sleep 0.1; done'"
+}
 # Waits up to 30 s for a TCP listener on the host's PORT.
 wait_listen() { wait_for 30 listening "$1"; }
 # A TCP listener on PORT in the network namespace of process PID.
 listening_in() { [ -n "$(nsenter --net="/proc/$1/ns/net" ss -Hltn "sport = :$2")" ]; }
 
-# For a PTY size test: the file holds the sizes seen, one a line.
+# The terminal size a command on the far side of CLIENT sees, in a tmux
+# window of COLSxROWS and after it is resized to COLS2xROWS2, each wait
+# bounded by SECONDS. CLIENT, shell text, runs its last word, a shell
+# command, on a PTY (ssh -tt HOST, msb agent exec --tty --). Sets
+# PTY_SIZES to what stty size said, "ROWS COLS,ROWS2 COLS2".
+pty_sizes() { # pty_sizes SECONDS COLS ROWS COLS2 ROWS2 CLIENT
+	ps_sock="$TMP/tmux.sock"
+	at_exit "tmux -S '$ps_sock' kill-server 2>/dev/null"
+	tmux -S "$ps_sock" new-session -d -x "$2" -y "$3" \
+		"$6 'trap \"stty size; exit 0\" WINCH; stty size; while :; do sleep 0.2; done' > '$TMP/size' 2>&1"
+	wait_for "$1" has_lines 1 "$TMP/size" &&
+		tmux -S "$ps_sock" resize-window -x "$4" -y "$5" &&
+		wait_for "$1" has_lines 2 "$TMP/size"
+	PTY_SIZES=$(tr -d '\r' <"$TMP/size" 2>/dev/null | paste -sd,)
+}
 has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; } # has_lines N FILE
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }

@@ -89,9 +89,7 @@ mkdir -p "$TMP/tree/sub" && echo a >"$TMP/tree/a" && echo b >"$TMP/tree/sub/b"
 timeout 120 rsync -a -e "ssh $OPTS -i $TMP/ka" "$TMP/tree/" user+ta@127.0.0.1:tree/ >/dev/null 2>&1
 check_eq "rsync as user+ta lands in user's home" "a b user" \
 	"$(as ka ta 'cat /home/user/tree/a /home/user/tree/sub/b; stat -c %U /home/user/tree/a' | paste -sd' ')"
-as ka ta 'nohup socat -U TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo hello-from-ta" >/dev/null 2>&1 &
-	for i in $(seq 300); do socat -u OPEN:/dev/null TCP:127.0.0.1:8080 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
-	die "no service in ta"
+as ka ta "$(guest_service 8080 hello-from-ta)" || die "no service in ta"
 check_eq "ssh -W through ta" hello-from-ta "$(timeout 30 ssh $OPTS -i "$TMP/ka" -W 127.0.0.1:8080 ta@127.0.0.1 </dev/null 2>/dev/null)"
 LP=$((PORT + 1))
 timeout 60 ssh $OPTS -i "$TMP/ka" -N -L "$LP:127.0.0.1:8080" ta@127.0.0.1 & FWD=$!
