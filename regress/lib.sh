@@ -244,9 +244,11 @@ fake_sandbox() {
 	# leaves no orphan behind.
 	flock --no-fork -x "$d/vmm.lock" sleep 600 &
 	at_exit "kill $! 2>/dev/null"
-	wait_for 5 reads_running "$1" || die "fake sandbox $1 does not read as running"
+	wait_for 5 reads "$1" running || die "fake sandbox $1 does not read as running"
 }
-reads_running() { "$MSB" ls 2>/dev/null | grep -q "^$1 .*running"; }
+# The state msb ls shows for sandbox NAME.
+state_of() { "$MSB" ls 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; } # state_of NAME
+reads() { [ "$(state_of "$1")" = "$2" ]; } # reads NAME STATE
 
 # Installs libmsb into $TMP/stage and points pkg-config, the linker and the
 # loader there (regress/stage-libmsb.sh), so an SDK builds against an
