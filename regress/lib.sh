@@ -128,6 +128,24 @@ need_ssh_server() {
 	id msb-preauth >/dev/null 2>&1 || skip "no msb-preauth user (scripts/install-deps.sh creates it)"
 }
 
+# For a test of msb ssh serve whose sandboxes are fake (no VM): root,
+# the server's programs, OpenSSH's client, ssh-keygen, flock (for the
+# fake sandbox's lock) and COMMANDs; msb's home in $TMP, its audit log
+# at $AUDIT.
+need_ssh_no_vm() { # need_ssh_no_vm [COMMAND...]
+	need_root
+	need_cmd ssh ssh-keygen flock "$@"
+	export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
+	need_ssh_server
+	AUDIT="$MSB_HOME/ssh/audit.log"
+}
+
+# Whether the file FILE comes back whole through COMMAND, stdin to stdout.
+echoes() { # echoes FILE COMMAND...
+	ec_f=$1; shift
+	[ "$("$@" <"$ec_f" | sha256sum)" = "$(sha256sum <"$ec_f")" ]
+}
+
 # Starts msb-agent on a Unix socket in $TMP; sets AGENT_SOCK and AGENT_PID.
 # Extra arguments are a command prefix (e.g. a network namespace).
 start_agent() {
