@@ -248,6 +248,20 @@ run_sftp() { # run_sftp SERVER-COMMAND <BATCH
 	return $sftp_rc
 }
 
+# The largest number COMMAND printed, sampled every INTERVAL seconds until
+# the file STOP appears: run it in the background, create STOP when done,
+# then wait for it. It also stops once the test's shell has gone.
+peak_until() { # peak_until STOP INTERVAL COMMAND...
+	pu_stop=$1 pu_dt=$2; shift 2
+	pu_max=0
+	while [ ! -e "$pu_stop" ] && [ -e "/proc/$$" ]; do
+		pu_v=$("$@")
+		[ -n "$pu_v" ] && [ "$pu_v" -gt "$pu_max" ] && pu_max=$pu_v
+		sleep "$pu_dt"
+	done
+	echo "$pu_max"
+}
+
 # Peak resident memory (VmHWM, KiB) of a process.
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 

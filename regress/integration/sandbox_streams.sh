@@ -28,14 +28,7 @@ for i in $(seq 50); do cmp -s "$TMP/in.$i" "$TMP/out.$i" || bad=$((bad + 1)); do
 check_eq "50 concurrent streams echo their data intact" 0 $bad
 
 # Largest RSS (KiB) of the vmm, sampled until the file $1 appears.
-sample() {
-	max=0
-	while [ ! -e "$1" ]; do
-		r=$(rss "$vmm"); [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
-		sleep 0.2
-	done
-	echo $max
-}
+sample() { peak_until "$1" 0.2 rss "$vmm"; }
 mbps() { awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { printf "%.1f", b / 1048576 / (e - s) }'; }
 
 sample "$TMP/stop.out" > "$TMP/rss.out" & sampler=$!
