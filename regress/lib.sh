@@ -83,12 +83,39 @@ wait_alive() { # wait_alive SECONDS PID COMMAND...
 done_or_dead() { dd_pid=$1; shift; "$@" || dead "$dd_pid"; }
 
 listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+# Whether a TCP connection to HOST:PORT gets REPLY (all it says, within
+# 5 s); what it got is in $ANSWER, for a check to show.
+answers() { # answers HOST PORT REPLY
+	ANSWER=$(timeout 5 socat -u "TCP:$1:$2" - 2>/dev/null)
+	[ "$ANSWER" = "$3" ]
+}
+# Shell text for a guest's shell, which has no lib.sh: starts a TCP
+# service on the guest's 127.0.0.1:PORT that says REPLY to each
+# connection, and ends once it accepts one; fails if it did not in 30 s.
+guest_service() { # guest_service PORT REPLY
+	echo "nohup socat -U TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo $2' >/dev/null 2>&1 &
+	timeout 30 sh -c 'until socat -u OPEN:/dev/null TCP:127.0.0.1:$1 2>/dev/null; do sleep 0.1; done'"
+}
 # Waits up to 30 s for a TCP listener on the host's PORT.
 wait_listen() { wait_for 30 listening "$1"; }
 # A TCP listener on PORT in the network namespace of process PID.
 listening_in() { [ -n "$(nsenter --net="/proc/$1/ns/net" ss -Hltn "sport = :$2")" ]; }
 
-# For a PTY size test: the file holds the sizes seen, one a line.
+# The terminal size a command on the far side of CLIENT sees, in a tmux
+# window of COLSxROWS and after it is resized to COLS2xROWS2, each wait
+# bounded by SECONDS. CLIENT, shell text, runs its last word, a shell
+# command, on a PTY (ssh -tt HOST, msb agent exec --tty --). Sets
+# PTY_SIZES to what stty size said, "ROWS COLS,ROWS2 COLS2".
+pty_sizes() { # pty_sizes SECONDS COLS ROWS COLS2 ROWS2 CLIENT
+	ps_sock="$TMP/tmux.sock"
+	at_exit "tmux -S '$ps_sock' kill-server 2>/dev/null"
+	tmux -S "$ps_sock" new-session -d -x "$2" -y "$3" \
+		"$6 'trap \"stty size; exit 0\" WINCH; stty size; while :; do sleep 0.2; done' > '$TMP/size' 2>&1"
+	wait_for "$1" has_lines 1 "$TMP/size" &&
+		tmux -S "$ps_sock" resize-window -x "$4" -y "$5" &&
+		wait_for "$1" has_lines 2 "$TMP/size"
+	PTY_SIZES=$(tr -d '\r' <"$TMP/size" 2>/dev/null | paste -sd,)
+}
 has_lines() { [ -f "$2" ] && [ "$(wc -l < "$2")" -ge "$1" ]; } # has_lines N FILE
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
@@ -99,6 +126,24 @@ need_ssh_server() {
 		[ -x "$MSB_BUILDDIR/$b" ] || skip "$b not built"
 	done
 	id msb-preauth >/dev/null 2>&1 || skip "no msb-preauth user (scripts/install-deps.sh creates it)"
+}
+
+# For a test of msb ssh serve whose sandboxes are fake (no VM): root,
+# the server's programs, OpenSSH's client, ssh-keygen, flock (for the
+# fake sandbox's lock) and COMMANDs; msb's home in $TMP, its audit log
+# at $AUDIT.
+need_ssh_no_vm() { # need_ssh_no_vm [COMMAND...]
+	need_root
+	need_cmd ssh ssh-keygen flock "$@"
+	export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
+	need_ssh_server
+	AUDIT="$MSB_HOME/ssh/audit.log"
+}
+
+# Whether the file FILE comes back whole through COMMAND, stdin to stdout.
+echoes() { # echoes FILE COMMAND...
+	ec_f=$1; shift
+	[ "$("$@" <"$ec_f" | sha256sum)" = "$(sha256sum <"$ec_f")" ]
 }
 
 # Starts msb-agent on a Unix socket in $TMP; sets AGENT_SOCK and AGENT_PID.
@@ -203,6 +248,20 @@ run_sftp() { # run_sftp SERVER-COMMAND <BATCH
 	return $sftp_rc
 }
 
+# The largest number COMMAND printed, sampled every INTERVAL seconds until
+# the file STOP appears: run it in the background, create STOP when done,
+# then wait for it. It also stops once the test's shell has gone.
+peak_until() { # peak_until STOP INTERVAL COMMAND...
+	pu_stop=$1 pu_dt=$2; shift 2
+	pu_max=0
+	while [ ! -e "$pu_stop" ] && [ -e "/proc/$$" ]; do
+		pu_v=$("$@")
+		[ -n "$pu_v" ] && [ "$pu_v" -gt "$pu_max" ] && pu_max=$pu_v
+		sleep "$pu_dt"
+	done
+	echo "$pu_max"
+}
+
 # Peak resident memory (VmHWM, KiB) of a process.
 peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
@@ -217,9 +276,11 @@ fake_sandbox() {
 	# leaves no orphan behind.
 	flock --no-fork -x "$d/vmm.lock" sleep 600 &
 	at_exit "kill $! 2>/dev/null"
-	wait_for 5 reads_running "$1" || die "fake sandbox $1 does not read as running"
+	wait_for 5 reads "$1" running || die "fake sandbox $1 does not read as running"
 }
-reads_running() { "$MSB" ls 2>/dev/null | grep -q "^$1 .*running"; }
+# The state msb ls shows for sandbox NAME.
+state_of() { "$MSB" ls 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; } # state_of NAME
+reads() { [ "$(state_of "$1")" = "$2" ]; } # reads NAME STATE
 
 # Installs libmsb into $TMP/stage and points pkg-config, the linker and the
 # loader there (regress/stage-libmsb.sh), so an SDK builds against an

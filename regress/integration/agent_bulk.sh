@@ -4,20 +4,15 @@
 need_root
 start_agent
 
-# Largest resident set (KiB) over the agent and all its descendants,
+# Largest resident set (KiB) of the agent and its msb-agent children,
 # sampled every 50 ms until the file $1 appears.
-sample_rss() {
-	max=0
-	while [ ! -e "$1" ]; do
-		for p in $AGENT_PID $(pgrep -P "$AGENT_PID") ; do
-			[ "$(cat /proc/$p/comm 2>/dev/null)" = msb-agent ] || continue
-			r=$(awk '/^VmRSS:/ { print $2 }' /proc/$p/status 2>/dev/null)
-			[ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
-		done
-		sleep 0.05
-	done
-	echo "$max"
+agent_rss() {
+	for p in $AGENT_PID $(pgrep -P "$AGENT_PID"); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = msb-agent ] || continue
+		awk '/^VmRSS:/ { print $2 }' /proc/$p/status 2>/dev/null
+	done | sort -n | tail -n 1
 }
+sample_rss() { peak_until "$1" 0.05 agent_rss; }
 
 head -c 268435456 /dev/urandom > "$TMP/big"
 want=$(sha256sum < "$TMP/big" | cut -d' ' -f1)

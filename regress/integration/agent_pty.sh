@@ -28,14 +28,7 @@ check "... promptly" [ $(( $(date +%s) - start )) -lt 10 ]
 
 # Resize: run the client in a tmux pane, resize the window, and let the
 # command report the size it sees after SIGWINCH.
-sock="$TMP/tmux.sock"
-at_exit "tmux -S '$sock' kill-server 2>/dev/null"
-tmux -S "$sock" new-session -d -x 80 -y 24 \
-	"'$MSB' agent --socket '$AGENT_SOCK' exec --tty -- 'stty size; trap \"stty size; exit 0\" WINCH; while :; do sleep 0.1; done' > '$TMP/size' 2>&1"
-wait_for 5 has_lines 1 "$TMP/size"
-tmux -S "$sock" resize-window -x 100 -y 40
-wait_for 5 has_lines 2 "$TMP/size"
-check_eq "size follows the pane before and after a resize" "24 80,40 100" \
-	"$(tr -d '\r' < "$TMP/size" | paste -sd,)"
+pty_sizes 5 80 24 100 40 "'$MSB' agent --socket '$AGENT_SOCK' exec --tty --"
+check_eq "size follows the pane before and after a resize" "24 80,40 100" "$PTY_SIZES"
 
 done_testing

@@ -19,68 +19,55 @@ print("ready", flush=True)
 c, _ = srv.accept()
 f = c.makefile("rb")
 
-def reply_to_next(fmt):
-    line = f.readline()
-    ident = line.split(b'"id":')[1].split(b"}")[0]
-    c.sendall(fmt.replace(b"ID", ident))
+def reply(fmt):
+    """A step: read the next command, then send FMT with its id for ID."""
+    return ("reply", fmt)
+CLOSE = ("close",)
+OK = reply(b'{"return": {}, "id": ID}\r\n')
+# What each mode sends, in order: bytes as they are, replies, CLOSE.
+MODES = {
+    "garbage": [b"hello, this is not QMP\r\n"],
+    "invalid-json": [b'{"QMP": {"version": }\r\n'],
+    "wrong-shape": [b'{"QMP": []}\r\n'],
+    "not-object": [b'["QMP"]\r\n'],
+    "extra-member": [GREETING[:-3] + b', "x": 1}\r\n'],
+    "nul": [GREETING[:10] + b"\0" + GREETING[10:]],
+    "overlong": [b'{"QMP": "' + b"a" * (4 << 20)],
+    "deep": [b"[" * 100000 + b"\r\n"],
+    "silent": [],
+    "close": [CLOSE],
+    "unsent-id": [GREETING, reply(b'{"return": {}, "id": 99}\r\n')],
+    "both": [GREETING, OK, reply(b'{"return": {}, "error": {"class": "X", "desc": "y"}, "id": ID}\r\n')],
+    "bad-event": [GREETING, OK, b'{"event": 5}\r\n'],
+    "hostile-error": [GREETING, OK,
+        reply(b'{"id": ID, "error": {"class": "GenericError", "desc": "a\\u001b[31mred\\r\\nb\\u009b1"}}\r\n')],
+    "no-reply": [GREETING, OK],
+    # Sent one byte at a time: an event before each reply, a CR-less line.
+    "dribble": [GREETING, OK,
+        reply(b'{"event": "STOP", "timestamp": {"seconds": 1, "microseconds": 2}}\r\n'
+              b'{"return": {}, "id": ID}\n'),
+        reply(b'{"event": "RESUME", "data": {}}\r\n{"return": {"status": "\\u00e9\\ud83d\\ude00"}, "id": ID}\r\n'
+              b'{"event": "SHUTDOWN", "data": {"guest": true}}\r\n'),
+        CLOSE],
+}
+
+def send(data):
+    if mode != "dribble":
+        c.sendall(data)
+        return
+    for i in range(len(data)):
+        c.sendall(data[i:i + 1])
+        time.sleep(0.0005)
 
 try:
-    if mode == "garbage":
-        c.sendall(b"hello, this is not QMP\r\n")
-    elif mode == "invalid-json":
-        c.sendall(b'{"QMP": {"version": }\r\n')
-    elif mode == "wrong-shape":
-        c.sendall(b'{"QMP": []}\r\n')
-    elif mode == "not-object":
-        c.sendall(b'["QMP"]\r\n')
-    elif mode == "extra-member":
-        c.sendall(GREETING[:-3] + b', "x": 1}\r\n')
-    elif mode == "nul":
-        c.sendall(GREETING[:10] + b"\0" + GREETING[10:])
-    elif mode == "overlong":
-        c.sendall(b'{"QMP": "' + b"a" * (4 << 20))
-    elif mode == "deep":
-        c.sendall(b"[" * 100000 + b"\r\n")
-    elif mode == "silent":
-        pass
-    elif mode == "close":
-        c.shutdown(socket.SHUT_RDWR)
-    elif mode == "unsent-id":
-        c.sendall(GREETING)
-        f.readline()
-        c.sendall(b'{"return": {}, "id": 99}\r\n')
-    elif mode == "both":
-        c.sendall(GREETING)
-        reply_to_next(b'{"return": {}, "id": ID}\r\n')
-        reply_to_next(b'{"return": {}, "error": {"class": "X", "desc": "y"}, "id": ID}\r\n')
-    elif mode == "bad-event":
-        c.sendall(GREETING)
-        reply_to_next(b'{"return": {}, "id": ID}\r\n')
-        c.sendall(b'{"event": 5}\r\n')
-    elif mode == "hostile-error":
-        c.sendall(GREETING)
-        reply_to_next(b'{"return": {}, "id": ID}\r\n')
-        reply_to_next(b'{"id": ID, "error": {"class": "GenericError", "desc": "a\\u001b[31mred\\r\\nb\\u009b1"}}\r\n')
-    elif mode == "no-reply":
-        c.sendall(GREETING)
-        reply_to_next(b'{"return": {}, "id": ID}\r\n')
-    elif mode == "dribble":
-        # One byte per send, an event before each reply, a CR-less line.
-        def dribble(data):
-            for i in range(len(data)):
-                c.sendall(data[i:i + 1])
-                time.sleep(0.0005)
-        dribble(GREETING)
-        reply_to_next(b'{"return": {}, "id": ID}\r\n')
-        line = f.readline()
-        ident = line.split(b'"id":')[1].split(b"}")[0]
-        dribble(b'{"event": "STOP", "timestamp": {"seconds": 1, "microseconds": 2}}\r\n'
-                b'{"return": {}, "id": ' + ident + b'}\n')
-        line = f.readline()
-        ident = line.split(b'"id":')[1].split(b"}")[0]
-        dribble(b'{"event": "RESUME", "data": {}}\r\n{"return": {"status": "\\u00e9\\ud83d\\ude00"}, "id": ' + ident + b'}\r\n'
-                b'{"event": "SHUTDOWN", "data": {"guest": true}}\r\n')
-        c.shutdown(socket.SHUT_RDWR)
+    for step in MODES[mode]:
+        if step == CLOSE:
+            c.shutdown(socket.SHUT_RDWR)
+        elif isinstance(step, tuple):
+            ident = f.readline().split(b'"id":')[1].split(b"}")[0]
+            send(step[1].replace(b"ID", ident))
+        else:
+            send(step)
     # Hold the connection until the client goes away.
     c.settimeout(10)
     while c.recv(4096):

@@ -20,8 +20,6 @@ PIDS_BASE=$(sed -n 's/^#define VMM_PIDS_BASE \([0-9]*\)u.*/\1/p' "$MSB_SRCDIR/vm
 sb() { echo "$MSB_HOME/sandboxes/$1"; }
 in_box() { s=$1; shift; timeout 300 "$MSB" agent --vsock "$(sb "$s")/vsock.sock" exec -- "$@"; }
 field() { grep "^$2=" "$(sb "$1")/state" | cut -d= -f2-; }
-ls_state() { "$MSB" ls | awk -v n="$1" '$1 == n { print $2 }'; }
-in_state() { [ "$(ls_state "$1")" = "$2" ]; }
 
 cgroup_v2_mount; V2=$CG_V2
 echo "cgroup ${V2:+v2 at $V2}${V2:-v1}"
@@ -71,8 +69,8 @@ in_box box 'echo before-the-oom > /root/kept && sync'
 check_eq "a file written and synced" before-the-oom "$(in_box box 'cat /root/kept')"
 # The guest writing over most of its memory: more than the overhead leaves.
 in_box box 'head -c 220M /dev/zero | tail > /dev/null' >/dev/null 2>&1
-wait_for 60 in_state box crashed
-check_eq "QEMU killed for memory: the sandbox is crashed" crashed "$(ls_state box)"
+wait_for 60 reads box crashed
+check_eq "QEMU killed for memory: the sandbox is crashed" crashed "$(state_of box)"
 "$MSB" ls >"$TMP/ls"; cat "$TMP/ls"
 check "ls gives the reason: out of memory, at the limit" grep -q "^  out of memory: .* limit of $(($MEM + $MEM / 64 + $TIGHT)) MiB" "$TMP/ls"
 "$MSB" ls --json >"$TMP/ls.json"
@@ -87,7 +85,7 @@ check_eq "start again with the default overhead" 0 $rc
 check_group "$DEFAULT"
 check_eq "the disk is intact" before-the-oom "$(in_box box 'cat /root/kept')"
 in_box box 'head -c 220M /dev/zero | tail > /dev/null' >/dev/null 2>&1
-check_eq "with the default overhead the same load leaves it running" running "$(ls_state box)"
+check_eq "with the default overhead the same load leaves it running" running "$(state_of box)"
 g=$(group_of "$(field box vmm_pid)" memory)
 echo "metric: group memory peak under load: $(( $(val "$g" memory.max_usage_in_bytes || val "$g" memory.peak) / 1048576 )) MiB"
 

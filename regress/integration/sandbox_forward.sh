@@ -43,12 +43,8 @@ check "... and says the port is in use" grep -q "127.0.0.1:$HP: the host port is
 timeout 30 "$MSB" agent --vsock "$MSB_HOME/sandboxes/fw/vsock.sock" exec -- \
 	'setsid socat -U TCP-LISTEN:7000,reuseaddr,fork EXEC:"echo from-guest" </dev/null >/dev/null 2>&1 &' ||
 	die "cannot start a listener in the guest"
-got=""
-for _ in $(seq 50); do
-	got=$(timeout 5 socat -u TCP:127.0.0.1:$HP - 2>/dev/null) && [ -n "$got" ] && break
-	sleep 0.1
-done
-check_eq "host port $HP reaches guest port 7000" from-guest "$got"
+wait_for 10 answers 127.0.0.1 "$HP" from-guest
+check_eq "host port $HP reaches guest port 7000" from-guest "$ANSWER"
 check_eq "host port $((HP + 2)) (0.0.0.0) reaches it from the host's loopback" from-guest \
 	"$(timeout 5 socat -u TCP:127.0.0.1:$((HP + 2)) - 2>/dev/null)"
 ADDR=$(ip -4 -o addr show scope global | awk '{ sub(/\/.*/, "", $4); print $4; exit }')

@@ -111,7 +111,7 @@ kill $SSH 2>/dev/null; wait $SSH 2>/dev/null
 
 # Stopping keeps the uid; rm gives it back.
 "$MSB" stop ja >/dev/null || fail "stop ja"
-check_eq "stopped cleanly" stopped "$("$MSB" ls | awk '$1 == "ja" { print $2 }')"
+check_eq "stopped cleanly" stopped "$(state_of ja)"
 "$MSB" rm ja >/dev/null || fail "rm ja"
 check "rm releases the uid" [ ! -e "$TMP/uids/$ua" ]
 "$MSB" create jc --accel tcg --disk-size 128M >/dev/null 2>&1 || fail "create jc"

@@ -10,7 +10,6 @@ at_exit 'for s in box other broken; do "$MSB" stop --force $s >/dev/null 2>&1; d
 sb() { echo "$MSB_HOME/sandboxes/$1"; }
 in_box() { s=$1; shift; "$MSB" agent --vsock "$(sb "$s")/vsock.sock" exec -- "$@"; }
 field() { grep "^$2=" "$(sb "$1")/state" | cut -d= -f2-; }
-ls_state() { "$MSB" ls | awk -v n="$1" '$1 == n { print $2 }'; }
 no_leftovers() { # no vmm or QEMU process, no sockets
 	s=$1
 	! pgrep -f "msb-vmm --name $s\$" >/dev/null &&
@@ -33,7 +32,7 @@ cat "$TMP/out"
 check_eq "create box" 0 $rc
 "$MSB" create box 2>"$TMP/err"; rc=$?
 check_sh "create of an existing name fails (exit $rc)" '[ $rc -ne 0 ] && grep -q "already exists" "$TMP/err"'
-check_eq "ls shows it stopped" stopped "$(ls_state box)"
+check_eq "ls shows it stopped" stopped "$(state_of box)"
 "$MSB" create --name serve --disk-size 128M >/dev/null 2>&1; rc=$?
 check_eq "--name for a name that is also a command" 0 $rc
 "$MSB" rm --name serve >/dev/null 2>&1; rc=$?
@@ -43,7 +42,7 @@ check_sh "start of an unknown sandbox fails clearly" '[ $rc -ne 0 ] && grep -q "
 MSB_LIBEXECDIR=$TMP/nohelpers "$MSB" start box 2>"$TMP/err"; rc=$?
 check_sh "start without its helpers fails clearly (exit $rc)" \
 	'[ $rc -ne 0 ] && grep -q "cannot start '\''box'\'': cannot run $TMP/nohelpers/msb-vmm: No such file" "$TMP/err"'
-check_eq "... and leaves it stopped" stopped "$(ls_state box)"
+check_eq "... and leaves it stopped" stopped "$(state_of box)"
 
 # --accel auto: where KVM opens but hangs (as on this CI host), the start
 # still ends in a running sandbox under TCG.
@@ -52,7 +51,7 @@ cat "$TMP/out"
 check_eq "start box" 0 $rc
 check "start reports its time" grep -q "started in [0-9.]* s" "$TMP/out"
 echo "metric: $(grep -o 'started in [0-9.]* s ([a-z]*' "$TMP/out")"
-check_eq "ls shows it running" running "$(ls_state box)"
+check_eq "ls shows it running" running "$(state_of box)"
 "$MSB" ls > "$TMP/ls"; cat "$TMP/ls"
 check "ls has pid, accelerator and uptime" grep -Eq "^box +running +[0-9]+ +(kvm|tcg) +[0-9]+m[0-9]+s" "$TMP/ls"
 check_eq "commands run in the guest" "box" "$(in_box box hostname)"
@@ -65,7 +64,7 @@ check_sh "rm of a running sandbox is refused" '[ $rc -ne 0 ] && grep -q "stop it
 
 "$MSB" stop box; rc=$?
 check_eq "stop box" 0 $rc
-check_eq "ls shows it stopped" stopped "$(ls_state box)"
+check_eq "ls shows it stopped" stopped "$(state_of box)"
 check "stop leaves no process or socket" no_leftovers box
 "$MSB" start box >/dev/null 2>&1
 check_eq "files survive stop/start" kept-across-restarts "$(in_box box 'cat /root/persist')"
@@ -75,7 +74,7 @@ check_eq "files survive stop/start" kept-across-restarts "$(in_box box 'cat /roo
 "$MSB" create other --net user,host-loopback --disk-size 256M >/dev/null 2>&1
 "$MSB" start other >/dev/null 2>&1; rc=$?
 check_eq "a second sandbox starts beside the first" 0 $rc
-check_eq "both run" "running running" "$(ls_state box) $(ls_state other)"
+check_eq "both run" "running running" "$(state_of box) $(state_of other)"
 check_eq "each is itself" "box other" "$(in_box box hostname) $(in_box other hostname)"
 check "they share no disk" sh -c "! '$MSB' agent --vsock '$(sb other)/vsock.sock' exec -- 'test -e /root/persist'"
 socat TCP-LISTEN:7311,bind=127.0.0.1,reuseaddr SYSTEM:'cat; echo reached-host' & listener=$!
@@ -90,9 +89,8 @@ check "--net none: the guest has no way out" sh -c "! echo '$out' | grep -q reac
 # kill -9 of QEMU: the sandbox reads as crashed, and starts again intact.
 qemu=$(field box qemu_pid)
 kill -9 "$qemu"
-in_state() { [ "$(ls_state "$1")" = "$2" ]; }
-wait_for 5 in_state box crashed
-check_eq "kill -9 of QEMU shows as crashed" crashed "$(ls_state box)"
+wait_for 5 reads box crashed
+check_eq "kill -9 of QEMU shows as crashed" crashed "$(state_of box)"
 check "... with the reason" sh -c "'$MSB' ls | grep -q 'killed by signal 9'"
 check "... and the vmm cleaned up" no_leftovers box
 "$MSB" start box >/dev/null 2>&1; rc=$?
@@ -103,13 +101,13 @@ check_eq "disk intact after the crash" kept-across-restarts "$(in_box box 'cat /
 # backend), the state reads crashed, and start recovers.
 vmm=$(field box vmm_pid); qemu=$(field box qemu_pid)
 kill -9 "$vmm"
-wait_for 10 in_state box crashed
-check_eq "kill -9 of the vmm shows as crashed" crashed "$(ls_state box)"
+wait_for 10 reads box crashed
+check_eq "kill -9 of the vmm shows as crashed" crashed "$(state_of box)"
 check "QEMU died with its vmm" wait_for 10 dead "$qemu"
 "$MSB" start box >/dev/null 2>&1; rc=$?
 check_eq "start after a vmm crash" 0 $rc
 check_eq "disk intact after the vmm crash" kept-across-restarts "$(in_box box 'cat /root/persist')"
-check "other sandbox unaffected" [ "$(ls_state other)" = running ]
+check "other sandbox unaffected" [ "$(state_of other)" = running ]
 
 "$MSB" stop --force other; rc=$?
 check_eq "stop --force" 0 $rc
@@ -125,7 +123,7 @@ cat "$TMP/err"
 check "missing kernel: start fails (exit $rc)" [ $rc -ne 0 ]
 check "... naming the kernel" grep -q "kernel is missing" "$TMP/err"
 check "... leaving nothing behind" no_leftovers broken
-check_eq "... and the sandbox stopped" stopped "$(ls_state broken)"
+check_eq "... and the sandbox stopped" stopped "$(state_of broken)"
 "$MSB" rm broken >/dev/null
 cp -r "$img/default" "$img/badinit" && head -c 65536 /dev/urandom > "$img/badinit/initramfs.cpio.gz"
 "$MSB" create broken --image badinit --disk-size 128M --accel tcg >/dev/null 2>&1

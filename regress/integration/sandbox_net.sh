@@ -36,9 +36,8 @@ socat -U "TCP-LISTEN:$P_LO,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'echo host-loop
 socat -U "TCP-LISTEN:$P_LINK,bind=$HOST_LINK,reuseaddr,fork" SYSTEM:'echo host-link' & L2=$!
 ip netns exec "$NS" socat -U "TCP-LISTEN:$P_OUT,bind=$OUTSIDE,reuseaddr,fork" SYSTEM:'echo outside' & L3=$!
 at_exit "kill $L1 $L2 $L3 2>/dev/null"
-up() { [ "$(timeout 5 socat -u "TCP:$1:$2" - 2>/dev/null)" = "$3" ]; }
-wait_for 10 up 127.0.0.1 "$P_LO" host-loopback && wait_for 10 up "$HOST_LINK" "$P_LINK" host-link &&
-	wait_for 10 up "$OUTSIDE" "$P_OUT" outside || die "the test listeners do not answer the host"
+wait_for 10 answers 127.0.0.1 "$P_LO" host-loopback && wait_for 10 answers "$HOST_LINK" "$P_LINK" host-link &&
+	wait_for 10 answers "$OUTSIDE" "$P_OUT" outside || die "the test listeners do not answer the host"
 
 # --- two sandboxes: isolated (the default) and opted in ------------------------------
 "$MSB" create iso --accel tcg --net user --disk-size 256M >/dev/null 2>&1 || die "create iso"
@@ -74,7 +73,7 @@ P_NS=$((P_LO + 10))
 nsenter --net="/proc/$iso_qemu/ns/net" socat -U "TCP-LISTEN:$P_NS,bind=$ISO_ADDR,reuseaddr,fork" \
 	SYSTEM:'echo in-iso' & L4=$!
 at_exit "kill $L4 2>/dev/null"
-wait_for 10 up "$ISO_ADDR" "$P_NS" in-iso || die "the listener in iso's namespace does not answer the host"
+wait_for 10 answers "$ISO_ADDR" "$P_NS" in-iso || die "the listener in iso's namespace does not answer the host"
 check "the opt-in is in its set" sh -c "nft list set inet msb host_access | grep -qw $OPEN_UID"
 check "... and the default is not" sh -c "! nft list set inet msb host_access | grep -qw $(uid_of "$iso_qemu")"
 

@@ -7,11 +7,7 @@
 # listener serving, MaxStartups and the per-source penalty turn connections
 # away. No VM: the sandbox reads as running and its agent runs on the host.
 . "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ssh ssh-keygen flock python3
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-need_ssh_server
-AUDIT="$MSB_HOME/ssh/audit.log"
+need_ssh_no_vm python3
 
 host_agent_sandbox
 

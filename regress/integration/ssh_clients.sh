@@ -14,7 +14,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" || die "ssh-keygen"
 PORT=$((20000 + $$ % 20000))
 "$MSB" ssh serve dev --port "$PORT" 2>"$TMP/serve.log" & SERVE=$!
 at_exit "kill $SERVE 2>/dev/null; wait $SERVE 2>/dev/null"
-for _ in $(seq 600); do grep -q "listening on" "$TMP/serve.log" && break; kill -0 $SERVE 2>/dev/null || break; sleep 0.1; done
+wait_alive 60 "$SERVE" grep -q "listening on" "$TMP/serve.log"
 grep -q "listening on 127.0.0.1:$PORT" "$TMP/serve.log" || die "server did not listen"
 
 # ssh keeps the first value of each option: LogLevel is added last, per use.
@@ -69,14 +69,8 @@ out=$(LANG=C.UTF-8 s -o SendEnv=LANG 'echo "LANG=$LANG"')
 check_eq "SendEnv LANG arrives" "LANG=C.UTF-8" "$out"
 out=$(FOO_SECRET=x s -o SendEnv=FOO_SECRET 'echo "FOO=${FOO_SECRET:-unset}"')
 check_eq "a variable off the allow-list does not" "FOO=unset" "$out"
-sock="$TMP/tmux.sock"
-at_exit "tmux -S '$sock' kill-server 2>/dev/null"
-tmux -S "$sock" new-session -d -x 90 -y 30 \
-	"ssh -tt $OPTS root@127.0.0.1 'trap \"stty size; exit 0\" WINCH; stty size; while :; do sleep 0.2; done' > '$TMP/size' 2>&1"
-wait_for 30 has_lines 1 "$TMP/size"
-tmux -S "$sock" resize-window -x 120 -y 40
-wait_for 30 has_lines 2 "$TMP/size"
-check_eq "PTY size follows the client's window" "30 90,40 120" "$(tr -d '\r' < "$TMP/size" | paste -sd,)"
+pty_sizes 30 90 30 120 40 "ssh -tt $OPTS root@127.0.0.1"
+check_eq "PTY size follows the client's window" "30 90,40 120" "$PTY_SIZES"
 
 # ControlMaster: 10 commands at once over one connection
 CM="-o ControlMaster=auto -o ControlPath=$TMP/cm-%r -o ControlPersist=60"
@@ -127,8 +121,7 @@ check "rsync again transfers nothing" sh -c "! grep -Eq '^(a|empty|sub/b|link)' 
 check_eq "rsync kept the symlink and the empty file" "a 0" "$(s 'readlink /root/tree/link; stat -c %s /root/tree/empty' | paste -sd' ')"
 
 # forwarding: a TCP service inside the guest
-s 'nohup socat -U TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo hello-from-guest" >/dev/null 2>&1 &
-	for i in $(seq 300); do socat -u OPEN:/dev/null TCP:127.0.0.1:8080 2>/dev/null && exit 0; sleep 0.1; done; exit 1'
+s "$(guest_service 8080 hello-from-guest)"
 check_eq "a service listens inside the guest" 0 $?
 LP=$((PORT + 1))
 timeout 60 ssh $OPTS -N -L "$LP:127.0.0.1:8080" root@127.0.0.1 & FWD=$!

@@ -42,13 +42,13 @@ denied() {
 }
 
 check_eq "ka logs in to ta" "ta root" "$(as ka ta 'echo $(hostname) $(id -un)')"
-check_eq "tb is stopped" stopped "$("$MSB" ls | awk '$1 == "tb" { print $2 }')"
+check_eq "tb is stopped" stopped "$(state_of tb)"
 check_eq "ka does not open tb" 255 "$(denied ka tb)"
 check "... Permission denied (publickey)" grep -q "Permission denied (publickey)" "$TMP/ssh.err"
 cp "$TMP/ssh.err" "$TMP/wrongkey.err"
-check_eq "tb is still stopped (a refused login starts nothing)" stopped "$("$MSB" ls | awk '$1 == "tb" { print $2 }')"
+check_eq "tb is still stopped (a refused login starts nothing)" stopped "$(state_of tb)"
 check_eq "kb logs in to tb, which boots on the way" "tb root" "$(as kb tb 'echo $(hostname) $(id -un)')"
-check_eq "tb runs now" running "$("$MSB" ls | awk '$1 == "tb" { print $2 }')"
+check_eq "tb runs now" running "$(state_of tb)"
 check "the monitor says it started tb" grep -q "sandbox 'tb' was not running: started it" "$TMP/serve.log"
 check_eq "kb does not open ta" 255 "$(denied kb ta)"
 
@@ -89,9 +89,7 @@ mkdir -p "$TMP/tree/sub" && echo a >"$TMP/tree/a" && echo b >"$TMP/tree/sub/b"
 timeout 120 rsync -a -e "ssh $OPTS -i $TMP/ka" "$TMP/tree/" user+ta@127.0.0.1:tree/ >/dev/null 2>&1
 check_eq "rsync as user+ta lands in user's home" "a b user" \
 	"$(as ka ta 'cat /home/user/tree/a /home/user/tree/sub/b; stat -c %U /home/user/tree/a' | paste -sd' ')"
-as ka ta 'nohup socat -U TCP-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo hello-from-ta" >/dev/null 2>&1 &
-	for i in $(seq 300); do socat -u OPEN:/dev/null TCP:127.0.0.1:8080 2>/dev/null && exit 0; sleep 0.1; done; exit 1' ||
-	die "no service in ta"
+as ka ta "$(guest_service 8080 hello-from-ta)" || die "no service in ta"
 check_eq "ssh -W through ta" hello-from-ta "$(timeout 30 ssh $OPTS -i "$TMP/ka" -W 127.0.0.1:8080 ta@127.0.0.1 </dev/null 2>/dev/null)"
 LP=$((PORT + 1))
 timeout 60 ssh $OPTS -i "$TMP/ka" -N -L "$LP:127.0.0.1:8080" ta@127.0.0.1 & FWD=$!
@@ -119,8 +117,7 @@ EOF
 check_eq "~/.ssh/config with User user+ta" user "$(timeout 60 ssh -F "$TMP/config" tenant-a 'id -un' </dev/null 2>/dev/null)"
 
 # --idle-stop: tb had its last connection long ago (ta has just had one).
-check "tb, idle for 8 s, is stopped by the gateway" wait_for 60 sh -c \
-	"\"$MSB\" ls | awk '\$1 == \"tb\" { print \$2 }' | grep -qx stopped"
+check "tb, idle for 8 s, is stopped by the gateway" wait_for 60 reads tb stopped
 check "... as the gateway says" grep -q "sandbox 'tb' had no connection for 8 s: stopping it" "$TMP/serve.log"
 check_eq "... and its tenant's next connection boots it again" "tb root" \
 	"$(as kb tb 'echo $(hostname) $(id -un)')"

@@ -6,10 +6,7 @@
 # still work: a shell typed into, a new command over the ControlMaster.
 # No VM: the sandbox reads as running and its agent runs on the host.
 . "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ssh ssh-keygen flock mkfifo
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-need_ssh_server
+need_ssh_no_vm mkfifo
 LIMIT_KIB=8192
 
 serve_host_agent

@@ -8,11 +8,7 @@
 # and its agent runs on the host.
 # msb-test-timeout: 300
 . "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ssh ssh-keygen flock python3
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-need_ssh_server
-AUDIT="$MSB_HOME/ssh/audit.log"
+need_ssh_no_vm python3
 
 host_agent_sandbox
 for k in good bad; do

@@ -11,11 +11,7 @@
 # serve start. No VM: the sandbox reads as running and its agent runs on
 # the host.
 . "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ssh ssh-keygen sftp flock python3 asciinema setpriv lsattr chattr
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-need_ssh_server
-AUDIT="$MSB_HOME/ssh/audit.log"
+need_ssh_no_vm sftp python3 asciinema setpriv lsattr chattr
 SANDBOX_UID=65534
 
 host_agent_sandbox

@@ -7,10 +7,7 @@
 # its shell, and the end of a connection is not logged as news.
 # No VM: the sandbox reads as running and its agent runs on the host.
 . "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ssh ssh-keygen flock
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-need_ssh_server
+need_ssh_no_vm
 
 serve_host_agent
 s() { timeout 30 ssh $OPTS root@127.0.0.1 "$@"; }

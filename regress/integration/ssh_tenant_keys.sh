@@ -12,11 +12,7 @@
 # CA's signature itself: test_ssh_cert covers that in the monitor's code.)
 # No VM: the sandboxes read as running and their agent runs on the host.
 . "$(dirname "$0")/../lib.sh"
-need_root
-need_cmd ssh ssh-keygen flock
-export MSB_HOME="$TMP/home" MSB_LIBEXECDIR="$MSB_BUILDDIR"
-need_ssh_server
-AUDIT="$MSB_HOME/ssh/audit.log"
+need_ssh_no_vm
 
 host_agent_sandbox box other
 

@@ -104,15 +104,7 @@ check_eq "a refused guest port closes the client without a line" "b''" "$got"
 # Resident memory of msb-vsockd that is its own (anonymous + file), not the
 # guest's shared memory it maps, sampled every 100 ms until $1 exists.
 own_rss() { awk '/^(RssAnon|RssFile):/ { s += $2 } END { print s + 0 }' "/proc/$VSOCKD_PID/status"; }
-sample_rss() {
-	max=0
-	while [ ! -e "$1" ]; do
-		r=$(own_rss)
-		[ "$r" -gt "$max" ] && max=$r
-		sleep 0.1
-	done
-	echo "$max"
-}
+sample_rss() { peak_until "$1" 0.1 own_rss; }
 
 # --- 50 concurrent streams, each echoing 1 MiB of host data through cat
 mkdir "$TMP/c"
