@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "mon_io.h"
 
 #define MON_SEND_TIMEOUT_MS 10000

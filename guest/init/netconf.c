@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "init/boot_steps.h"
+#include "lib/log.h"
+#include "boot_steps.h"
 
 /* QEMU user-mode networking (slirp) hands out fixed addresses. */
 #define NET_IFACE "eth0"

@@ -12,7 +12,7 @@ API_SOURCES = \
 	lib/api/detach.c \
 	lib/api/sftp.c \
 	lib/api/server.c
-API_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib/api $(LIBSSH_CFLAGS) \
+API_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 
 # The calls themselves: a convenience library, which libmsb and the msb

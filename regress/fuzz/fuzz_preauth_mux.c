@@ -44,9 +44,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "channels.h"
-#include "log.h"
-#include "mux_proto.h"
+#include "preauth/channels.h"
+#include "lib/log.h"
+#include "lib/mux_proto.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

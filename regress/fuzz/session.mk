@@ -22,6 +22,6 @@ FUZZ_TARGETS += regress/fuzz/fuzz_session_mux
 regress/fuzz/fuzz_session_mux: $(fuzz_session_mux_sources) $(srcdir)/session/session.h \
     $(srcdir)/regress/session_fixture.h lib/libmsbcore.la config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/regress -I$(srcdir)/session -o $@ \
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ \
 	    $(fuzz_session_mux_sources) $(FUZZ_CORE)
 endif

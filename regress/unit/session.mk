@@ -27,5 +27,4 @@ regress_unit_test_session_mux_SOURCES = regress/unit/test_session_mux.c regress/
 	regress/session_fixture.c regress/session_fixture.h session/session.h \
 	session/session_setup.c session/session_loop.c session/mux_link.c session/audit.c \
 	session/chan.c session/chan_agent.c session/chan_relay.c session/policy.c session/record.c
-regress_unit_test_session_mux_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/regress -I$(top_srcdir)/session
 regress_unit_test_session_mux_LDADD = lib/libmsbcore.la

@@ -7,10 +7,10 @@
 
 #include <string.h>
 
-#include "buf.h"
-#include "frame.h"
-#include "log.h"
-#include "monitor_proto.h"
+#include "lib/buf.h"
+#include "lib/frame.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
 #include "unit.h"
 
 static char big[MSB_MON_MAX_STRING + 2];

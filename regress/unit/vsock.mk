@@ -2,13 +2,11 @@
 check_PROGRAMS += regress/unit/test_vsock_queue
 regress_unit_test_vsock_queue_SOURCES = regress/unit/test_vsock_queue.c \
 	regress/unit/vsock_test_guest.h regress/unit/unit.h
-regress_unit_test_vsock_queue_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vmctl/vsock
 regress_unit_test_vsock_queue_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.la
 
 check_PROGRAMS += regress/unit/test_vsock_vu
 regress_unit_test_vsock_vu_SOURCES = regress/unit/test_vsock_vu.c \
 	regress/unit/vsock_test_guest.h regress/unit/unit.h
-regress_unit_test_vsock_vu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vmctl/vsock
 regress_unit_test_vsock_vu_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.la
 
 # msb-vmm's per-thread seccomp allow-lists, enforced: forbidden syscalls kill.
