@@ -17,10 +17,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "cert_auth.h"
-#include "cert_policy.h"
-#include "cert_verify.h"
-#include "ssh_cert.h"
+#include "monitor/cert_auth.h"
+#include "monitor/cert_policy.h"
+#include "monitor/cert_verify.h"
+#include "lib/ssh_cert.h"
 #include "regress/cert_blob.h"
 
 static char dir[] = "/tmp/bench-cert.XXXXXX";

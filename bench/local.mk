@@ -11,8 +11,8 @@ bench_msb_bench_capi_LDADD = lib/libmsb.la
 # build/bench/msb-bench-cert [COUNT] (needs ssh-keygen).
 noinst_PROGRAMS += bench/msb-bench-cert
 bench_msb_bench_cert_SOURCES = bench/cert_check.c regress/cert_blob.h
-bench_msb_bench_cert_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/monitor $(LIBCRYPTO_CFLAGS)
-bench_msb_bench_cert_LDADD = monitor/libmsbmonitor.a host/libmsbhost.la lib/libmsbcore.a $(LIBCRYPTO_LIBS)
+bench_msb_bench_cert_CPPFLAGS = $(AM_CPPFLAGS) $(LIBCRYPTO_CFLAGS)
+bench_msb_bench_cert_LDADD = monitor/libmsbmonitor.a host/libmsbhost.la lib/libmsbcore.la $(LIBCRYPTO_LIBS)
 
 EXTRA_DIST += bench/pylib/figures.py bench/pylib/peers.py bench/pylib/report.py \
 	bench/pylib/util.py bench/results

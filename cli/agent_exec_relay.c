@@ -15,10 +15,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "agent_io.h"
+#include "lib/agent_io.h"
 #include "cli.h"
-#include "log.h"
-#include "signals.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 
 struct exec_client {
 	struct msb_agent_client *c;

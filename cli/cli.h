@@ -1,7 +1,7 @@
 #ifndef MSB_CLI_H
 #define MSB_CLI_H
 
-#include "agent_client.h"
+#include "lib/agent_client.h"
 
 /* `msb agent ...`: talk to a guest agent directly (diagnostics and tests). */
 int cmd_agent(int argc, char **argv);

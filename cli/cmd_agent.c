@@ -14,10 +14,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "agent_io.h"
+#include "lib/agent_io.h"
 #include "cli.h"
-#include "log.h"
-#include "relay.h"
+#include "lib/log.h"
+#include "lib/relay.h"
 #include "usage.h"
 
 #define MAX_ENV 256

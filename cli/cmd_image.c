@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "vmctl/image/image.h"
-#include "log.h"
+#include "lib/log.h"
 #include "usage.h"
 
 static int

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/sandbox.h"
 #include "usage.h"
 

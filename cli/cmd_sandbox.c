@@ -16,12 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent_io.h"
+#include "lib/agent_io.h"
 #include "cli.h"
-#include "clock.h"
+#include "lib/clock.h"
 #include "host/disk.h"
 #include "vmctl/jail/sandbox_uid.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/sandbox.h"
 #include "vmctl/sandbox_start.h"
 #include "usage.h"

@@ -19,8 +19,8 @@
 
 #include "cli.h"
 #include "host/hostkey.h"
-#include "log.h"
-#include "safe_file.h"
+#include "lib/log.h"
+#include "lib/safe_file.h"
 #include "host/sandbox.h"
 #include "usage.h"
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "log.h"
+#include "lib/log.h"
 #include "msb/msb.h"
 #include "host/sandbox.h"
 #include "usage.h"

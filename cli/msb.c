@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/msb_home.h"
 #include "usage.h"
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "log.h"
+#include "lib/log.h"
 
 char *
 cli_read_all(int fd, const char *what, size_t max, size_t *len)

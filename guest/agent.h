@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "agent_proto.h"
+#include "lib/agent_proto.h"
 
 #define AGENT_SOFTWARE "msb-agent " PACKAGE_VERSION
 /* How long a connection may take to send its hello and request. */

@@ -12,11 +12,11 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "agent_io.h"
-#include "clock.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
 #include "guest_user.h"
-#include "log.h"
-#include "sftp/sftp_server.h"
+#include "lib/log.h"
+#include "guest/sftp/sftp_server.h"
 
 int
 agent_reply_error(int fd, struct msb_buf *out, uint32_t code, const char *fmt, ...)

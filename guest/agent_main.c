@@ -22,12 +22,12 @@
 #include <linux/vm_sockets.h>
 
 #include "agent.h"
-#include "agent_io.h"
+#include "lib/agent_io.h"
 #include "agent_peer.h"
-#include "clock.h"
-#include "init/init.h"
-#include "log.h"
-#include "signals.h"
+#include "lib/clock.h"
+#include "guest/init/init.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 
 static void
 usage(void)

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "agent_io.h"
-#include "clock.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
 #include "guest_user.h"
-#include "log.h"
+#include "lib/log.h"
 
 /* sshd's _PATH_BSHELL: the shell when passwd names none that exists. */
 #define BSHELL "/bin/sh"

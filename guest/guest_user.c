@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "guest_user.h"
-#include "log.h"
+#include "lib/log.h"
 
 #define PASSWD_PATH "/etc/passwd"
 #define GROUP_PATH  "/etc/group"

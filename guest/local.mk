@@ -8,7 +8,7 @@ msb_agent_SOURCES = \
 	guest/exec.c \
 	guest/tcp_connect.c \
 	guest/guest_user.c guest/guest_user.h
-msb_agent_LDADD = guest/sftp/libmsbsftp.a guest/init/libmsbinit.a lib/libmsbcore.a
+msb_agent_LDADD = guest/sftp/libmsbsftp.a guest/init/libmsbinit.a lib/libmsbcore.la
 if STATIC_AGENT
 msb_agent_LDFLAGS = -all-static $(AM_LDFLAGS)
 # glibc's linker warns about getaddrinfo in a static program: it loads the

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "agent_io.h"
-#include "clock.h"
-#include "log.h"
-#include "relay.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/relay.h"
 
 #define CONNECT_DEFAULT_TIMEOUT_MS 10000
 #define CONNECT_MAX_TIMEOUT_MS     120000

@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host/authkeys.h"
-#include "host/from_match.h"
-#include "log.h"
-#include "ssh_cert.h"
-#include "strict_modes.h"
+#include "authkeys.h"
+#include "from_match.h"
+#include "lib/log.h"
+#include "lib/ssh_cert.h"
+#include "lib/strict_modes.h"
 
 static const char *const key_types[] = {
 	"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",

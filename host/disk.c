@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "host/disk.h"
-#include "host/helpers.h"
+#include "disk.h"
+#include "helpers.h"
 
 /* Copies the data extents of in to out; holes stay holes. */
 static int

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/from_match.h"
+#include "from_match.h"
 
 /* Longest pattern we look at: an IPv6 address with a prefix length fits. */
 #define PATTERN_MAX 128

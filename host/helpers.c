@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host/helpers.h"
+#include "helpers.h"
 
 int
 msb_helper_path(char *buf, size_t len, const char *name)

@@ -10,10 +10,10 @@
 
 #include <libssh/libssh.h>
 
-#include "host/hostkey.h"
-#include "log.h"
-#include "safe_file.h"
-#include "strict_modes.h"
+#include "hostkey.h"
+#include "lib/log.h"
+#include "lib/safe_file.h"
+#include "lib/strict_modes.h"
 
 long
 msb_hostkey_read(const char *path, char *buf, size_t len)

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "host/msb_home.h"
-#include "strict_modes.h"
+#include "lib/log.h"
+#include "msb_home.h"
+#include "lib/strict_modes.h"
 
 int
 msb_mkdirs(const char *path, mode_t mode)

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "host/msb_home.h"
-#include "host/preauth_env.h"
+#include "lib/log.h"
+#include "msb_home.h"
+#include "preauth_env.h"
 
 static int
 dir_is_empty(const char *dir)

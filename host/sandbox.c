@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kv_file.h"
-#include "log.h"
-#include "safe_file.h"
-#include "host/sandbox.h"
+#include "lib/kv_file.h"
+#include "lib/log.h"
+#include "lib/safe_file.h"
+#include "sandbox.h"
 
 void
 sandbox_config_defaults(struct sandbox_config *c)

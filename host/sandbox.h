@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "host/msb_home.h"
+#include "msb_home.h"
 
 /*
  * The guest's network: none (no NIC), or a user-mode network (passt) that

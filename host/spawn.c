@@ -12,8 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "host/spawn.h"
+#include "lib/log.h"
+#include "spawn.h"
 
 #define SPAWN_MAX_FDS 8
 

@@ -1,7 +1,11 @@
-# Shared by host tools and the guest agent, so it must link statically and
-# depend on nothing but libc.
-noinst_LIBRARIES += lib/libmsbcore.a
-lib_libmsbcore_a_SOURCES = \
+# Shared by host tools, libmsb and the guest agent, so it must link
+# statically and depend on nothing but libc. A libtool convenience library,
+# compiled once: the programs, the unit tests and the fuzz targets link its
+# archive (lib/.libs/libmsbcore.a), libmsb takes its PIC objects. Hidden
+# visibility keeps it out of libmsb's exported symbols; in a program, static
+# or not, it changes nothing.
+noinst_LTLIBRARIES += lib/libmsbcore.la
+lib_libmsbcore_la_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/buf.c lib/buf.h \
 	lib/frame.c lib/frame.h \
@@ -24,3 +28,4 @@ lib_libmsbcore_a_SOURCES = \
 	lib/sftp_policy.c lib/sftp_policy.h \
 	lib/cast.c lib/cast.h \
 	lib/fd_send.c lib/fd_send.h
+lib_libmsbcore_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "capped_log.h"
-#include "log.h"
+#include "lib/capped_log.h"
+#include "lib/log.h"
 
 #define AUDIT_LINE_MAX 2048
 

@@ -6,7 +6,7 @@
 
 #include "cert_auth.h"
 #include "cert_verify.h"
-#include "ssh_cert.h"
+#include "lib/ssh_cert.h"
 
 int
 msb_cert_authorize(const uint8_t *blob, size_t len, const struct msb_cert_ca *cas,

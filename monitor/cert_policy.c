@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "cert_policy.h"
 #include "host/from_match.h"
-#include "log.h"
+#include "lib/log.h"
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "cert_verify.h"
-#include "ssh_cert.h"
+#include "lib/ssh_cert.h"
 
 #define MSB_CERT_REASON_MAX 512
 #define MSB_CERT_KEY_ID_LOG_MAX 256

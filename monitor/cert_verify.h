@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "ssh_cert.h"
+#include "lib/ssh_cert.h"
 
 /* "SHA256:" and 43 base64 characters, as ssh-keygen -l prints, and a NUL. */
 #define MSB_CERT_FP_MAX 51

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "idle_stop.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/spawn.h"
 
 static struct idle_sandbox *

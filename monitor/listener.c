@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "lib/clock.h"
 #include "listener.h"
-#include "log.h"
-#include "signals.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "source_group.h"
 #include "idle_stop.h"
 #include "host/spawn.h"

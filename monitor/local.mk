@@ -29,5 +29,5 @@ msb_monitor_SOURCES = \
 	monitor/audit.c monitor/audit.h \
 	monitor/recorder.c monitor/recorder.h
 msb_monitor_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS)
-msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a host/libmsbhost.la lib/libmsbcore.a $(LIBSSH_LIBS) \
+msb_monitor_LDADD = monitor/libmsbmonitor.a vmctl/libmsbvmctl.a host/libmsbhost.la lib/libmsbcore.la $(LIBSSH_LIBS) \
 	$(LIBCRYPTO_LIBS)

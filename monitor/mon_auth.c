@@ -18,7 +18,7 @@
 #include "listener.h"
 #include "mon_conn.h"
 #include "host/sandbox.h"
-#include "ssh_cert.h"
+#include "lib/ssh_cert.h"
 #include "tenant_cert.h"
 
 static const char *

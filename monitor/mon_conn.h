@@ -23,7 +23,7 @@
 #include "login_route.h"
 #include "mon_io.h"
 #include "monitor.h"
-#include "monitor_proto.h"
+#include "lib/monitor_proto.h"
 #include "recorder.h"
 #include "session_limits.h"
 #include "tenant_keys.h"

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fd_send.h"
-#include "log.h"
+#include "lib/fd_send.h"
+#include "lib/log.h"
 #include "mon_io.h"
 
 #define MON_SEND_TIMEOUT_MS 10000

@@ -6,8 +6,8 @@
 #ifndef MSB_MON_IO_H
 #define MSB_MON_IO_H
 
-#include "buf.h"
-#include "monitor_proto.h"
+#include "lib/buf.h"
+#include "lib/monitor_proto.h"
 
 struct mon_peer {
 	int fd;              /* -1 once closed */

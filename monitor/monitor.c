@@ -17,16 +17,16 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "clock.h"
+#include "lib/clock.h"
 #include "host/helpers.h"
 #include "host/hostkey.h"
 #include "listener.h"
-#include "mem_trim.h"
+#include "lib/mem_trim.h"
 #include "mon_conn.h"
 #include "host/preauth_env.h"
 #include "host/sandbox.h"
-#include "sandbox_start.h"
-#include "signals.h"
+#include "vmctl/sandbox_start.h"
+#include "lib/signals.h"
 #include "host/spawn.h"
 
 /* After the monitor gives up on a connection, how long children get to go. */

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 #define MONITOR_DEFAULT_GRACE_S   30u
 #define MONITOR_DEFAULT_MAX_TRIES 6u

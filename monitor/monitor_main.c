@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "monitor.h"
 #include "host/preauth_env.h"
 #include "record_file.h"
-#include "sftp_policy.h"
+#include "lib/sftp_policy.h"
 
 static _Noreturn void
 usage(void)

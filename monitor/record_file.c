@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cast.h"
-#include "log.h"
+#include "lib/buf.h"
+#include "lib/cast.h"
+#include "lib/log.h"
 #include "record_file.h"
 
 /* Names taken (the same second, key and channel on two connections): tries before giving up. */

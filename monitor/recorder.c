@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "cast.h"
-#include "log.h"
+#include "lib/cast.h"
+#include "lib/log.h"
 #include "mon_io.h"
 #include "recorder.h"
 

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "monitor_proto.h"
-#include "mux_proto.h"
+#include "lib/monitor_proto.h"
+#include "lib/mux_proto.h"
 #include "record_file.h"
 
 struct recording {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "serve_limits.h"
 
 /* A day: longer penalties and windows are surely typos. */

@@ -10,7 +10,7 @@
 
 #include <sys/types.h>
 
-#include "jail/cgroup.h"
+#include "vmctl/jail/cgroup.h"
 
 #define SESSION_MEMORY_MIB 320u
 #define SESSION_PIDS       4u

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "tenant_keys.h"
 
 /* A file that may be absent: then it holds no key. */

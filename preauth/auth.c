@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "auth.h"
-#include "log.h"
+#include "lib/log.h"
 #include "monitor_rpc.h"
 #include "msg_fields.h"
 

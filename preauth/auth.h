@@ -8,7 +8,7 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 enum auth_outcome {
 	AUTH_CONTINUE,      /* answered; wait for the next attempt */

@@ -4,9 +4,9 @@
 
 #include "chan_ssh.h"
 #include "channels.h"
-#include "log.h"
+#include "lib/log.h"
 #include "msg_fields.h"
-#include "mux_proto.h"
+#include "lib/mux_proto.h"
 
 static void
 refuse(struct chan_relay *r, ssh_message msg)

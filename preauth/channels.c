@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "channels.h"
-#include "log.h"
-#include "mux_proto.h"
+#include "lib/log.h"
+#include "lib/mux_proto.h"
 
 /*
  * Client -> worker buffering. libssh re-offers bytes we leave it only when

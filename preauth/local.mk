@@ -15,5 +15,5 @@ msb_preauth_SOURCES = \
 	preauth/monitor_rpc.c preauth/monitor_rpc.h \
 	preauth/msg_fields.c preauth/msg_fields.h
 msb_preauth_CFLAGS = $(AM_CFLAGS) $(LIBSSH_CFLAGS)
-msb_preauth_LDADD = preauth/libmsbpreauth.a lib/libmsbcore.a \
+msb_preauth_LDADD = preauth/libmsbpreauth.a lib/libmsbcore.la \
 	$(LIBSSH_LIBS) $(LIBSECCOMP_LIBS) $(LIBCAP_LIBS)

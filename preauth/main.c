@@ -20,7 +20,7 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "monitor_rpc.h"
 #include "sandbox.h"
 #include "serve.h"

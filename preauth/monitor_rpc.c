@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "monitor_rpc.h"
 
 int

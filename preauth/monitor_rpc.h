@@ -5,8 +5,8 @@
 #ifndef MSB_PREAUTH_MONITOR_RPC_H
 #define MSB_PREAUTH_MONITOR_RPC_H
 
-#include "buf.h"
-#include "monitor_proto.h"
+#include "lib/buf.h"
+#include "lib/monitor_proto.h"
 
 /*
  * Reads until in holds one whole frame and decodes it into m (which points

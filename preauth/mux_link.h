@@ -7,8 +7,8 @@
 
 #include <stdbool.h>
 
-#include "buf.h"
-#include "mux_proto.h"
+#include "lib/buf.h"
+#include "lib/mux_proto.h"
 
 struct mux_link {
 	int fd;

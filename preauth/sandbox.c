@@ -13,10 +13,10 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "rlimit.h"
+#include "lib/log.h"
+#include "lib/rlimit.h"
 #include "sandbox.h"
-#include "seccomp_table.h"
+#include "lib/seccomp_table.h"
 
 /*
  * Exactly what the network child was seen to need once confined (strace of

@@ -9,9 +9,9 @@
 
 #include "auth.h"
 #include "channels.h"
-#include "clock.h"
-#include "log.h"
-#include "mem_trim.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/mem_trim.h"
 #include "serve.h"
 
 /*

@@ -11,7 +11,7 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 struct serve_params {
 	ssh_session session;   /* accepted on the client socket, not yet read */

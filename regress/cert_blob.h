@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ssh_cert.h"
+#include "lib/ssh_cert.h"
 
 struct cert_blob {
 	uint8_t b[MSB_SSH_CERT_BLOB_MAX];

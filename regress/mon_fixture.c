@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "monitor/audit.h"
 #include "mon_fixture.h"
 
 static char home[64] = "/tmp/msb-mon-fixture.XXXXXX";

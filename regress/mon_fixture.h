@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-#include "buf.h"
-#include "mon_conn.h"
+#include "lib/buf.h"
+#include "monitor/mon_conn.h"
 
 /*
  * box's authorized_keys: FIX_KEY_USER; FIX_KEY_OTHER with from="10.0.0.0/8",

@@ -48,10 +48,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent_io.h"
-#include "clock.h"
-#include "monitor_proto.h"
-#include "mux_proto.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
+#include "lib/monitor_proto.h"
+#include "lib/mux_proto.h"
 
 #define MAX_CHANS   64
 #define COLLECT_MAX (1024u * 1024u)

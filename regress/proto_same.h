@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "monitor_proto.h"
-#include "mux_proto.h"
+#include "lib/monitor_proto.h"
+#include "lib/mux_proto.h"
 
 static inline bool
 proto_same_mem(const void *a, size_t an, const void *b, size_t bn)

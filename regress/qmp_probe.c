@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
-#include "qmp/qmp.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "vmctl/qmp/qmp.h"
 
 #define MAX_EVENTS 64
 

@@ -13,13 +13,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent_proto.h"
-#include "fd_send.h"
-#include "hybrid_vsock.h"
-#include "log.h"
-#include "monitor_proto.h"
-#include "mux_proto.h"
-#include "session.h"
+#include "lib/agent_proto.h"
+#include "lib/fd_send.h"
+#include "lib/hybrid_vsock.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
+#include "lib/mux_proto.h"
+#include "session/session.h"
 #include "session_fixture.h"
 
 /* Above the worker's 256 channels: a dial past them shows as a violation, not a lost peer. */

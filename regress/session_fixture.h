@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 /* The SESSION the monitor sends, bit by bit. */
 #define SFIX_NO_PTY         0x01u

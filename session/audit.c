@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "log.h"
-#include "monitor_proto.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
 #include "session.h"
 
 static void

@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent_io.h"
-#include "agent_proto.h"
-#include "log.h"
-#include "monitor_proto.h"
+#include "lib/agent_io.h"
+#include "lib/agent_proto.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
 #include "session.h"
 
 #define SOFTWARE "msb-session " PACKAGE_VERSION

@@ -13,11 +13,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent_io.h"
-#include "agent_proto.h"
-#include "clock.h"
-#include "hybrid_vsock.h"
-#include "log.h"
+#include "lib/agent_io.h"
+#include "lib/agent_proto.h"
+#include "lib/clock.h"
+#include "lib/hybrid_vsock.h"
+#include "lib/log.h"
 #include "session.h"
 
 /* A Unix listener with a full backlog refuses with EAGAIN: try again soon. */

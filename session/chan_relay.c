@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "agent_proto.h"
-#include "log.h"
+#include "lib/agent_proto.h"
+#include "lib/log.h"
 #include "session.h"
 
 /*

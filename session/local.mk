@@ -15,4 +15,4 @@ msb_session_SOURCES = \
 	session/record.c \
 	lib/seccomp_table.c lib/seccomp_table.h
 msb_session_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
-msb_session_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS)
+msb_session_LDADD = lib/libmsbcore.la $(LIBSECCOMP_LIBS)

@@ -4,9 +4,9 @@
  */
 #include "config.h"
 
-#include "agent_io.h"
-#include "clock.h"
-#include "log.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "session.h"
 
 void

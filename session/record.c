@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "monitor_proto.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
 #include "session.h"
 
 static const char cut_marker[] = "msb: recording cut at its size cap";

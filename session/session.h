@@ -14,10 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "cast.h"
-#include "hybrid_vsock.h"
-#include "mux_proto.h"
+#include "lib/buf.h"
+#include "lib/cast.h"
+#include "lib/hybrid_vsock.h"
+#include "lib/mux_proto.h"
 
 /* How long dialing the agent and its hello/request/reply may take. */
 #define SESSION_DIAL_MS    15000

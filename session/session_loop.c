@@ -10,9 +10,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "log.h"
-#include "mem_trim.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/mem_trim.h"
 #include "session.h"
 
 /* Quiet this long, the worker gives back the pages its busy moments touched. */

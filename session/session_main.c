@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "monitor_proto.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
 #include "session.h"
-#include "signals.h"
+#include "lib/signals.h"
 
 #define MON_FD 3
 #define MUX_FD 4

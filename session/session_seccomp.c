@@ -11,9 +11,9 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "log.h"
-#include "rlimit.h"
-#include "seccomp_table.h"
+#include "lib/log.h"
+#include "lib/rlimit.h"
+#include "lib/seccomp_table.h"
 #include "session.h"
 
 /* The worker's own descriptors (stdio, monitor, mux, signalfd) and spares. */

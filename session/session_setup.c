@@ -11,10 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "agent_io.h"
-#include "clock.h"
-#include "log.h"
-#include "monitor_proto.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
 #include "session.h"
 
 /* SESSION follows the exec at once; waiting longer means the monitor is gone. */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "host_tool.h"
-#include "log.h"
+#include "lib/log.h"
 
 /* A root vmm may be started with a PATH that lacks the sbin directories. */
 static const char *const nft_paths[] = { "/usr/sbin/nft", "/sbin/nft", "nft", NULL };

@@ -26,4 +26,4 @@ msb_vmm_SOURCES = \
 	lib/seccomp_table.c lib/seccomp_table.h
 msb_vmm_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 msb_vmm_LDADD = vmctl/libmsbvmctl.a vmctl/vsock/libmsbvsock.a vmctl/qmp/libmsbqmp.a \
-	host/libmsbhost.la lib/libmsbcore.a $(LIBSECCOMP_LIBS) -lpthread
+	host/libmsbhost.la lib/libmsbcore.la $(LIBSECCOMP_LIBS) -lpthread

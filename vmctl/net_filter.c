@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "host_tool.h"
-#include "jail/sandbox_link.h"
-#include "log.h"
+#include "vmctl/jail/sandbox_link.h"
+#include "lib/log.h"
 #include "host/msb_home.h"
 #include "net_filter.h"
 

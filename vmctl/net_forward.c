@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "host_tool.h"
-#include "log.h"
+#include "lib/log.h"
 #include "net_filter.h"
 #include "net_forward.h"
 

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "jail/sandbox_link.h"
+#include "vmctl/jail/sandbox_link.h"
 #include "host/sandbox.h"
 
 /* Binds each forward's host address and port into fds[i]; 0, or -1 with err (none left bound). */

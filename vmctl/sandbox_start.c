@@ -14,12 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent_io.h"
-#include "clock.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
 #include "host/helpers.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/sandbox.h"
-#include "safe_file.h"
+#include "lib/safe_file.h"
 #include "sandbox_start.h"
 
 /*

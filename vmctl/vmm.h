@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "jail/vmm_report.h"
-#include "jail/cgroup.h"
+#include "vmctl/jail/vmm_report.h"
+#include "vmctl/jail/cgroup.h"
 #include "host/sandbox.h"
 
 /* The guest's vsock context id: each VM has its own vhost-user device, so

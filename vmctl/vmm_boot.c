@@ -17,13 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent_client.h"
-#include "agent_io.h"
-#include "clock.h"
-#include "log.h"
+#include "lib/agent_client.h"
+#include "lib/agent_io.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "qemu_cmd.h"
-#include "qmp/qmp.h"
-#include "safe_file.h"
+#include "vmctl/qmp/qmp.h"
+#include "lib/safe_file.h"
 #include "vmm.h"
 
 /* A KVM guest reaches its agent in about a second; one that hangs (as

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capped_log.h"
-#include "jail/vmm_seccomp.h"
-#include "log.h"
+#include "lib/capped_log.h"
+#include "vmctl/jail/vmm_seccomp.h"
+#include "lib/log.h"
 #include "vmm.h"
 
 static struct {

@@ -30,16 +30,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jail/jail.h"
-#include "jail/sandbox_link.h"
-#include "jail/sandbox_uid.h"
-#include "jail/vmm_report.h"
-#include "log.h"
-#include "mem_trim.h"
+#include "vmctl/jail/jail.h"
+#include "vmctl/jail/sandbox_link.h"
+#include "vmctl/jail/sandbox_uid.h"
+#include "vmctl/jail/vmm_report.h"
+#include "lib/log.h"
+#include "lib/mem_trim.h"
 #include "net_filter.h"
 #include "net_forward.h"
-#include "safe_file.h"
-#include "signals.h"
+#include "lib/safe_file.h"
+#include "lib/signals.h"
 #include "vmm.h"
 
 /* A verdict that KVM hangs on this host holds for a day. */

@@ -17,11 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agent_client.h"
-#include "jail/vmm_seccomp.h"
-#include "log.h"
-#include "signals.h"
-#include "qmp/qmp.h"
+#include "lib/agent_client.h"
+#include "vmctl/jail/vmm_seccomp.h"
+#include "lib/log.h"
+#include "lib/signals.h"
+#include "vmctl/qmp/qmp.h"
 #include "vmm.h"
 
 #define GUEST_POWEROFF_MS 20000

@@ -10,10 +10,10 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "jail/vmm_seccomp.h"
-#include "log.h"
+#include "vmctl/jail/vmm_seccomp.h"
+#include "lib/log.h"
 #include "vmm.h"
-#include "vsock/vsock_backend.h"
+#include "vmctl/vsock/vsock_backend.h"
 
 /* How often the thread looks at the stop flag. */
 #define VSOCK_TICK_MS 100

@@ -1,8 +1,8 @@
 #include "config.h"
 
-#include "log.h"
-#include "init/boot_steps.h"
-#include "init/init.h"
+#include "lib/log.h"
+#include "boot_steps.h"
+#include "init.h"
 
 int
 msb_init_boot(void)

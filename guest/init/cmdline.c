@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "init/boot_steps.h"
+#include "lib/log.h"
+#include "boot_steps.h"
 
 void
 msb_cmdline_set(struct msb_cmdline *cl, const char *text, size_t len)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "init/boot_steps.h"
+#include "lib/log.h"
+#include "boot_steps.h"
 
 #define DEFAULT_HOSTNAME "sandbox"
 /* The kernel's limit (HOST_NAME_MAX) is 64 bytes without the NUL. */

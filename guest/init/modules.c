@@ -8,8 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "init/boot_steps.h"
+#include "lib/log.h"
+#include "boot_steps.h"
 
 /* Returns 1 if loaded, 0 if it already was, -1 (logged) on failure. */
 static int

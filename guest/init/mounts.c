@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "init/boot_steps.h"
+#include "lib/log.h"
+#include "boot_steps.h"
 
 struct fs_mount {
 	const char *source;

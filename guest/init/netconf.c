@@ -11,9 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "safe_file.h"
-#include "init/boot_steps.h"
+#include "lib/log.h"
+#include "lib/safe_file.h"
+#include "boot_steps.h"
 
 /* QEMU user-mode networking (slirp) hands out fixed addresses. */
 #define NET_IFACE "eth0"

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "log.h"
-#include "init/init.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "init.h"
 
 #define TERM_GRACE_MS 3000
 #define KILL_GRACE_MS 1000

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "log.h"
-#include "init/boot_steps.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "boot_steps.h"
 
 #define ROOT_WAIT_MS 5000
 #define ROOT_POLL_MS 10

@@ -18,7 +18,7 @@ guest_sftp_libmsbsftp_a_SOURCES = \
 
 pkglibexec_PROGRAMS += msb-sftp-server
 msb_sftp_server_SOURCES = guest/sftp/sftp_server_main.c guest/guest_user.c guest/guest_user.h
-msb_sftp_server_LDADD = guest/sftp/libmsbsftp.a lib/libmsbcore.a
+msb_sftp_server_LDADD = guest/sftp/libmsbsftp.a lib/libmsbcore.la
 if STATIC_AGENT
 msb_sftp_server_LDFLAGS = -all-static $(AM_LDFLAGS)
 endif

@@ -11,9 +11,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "guest_user.h"
-#include "log.h"
+#include "lib/buf.h"
+#include "guest/guest_user.h"
+#include "lib/log.h"
 #include "sftp_attrs.h"
 #include "sftp_realpath.h"
 #include "sftp_session.h"

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "sftp_attrs.h"
 #include "sftp_longname.h"
 #include "sftp_session.h"

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "log.h"
+#include "lib/buf.h"
+#include "lib/log.h"
 #include "sftp_handles.h"
 
 void

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "guest_user.h"
+#include "guest/guest_user.h"
 #include "sftp_names.h"
 
 void

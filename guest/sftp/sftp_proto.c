@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "sftp_proto.h"
 
 const struct sftp_ext_info sftp_ext_table[SFTP_EXT_COUNT] = {

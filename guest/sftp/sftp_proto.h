@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sftp_policy.h"
+#include "lib/sftp_policy.h"
 
 #define SFTP_VERSION 3u
 

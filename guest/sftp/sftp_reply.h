@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "sftp_proto.h"
 
 /* Largest reply packet including its length prefix; the server only

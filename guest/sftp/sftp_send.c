@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "sftp_session.h"
 
 int

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "sftp_server.h"
 #include "sftp_session.h"
 

@@ -6,7 +6,7 @@
 #ifndef MSB_SFTP_SERVER_H
 #define MSB_SFTP_SERVER_H
 
-#include "sftp_policy.h"
+#include "lib/sftp_policy.h"
 
 struct msb_sftp_opts {
 	const char *home;  /* for home-directory and expand-path; NULL = $HOME or "/" */

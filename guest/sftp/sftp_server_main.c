@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "sftp_policy.h"
+#include "lib/log.h"
+#include "lib/sftp_policy.h"
 #include "sftp_server.h"
 
 static void

@@ -9,11 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "sftp_handles.h"
 #include "sftp_names.h"
 #include "sftp_proto.h"
-#include "sftp_policy.h"
+#include "lib/sftp_policy.h"
 #include "sftp_reply.h"
 
 struct sftp_session {

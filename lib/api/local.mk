@@ -12,7 +12,7 @@ API_SOURCES = \
 	lib/api/detach.c \
 	lib/api/sftp.c \
 	lib/api/server.c
-API_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib/api $(LIBSSH_CFLAGS) \
+API_CPPFLAGS = $(AM_CPPFLAGS) $(LIBSSH_CFLAGS) \
 	-DPKGLIBEXECDIR='"$(pkglibexecdir)"'
 
 # The calls themselves: a convenience library, which libmsb and the msb
@@ -22,15 +22,13 @@ lib_api_libmsbapi_la_SOURCES = $(API_SOURCES)
 lib_api_libmsbapi_la_CPPFLAGS = $(API_CPPFLAGS)
 lib_api_libmsbapi_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 
+# Nothing of its own to compile: the calls and what they use are the
+# convenience libraries below.
 lib_LTLIBRARIES = lib/libmsb.la
-lib_libmsb_la_SOURCES = \
-	lib/log.c lib/relay.c lib/agent_io.c lib/clock.c lib/buf.c lib/frame.c lib/ssh_cert.c lib/agent_proto.c \
-	lib/safe_file.c lib/kv_file.c lib/capped_log.c lib/env_number.c lib/strict_modes.c
-lib_libmsb_la_CPPFLAGS = $(API_CPPFLAGS)
-lib_libmsb_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+lib_libmsb_la_SOURCES =
 # current:revision:age of the library interface (libtool's rules, not the package version).
 lib_libmsb_la_LDFLAGS = -version-info 0:0:0 $(NO_UNDEFINED) $(AM_LDFLAGS)
-lib_libmsb_la_LIBADD = lib/api/libmsbapi.la host/libmsbhost.la $(LIBSSH_LIBS) -lpthread
+lib_libmsb_la_LIBADD = lib/api/libmsbapi.la host/libmsbhost.la lib/libmsbcore.la $(LIBSSH_LIBS) -lpthread
 
 msbincludedir = $(includedir)/msb
 msbinclude_HEADERS = include/msb/msb.h

@@ -18,8 +18,8 @@
 #include "host/authkeys.h"
 #include "host/hostkey.h"
 #include "host/msb_home.h"
-#include "relay.h"
-#include "strict_modes.h"
+#include "lib/relay.h"
+#include "lib/strict_modes.h"
 
 struct msb_ssh_server {
 	struct api_err err;

@@ -21,7 +21,7 @@
 #include "host/msb_home.h"
 #include "host/preauth_env.h"
 #include "host/spawn.h"
-#include "strict_modes.h"
+#include "lib/strict_modes.h"
 
 msb_status
 api_server_check(struct api_err *e)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "api.h"
-#include "log.h"
+#include "lib/log.h"
 
 MSB_API const char *
 msb_status_name(msb_status status)

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "msb/msb.h"
-#include "unit.h"
+#include "regress/unit/unit.h"
 
 static double
 now_ms(void)

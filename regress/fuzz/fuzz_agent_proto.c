@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent_proto.h"
-#include "buf.h"
+#include "lib/agent_proto.h"
+#include "lib/buf.h"
 #include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "input_split.h"
-#include "mon_fixture.h"
+#include "regress/mon_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

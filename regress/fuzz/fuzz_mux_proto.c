@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "buf.h"
-#include "mux_proto.h"
+#include "lib/buf.h"
+#include "lib/mux_proto.h"
 #include "regress/proto_same.h"
 #include "oracle.h"
 

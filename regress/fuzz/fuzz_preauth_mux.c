@@ -44,10 +44,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "channels.h"
+#include "preauth/channels.h"
 #include "input_split.h"
-#include "log.h"
-#include "mux_proto.h"
+#include "lib/log.h"
+#include "lib/mux_proto.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent_proto.h"
+#include "lib/agent_proto.h"
 #include "input_split.h"
-#include "mux_proto.h"
-#include "session_fixture.h"
+#include "lib/mux_proto.h"
+#include "regress/session_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "sftp/sftp_proto.h"
-#include "sftp/sftp_reply.h"
+#include "lib/buf.h"
+#include "guest/sftp/sftp_proto.h"
+#include "guest/sftp/sftp_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cert_policy.h"
-#include "cert_verify.h"
-#include "ssh_cert.h"
+#include "monitor/cert_policy.h"
+#include "monitor/cert_verify.h"
+#include "lib/ssh_cert.h"
 #include "oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -17,8 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "vsock_dev.h"
+#include "lib/log.h"
+#include "vmctl/vsock/vsock_dev.h"
 
 #define GPA 0x10000ull
 #define UVA 0x7f0000000000ull

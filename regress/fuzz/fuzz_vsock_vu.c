@@ -10,9 +10,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "vsock_le.h"
-#include "vu_server.h"
+#include "lib/log.h"
+#include "vmctl/vsock/vsock_le.h"
+#include "vmctl/vsock/vu_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

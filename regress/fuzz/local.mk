@@ -6,7 +6,10 @@
 FUZZ_TARGETS =
 FUZZ_CFLAGS = $(WARN_CFLAGS) -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I$(top_builddir) -I$(top_srcdir) -I$(top_srcdir)/lib -include config.h
+	-I$(top_builddir) -I$(top_srcdir) -include config.h
+# lib/'s core as the programs link it: libtool keeps the archive of the
+# convenience library lib/libmsbcore.la under lib/.libs/.
+FUZZ_CORE = lib/.libs/libmsbcore.a
 
 fuzz_agent_proto_sources = \
 	$(srcdir)/regress/fuzz/fuzz_agent_proto.c \

@@ -11,5 +11,5 @@ FUZZ_TARGETS += regress/fuzz/fuzz_json
 regress/fuzz/fuzz_json: $(fuzz_json_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/vmctl/qmp/json.h \
     $(srcdir)/lib/buf.h config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(top_srcdir)/vmctl -o $@ $(fuzz_json_sources)
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_json_sources)
 endif

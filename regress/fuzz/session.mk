@@ -21,8 +21,8 @@ if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_session_mux
 regress/fuzz/fuzz_session_mux: $(fuzz_session_mux_sources) $(srcdir)/session/session.h \
     $(srcdir)/regress/session_fixture.h $(srcdir)/regress/fuzz/input_split.h \
-    lib/libmsbcore.a config.h
+    lib/libmsbcore.la config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/regress -I$(srcdir)/session -o $@ \
-	    $(fuzz_session_mux_sources) lib/libmsbcore.a
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ \
+	    $(fuzz_session_mux_sources) $(FUZZ_CORE)
 endif

@@ -11,5 +11,5 @@ if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_sftp_proto
 regress/fuzz/fuzz_sftp_proto: $(fuzz_sftp_proto_sources) config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(top_srcdir)/guest -o $@ $(fuzz_sftp_proto_sources)
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_sftp_proto_sources)
 endif

@@ -43,7 +43,7 @@ regress/fuzz/fuzz_ssh_cert: $(fuzz_ssh_cert_sources) $(srcdir)/regress/fuzz/orac
     $(srcdir)/monitor/cert_policy.h $(srcdir)/monitor/cert_verify.h \
     $(srcdir)/host/from_match.h config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/monitor $(LIBCRYPTO_CFLAGS) -o $@ \
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) $(LIBCRYPTO_CFLAGS) -o $@ \
 	    $(fuzz_ssh_cert_sources) $(LIBCRYPTO_LIBS)
 endif
 
@@ -93,11 +93,11 @@ if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_monitor_auth
 regress/fuzz/fuzz_monitor_auth: $(fuzz_monitor_auth_sources) $(srcdir)/monitor/mon_conn.h \
     $(srcdir)/regress/mon_fixture.h $(srcdir)/regress/fuzz/input_split.h \
-    vmctl/libmsbvmctl.a lib/libmsbcore.a config.h
+    vmctl/libmsbvmctl.a lib/libmsbcore.la config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/regress -I$(srcdir)/monitor -I$(srcdir)/vmctl \
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) \
 	    $(LIBSSH_CFLAGS) $(LIBCRYPTO_CFLAGS) -o $@ $(fuzz_monitor_auth_sources) \
-	    vmctl/libmsbvmctl.a lib/libmsbcore.a $(LIBSSH_LIBS) $(LIBCRYPTO_LIBS)
+	    vmctl/libmsbvmctl.a $(FUZZ_CORE) $(LIBSSH_LIBS) $(LIBCRYPTO_LIBS)
 endif
 
 # The network child's channel relay fed by a hostile session worker: the
@@ -118,8 +118,8 @@ if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_preauth_mux
 regress/fuzz/fuzz_preauth_mux: $(fuzz_preauth_mux_sources) $(srcdir)/preauth/channels.h \
     $(srcdir)/preauth/chan_ssh.h $(srcdir)/preauth/mux_link.h $(srcdir)/lib/mux_proto.h \
-    $(srcdir)/regress/fuzz/input_split.h lib/libmsbcore.a config.h
+    $(srcdir)/regress/fuzz/input_split.h lib/libmsbcore.la config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/preauth $(LIBSSH_CFLAGS) -o $@ \
-	    $(fuzz_preauth_mux_sources) lib/libmsbcore.a
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) $(LIBSSH_CFLAGS) -o $@ \
+	    $(fuzz_preauth_mux_sources) $(FUZZ_CORE)
 endif

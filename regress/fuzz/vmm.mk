@@ -9,5 +9,5 @@ if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_vmm_report
 regress/fuzz/fuzz_vmm_report: $(fuzz_vmm_report_sources) $(srcdir)/regress/fuzz/oracle.h $(srcdir)/vmctl/jail/vmm_report.h config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(srcdir)/vmctl -o $@ $(fuzz_vmm_report_sources)
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(fuzz_vmm_report_sources)
 endif

@@ -6,7 +6,6 @@ fuzz_vsock_lib_sources = \
 	$(srcdir)/vmctl/vsock/virtq.c $(srcdir)/vmctl/vsock/guest_mem.c \
 	$(srcdir)/vmctl/vsock/vsock_pkt.c $(srcdir)/vmctl/vsock/vu_msg.c \
 	$(srcdir)/vmctl/vsock/vu_server.c $(srcdir)/lib/log.c $(srcdir)/lib/clock.c
-FUZZ_VSOCK_CFLAGS = $(FUZZ_CFLAGS) -I$(top_srcdir)/vmctl/vsock
 
 EXTRA_DIST += regress/fuzz/fuzz_vsock_queue.c regress/fuzz/fuzz_vsock_vu.c
 CLEANFILES += regress/fuzz/fuzz_vsock_queue regress/fuzz/fuzz_vsock_vu
@@ -15,9 +14,9 @@ if HAVE_FUZZ_CC
 FUZZ_TARGETS += regress/fuzz/fuzz_vsock_queue regress/fuzz/fuzz_vsock_vu
 regress/fuzz/fuzz_vsock_queue: $(srcdir)/regress/fuzz/fuzz_vsock_queue.c $(fuzz_vsock_lib_sources) config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_VSOCK_CFLAGS) -o $@ $(srcdir)/regress/fuzz/fuzz_vsock_queue.c $(fuzz_vsock_lib_sources)
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(srcdir)/regress/fuzz/fuzz_vsock_queue.c $(fuzz_vsock_lib_sources)
 regress/fuzz/fuzz_vsock_vu: $(srcdir)/regress/fuzz/fuzz_vsock_vu.c $(fuzz_vsock_lib_sources) config.h
 	@$(MKDIR_P) regress/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_VSOCK_CFLAGS) -o $@ $(srcdir)/regress/fuzz/fuzz_vsock_vu.c $(fuzz_vsock_lib_sources)
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(srcdir)/regress/fuzz/fuzz_vsock_vu.c $(fuzz_vsock_lib_sources)
 fuzz: $(FUZZ_TARGETS)
 endif

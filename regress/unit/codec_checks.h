@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "frame.h"
+#include "lib/buf.h"
+#include "lib/frame.h"
 #include "regress/proto_same.h"
 
 /* A codec seen through its message type's pointers. */

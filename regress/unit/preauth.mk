@@ -2,7 +2,6 @@
 check_PROGRAMS += regress/unit/test_preauth_seccomp
 regress_unit_test_preauth_seccomp_SOURCES = regress/unit/test_preauth_seccomp.c regress/unit/unit.h \
 	regress/unit/seccomp_probe.h
-regress_unit_test_preauth_seccomp_LDADD = preauth/libmsbpreauth.a lib/libmsbcore.a \
+regress_unit_test_preauth_seccomp_LDADD = preauth/libmsbpreauth.a lib/libmsbcore.la \
 	$(LIBSECCOMP_LIBS) $(LIBCAP_LIBS)
 # host/ has a sandbox.h too, included as host/sandbox.h: this is preauth's.
-regress_unit_test_preauth_seccomp_CPPFLAGS = -I$(top_srcdir)/preauth $(AM_CPPFLAGS)

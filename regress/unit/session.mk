@@ -5,11 +5,11 @@
 check_PROGRAMS += regress/unit/test_session_policy
 regress_unit_test_session_policy_SOURCES = regress/unit/test_session_policy.c \
 	regress/unit/unit.h session/policy.c session/session.h
-regress_unit_test_session_policy_LDADD = lib/libmsbcore.a
+regress_unit_test_session_policy_LDADD = lib/libmsbcore.la
 
 check_PROGRAMS += regress/mux-driver
 regress_mux_driver_SOURCES = regress/mux-driver.c
-regress_mux_driver_LDADD = lib/libmsbcore.a
+regress_mux_driver_LDADD = lib/libmsbcore.la
 
 # The session worker's seccomp allow-list, enforced: forbidden syscalls kill.
 check_PROGRAMS += regress/unit/test_session_seccomp
@@ -17,7 +17,7 @@ regress_unit_test_session_seccomp_SOURCES = regress/unit/test_session_seccomp.c 
 	regress/unit/seccomp_probe.h regress/unit/unit.h session/session_seccomp.c session/session.h \
 	lib/seccomp_table.c lib/seccomp_table.h
 regress_unit_test_session_seccomp_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
-regress_unit_test_session_seccomp_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS)
+regress_unit_test_session_seccomp_LDADD = lib/libmsbcore.la $(LIBSECCOMP_LIBS)
 
 # The worker's loop, mux dispatch and channels over socketpairs, with the
 # monitor, network child and agent of regress/session_fixture.c (shared
@@ -27,5 +27,4 @@ regress_unit_test_session_mux_SOURCES = regress/unit/test_session_mux.c regress/
 	regress/session_fixture.c regress/session_fixture.h session/session.h \
 	session/session_setup.c session/session_loop.c session/mux_link.c session/audit.c \
 	session/chan.c session/chan_agent.c session/chan_relay.c session/policy.c session/record.c
-regress_unit_test_session_mux_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/regress -I$(top_srcdir)/session
-regress_unit_test_session_mux_LDADD = lib/libmsbcore.a
+regress_unit_test_session_mux_LDADD = lib/libmsbcore.la

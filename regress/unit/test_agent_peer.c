@@ -11,7 +11,7 @@
 
 #include <linux/vm_sockets.h>
 
-#include "agent_peer.h"
+#include "guest/agent_peer.h"
 #include "unit.h"
 
 static bool

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent_proto.h"
-#include "sftp_policy.h"
-#include "buf.h"
+#include "lib/agent_proto.h"
+#include "lib/sftp_policy.h"
+#include "lib/buf.h"
 #include "unit.h"
 
 /* Big enough that only the protocol's own limits can refuse an encode. */

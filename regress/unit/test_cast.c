@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#include "buf.h"
-#include "cast.h"
+#include "lib/buf.h"
+#include "lib/cast.h"
 #include "unit.h"
 
 static char text[4096];

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jail/cgroup.h"
+#include "vmctl/jail/cgroup.h"
 #include "unit.h"
 
 static void

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "api.h"
+#include "lib/api/api.h"
 #include "unit.h"
 
 static void

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "guest_user.h"
+#include "guest/guest_user.h"
 #include "unit.h"
 
 #define NOBODY 65534

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "init/boot_steps.h"
+#include "lib/log.h"
+#include "guest/init/boot_steps.h"
 #include "unit.h"
 
 static void

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "init/boot_steps.h"
+#include "guest/init/boot_steps.h"
 
 static char *
 slurp(const char *path)

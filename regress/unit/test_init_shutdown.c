@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "init/init.h"
+#include "lib/log.h"
+#include "guest/init/init.h"
 #include "unit.h"
 
 /* Exit codes of the namespace init when it never reached shutdown. */

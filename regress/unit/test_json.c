@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "qmp/json.h"
+#include "lib/buf.h"
+#include "vmctl/qmp/json.h"
 #include "unit.h"
 
 /* Re-serializes v; the caller frees the result. */

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kv_file.h"
-#include "log.h"
+#include "lib/kv_file.h"
+#include "lib/log.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/msb-test-kv.XXXXXX";

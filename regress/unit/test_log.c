@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "unit.h"
 
 static void

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "fail_delay.h"
-#include "login_route.h"
+#include "monitor/fail_delay.h"
+#include "monitor/login_route.h"
 #include "unit.h"
 
 static int

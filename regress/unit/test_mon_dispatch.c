@@ -6,7 +6,7 @@
  */
 #include "config.h"
 
-#include "mon_fixture.h"
+#include "regress/mon_fixture.h"
 #include "unit.h"
 
 static struct monitor_opts o;

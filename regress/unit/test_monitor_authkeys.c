@@ -10,7 +10,7 @@
 
 #include "host/authkeys.h"
 #include "host/from_match.h"
-#include "log.h"
+#include "lib/log.h"
 #include "unit.h"
 
 /* Public keys made with ssh-keygen for this test. */

@@ -7,10 +7,10 @@
 
 #include <string.h>
 
-#include "buf.h"
-#include "frame.h"
-#include "log.h"
-#include "monitor_proto.h"
+#include "lib/buf.h"
+#include "lib/frame.h"
+#include "lib/log.h"
+#include "lib/monitor_proto.h"
 #include "regress/proto_same.h"
 #include "unit.h"
 #include "codec_checks.h"

@@ -7,9 +7,9 @@
 
 #include <string.h>
 
-#include "buf.h"
-#include "frame.h"
-#include "mux_proto.h"
+#include "lib/buf.h"
+#include "lib/frame.h"
+#include "lib/mux_proto.h"
 #include "regress/proto_same.h"
 #include "unit.h"
 #include "codec_checks.h"

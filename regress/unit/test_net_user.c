@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "jail/sandbox_link.h"
-#include "net_filter.h"
-#include "net_forward.h"
+#include "vmctl/jail/sandbox_link.h"
+#include "vmctl/net_filter.h"
+#include "vmctl/net_forward.h"
 #include "unit.h"
 
 static int

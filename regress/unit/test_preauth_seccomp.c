@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "mem_trim.h"
-#include "sandbox.h"
+#include "lib/log.h"
+#include "lib/mem_trim.h"
+#include "preauth/sandbox.h"
 #include "seccomp_probe.h"
 #include "unit.h"
 

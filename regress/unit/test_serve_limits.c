@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "serve_limits.h"
-#include "source_group.h"
+#include "monitor/serve_limits.h"
+#include "monitor/source_group.h"
 #include "unit.h"
 
 static const struct msb_listener_limits defaults = MSB_LISTENER_LIMITS_DEFAULT;

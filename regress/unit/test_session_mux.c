@@ -9,10 +9,10 @@
  */
 #include "config.h"
 
-#include "agent_proto.h"
-#include "monitor_proto.h"
-#include "mux_proto.h"
-#include "session_fixture.h"
+#include "lib/agent_proto.h"
+#include "lib/monitor_proto.h"
+#include "lib/mux_proto.h"
+#include "regress/session_fixture.h"
 #include "unit.h"
 
 struct streams {

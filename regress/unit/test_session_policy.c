@@ -3,7 +3,7 @@
 
 #include <signal.h>
 
-#include "../../session/session.h"
+#include "session/session.h"
 #include "unit.h"
 
 static void

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "mem_trim.h"
-#include "../../session/session.h"
+#include "lib/log.h"
+#include "lib/mem_trim.h"
+#include "session/session.h"
 #include "seccomp_probe.h"
 #include "unit.h"
 

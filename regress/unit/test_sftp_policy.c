@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "sftp_policy.h"
+#include "lib/sftp_policy.h"
 #include "unit.h"
 
 #define BIT(r) (1u << (r))

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "buf.h"
-#include "sftp/sftp_longname.h"
-#include "sftp/sftp_proto.h"
-#include "sftp/sftp_reply.h"
+#include "lib/buf.h"
+#include "guest/sftp/sftp_longname.h"
+#include "guest/sftp/sftp_proto.h"
+#include "guest/sftp/sftp_reply.h"
 #include "unit.h"
 
 static bool

@@ -22,13 +22,13 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "buf.h"
-#include "cert_auth.h"
-#include "cert_policy.h"
-#include "cert_verify.h"
+#include "lib/buf.h"
+#include "monitor/cert_auth.h"
+#include "monitor/cert_policy.h"
+#include "monitor/cert_verify.h"
 #include "host/from_match.h"
 #include "regress/cert_blob.h"
-#include "ssh_cert.h"
+#include "lib/ssh_cert.h"
 #include "unit.h"
 
 /* The validity window most certificates get, and a time inside it. */

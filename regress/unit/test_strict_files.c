@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capped_log.h"
-#include "log.h"
-#include "safe_file.h"
-#include "strict_modes.h"
+#include "lib/capped_log.h"
+#include "lib/log.h"
+#include "lib/safe_file.h"
+#include "lib/strict_modes.h"
 #include "unit.h"
 
 static char top[] = "/tmp/strict-files.XXXXXX";

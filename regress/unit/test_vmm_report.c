@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "jail/vmm_report.h"
+#include "vmctl/jail/vmm_report.h"
 #include "unit.h"
 
 static int

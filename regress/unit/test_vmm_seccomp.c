@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jail/vmm_seccomp.h"
-#include "log.h"
+#include "vmctl/jail/vmm_seccomp.h"
+#include "lib/log.h"
 #include "seccomp_probe.h"
 #include "unit.h"
 

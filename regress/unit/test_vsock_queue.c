@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "vsock_test_guest.h"
 
 #define GUEST_PORT 1024

@@ -9,10 +9,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "hybrid_vsock.h"
-#include "log.h"
+#include "lib/hybrid_vsock.h"
+#include "lib/log.h"
 #include "vsock_test_guest.h"
-#include "vu_server.h"
+#include "vmctl/vsock/vu_server.h"
 
 static size_t
 msg(uint8_t *b, uint32_t req, uint32_t flags, const void *payload, uint32_t size)

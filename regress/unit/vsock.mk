@@ -2,14 +2,12 @@
 check_PROGRAMS += regress/unit/test_vsock_queue
 regress_unit_test_vsock_queue_SOURCES = regress/unit/test_vsock_queue.c \
 	regress/unit/vsock_test_guest.h regress/unit/unit.h
-regress_unit_test_vsock_queue_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vmctl/vsock
-regress_unit_test_vsock_queue_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.a
+regress_unit_test_vsock_queue_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.la
 
 check_PROGRAMS += regress/unit/test_vsock_vu
 regress_unit_test_vsock_vu_SOURCES = regress/unit/test_vsock_vu.c \
 	regress/unit/vsock_test_guest.h regress/unit/unit.h
-regress_unit_test_vsock_vu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/vmctl/vsock
-regress_unit_test_vsock_vu_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.a
+regress_unit_test_vsock_vu_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.la
 
 # msb-vmm's per-thread seccomp allow-lists, enforced: forbidden syscalls kill.
 check_PROGRAMS += regress/unit/test_vmm_seccomp
@@ -17,4 +15,4 @@ regress_unit_test_vmm_seccomp_SOURCES = regress/unit/test_vmm_seccomp.c regress/
 	regress/unit/seccomp_probe.h \
 	vmctl/jail/vmm_seccomp.c vmctl/jail/vmm_seccomp.h lib/seccomp_table.c lib/seccomp_table.h
 regress_unit_test_vmm_seccomp_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
-regress_unit_test_vmm_seccomp_LDADD = lib/libmsbcore.a $(LIBSECCOMP_LIBS) -lpthread
+regress_unit_test_vmm_seccomp_LDADD = lib/libmsbcore.la $(LIBSECCOMP_LIBS) -lpthread

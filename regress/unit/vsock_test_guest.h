@@ -19,9 +19,9 @@
 #include <linux/virtio_ring.h>
 #include <linux/virtio_vsock.h>
 
-#include "vsock_dev.h"
-#include "vsock_le.h"
-#include "vsock_pkt.h"
+#include "vmctl/vsock/vsock_dev.h"
+#include "vmctl/vsock/vsock_le.h"
+#include "vmctl/vsock/vsock_pkt.h"
 #include "unit.h"
 
 #define TG_GPA 0x100000ull

@@ -13,7 +13,7 @@
 #include "host/helpers.h"
 #include "image.h"
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/msb_home.h"
 
 #define MKINITRAMFS_HELPER	"msb-mkinitramfs"

@@ -8,9 +8,9 @@
 #include <time.h>
 
 #include "image_int.h"
-#include "kv_file.h"
-#include "log.h"
-#include "safe_file.h"
+#include "lib/kv_file.h"
+#include "lib/log.h"
+#include "lib/safe_file.h"
 
 int
 image_conf_write(const char *dir, const char *kver, const char *source,

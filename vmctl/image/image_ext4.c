@@ -10,7 +10,7 @@
 
 #include "host/helpers.h"
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 
 #define MIB		((uint64_t)1024 * 1024)
 /* Free room in the template; sandboxes copy the disk and grow it further. */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 
 #define KERNEL_GLOB	"/boot/vmlinuz-*-cloud-amd64"
 #define KERNEL_PREFIX	"vmlinuz-"

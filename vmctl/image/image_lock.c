@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/msb_home.h"
 
 #define BUILD_SUFFIX_LEN 6	/* mkdtemp's XXXXXX */

@@ -12,7 +12,7 @@
 
 #include "image.h"
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/msb_home.h"
 
 static int

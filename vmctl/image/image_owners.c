@@ -17,7 +17,7 @@
 
 #include "host/helpers.h"
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 
 /* nftw offers no closure; one walk at a time. */
 static FILE *cmds;

@@ -11,7 +11,7 @@
 
 #include "host/helpers.h"
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 
 #define MKROOTFS_HELPER "msb-mkrootfs-debian"
 

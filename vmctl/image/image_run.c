@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 
 int
 image_run_fds(char *const argv[], int out_fd, int err_fd)

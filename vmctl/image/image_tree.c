@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "image_int.h"
-#include "log.h"
+#include "lib/log.h"
 
 /* nftw offers no closure; these walks are never nested or concurrent. */
 static uint64_t walk_bytes, walk_entries;

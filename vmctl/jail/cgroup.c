@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "env_number.h"
-#include "log.h"
+#include "lib/env_number.h"
+#include "lib/log.h"
 #include "host/sandbox.h"
 
 /* A killed process leaves its group within milliseconds; this is plenty. */

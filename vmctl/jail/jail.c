@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "jail.h"
-#include "log.h"
+#include "lib/log.h"
 #include "host/msb_home.h"
 
 /* Where the host's tree and the jail's root are while the root is built. */

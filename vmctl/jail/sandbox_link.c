@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "host_tool.h"
-#include "log.h"
+#include "vmctl/host_tool.h"
+#include "lib/log.h"
 #include "host/sandbox.h"
 #include "sandbox_link.h"
 

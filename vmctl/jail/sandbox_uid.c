@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "host/msb_home.h"
 #include "host/sandbox.h"
 #include "sandbox_uid.h"

@@ -8,8 +8,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "log.h"
-#include "seccomp_table.h"
+#include "lib/log.h"
+#include "lib/seccomp_table.h"
 #include "vmm_seccomp.h"
 
 /* Memory: malloc (a thread's arena grows with mprotect), and pages given

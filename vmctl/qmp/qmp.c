@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "qmp.h"
 
 /* How long a command may wait for room in the socket before QEMU counts as hung. */

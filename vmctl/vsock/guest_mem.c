@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "guest_mem.h"
-#include "log.h"
+#include "lib/log.h"
 
 void
 guest_mem_init(struct guest_mem *m)

@@ -15,4 +15,4 @@ vmctl_vsock_libmsbvsock_a_SOURCES = \
 
 pkglibexec_PROGRAMS += msb-vsockd
 msb_vsockd_SOURCES = vmctl/vsock/msb_vsockd.c
-msb_vsockd_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.a
+msb_vsockd_LDADD = vmctl/vsock/libmsbvsock.a lib/libmsbcore.la

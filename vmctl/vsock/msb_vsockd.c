@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/signalfd.h>
 
-#include "log.h"
-#include "signals.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "vsock_backend.h"
 
 static _Noreturn void

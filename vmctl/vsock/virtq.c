@@ -6,7 +6,7 @@
 
 #include <linux/virtio_ring.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "virtq.h"
 #include "vsock_le.h"
 

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "vsock_backend.h"
 #include "vsock_dev.h"
 #include "vu_server.h"

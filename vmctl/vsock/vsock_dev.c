@@ -8,7 +8,7 @@
 
 #include <linux/virtio_vsock.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "vsock_dev.h"
 #include "vsock_host.h"
 

@@ -9,8 +9,8 @@
 
 #include <linux/virtio_vsock.h>
 
-#include "clock.h"
-#include "log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "vsock_host.h"
 
 void

@@ -7,7 +7,7 @@
 
 #include <sys/types.h>
 
-#include "hybrid_vsock.h"
+#include "lib/hybrid_vsock.h"
 #include "vsock_dev.h"
 
 /*

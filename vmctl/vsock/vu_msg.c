@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "vsock_le.h"
 #include "vu_msg.h"
 
