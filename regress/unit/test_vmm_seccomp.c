@@ -251,11 +251,14 @@ run_probe(struct fixture *f)
 	pthread_t t;
 
 	/* QEMU's stand-in is this process's child, as QEMU is the vmm's. */
+	pid_t parent = getpid();
 	f->victim = fork();
 	if (f->victim < 0)
 		_exit(13);
 	if (f->victim == 0) {
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0)
+		/* A probe killed before the death signal was asked for would
+		 * leave it pausing forever, holding the test's output open. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() == parent)
 			pause();
 		_exit(0);
 	}
