@@ -17,18 +17,27 @@ static const char *const ip_paths[] = { "/usr/sbin/ip", "/sbin/ip", "/bin/ip", "
 const struct host_tool host_tool_nft = { "nft", "nftables", nft_paths };
 const struct host_tool host_tool_ip = { "ip", "iproute2", ip_paths };
 
+int
+host_netns_enter(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return -1;
+	int rc = setns(ns, CLONE_NEWNET);
+	close(ns);
+	return rc;
+}
+
 static _Noreturn void
 exec_tool(const struct host_tool *tool, char *const args[], int in, pid_t netns_of)
 {
 	if (dup2(in, 0) < 0)
 		_exit(126);
-	if (netns_of > 0) {
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)netns_of);
-		int ns = open(path, O_RDONLY | O_CLOEXEC);
-		if (ns < 0 || setns(ns, CLONE_NEWNET) != 0)
-			_exit(125);
-	}
+	if (netns_of > 0 && host_netns_enter(netns_of) != 0)
+		_exit(125);
 	for (size_t i = 0; tool->paths[i] != NULL; i++)
 		execvp(tool->paths[i], args);
 	_exit(127);

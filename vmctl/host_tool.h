@@ -26,4 +26,10 @@ extern const struct host_tool host_tool_nft, host_tool_ip;
 int host_tool_run(const struct host_tool *tool, char *const args[], const char *script,
     pid_t netns_of, char *err, size_t errlen);
 
+/*
+ * In a child about to do the namespace's work: joins the network namespace
+ * of process pid. 0, or -1 with errno set.
+ */
+int host_netns_enter(pid_t pid);
+
 #endif

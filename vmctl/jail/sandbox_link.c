@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -62,16 +61,13 @@ sandbox_link_remove(const struct sandbox_link *l)
 static int
 ns_sysctl(pid_t pid, const char *path, const char *text, char *err, size_t errlen)
 {
-	char ns[64];
 	int ws;
 
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
 	pid_t child = fork();
 	if (child < 0)
 		return msb_errf(err, errlen, "fork: %s", strerror(errno));
 	if (child == 0) {
-		int fd = open(ns, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || setns(fd, CLONE_NEWNET) != 0)
+		if (host_netns_enter(pid) != 0)
 			_exit(1);
 		int out = open(path, O_WRONLY | O_CLOEXEC);
 		size_t n = strlen(text);
