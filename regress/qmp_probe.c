@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "vmctl/qmp/qmp.h"
 
@@ -96,13 +96,10 @@ step_exec(struct qmp *q, char *spec, int timeout_ms)
 static int
 step_wait(struct qmp *q, struct seen *s, const char *event, int timeout_ms)
 {
-	struct timespec start, now;
+	int64_t start = msb_now_ms();
 	int rc = QMP_OK;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &start) != 0)
-		fatal_f("clock_gettime failed");
 	for (;;) {
-		long spent;
 
 		if (event != NULL && take_event(s, event)) {
 			printf("event %s\n", event);
@@ -114,10 +111,7 @@ step_wait(struct qmp *q, struct seen *s, const char *event, int timeout_ms)
 		}
 		if (rc != QMP_OK)
 			return report(q, event != NULL ? event : "closed", rc);
-		if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
-			fatal_f("clock_gettime failed");
-		spent = (now.tv_sec - start.tv_sec) * 1000 +
-		    (now.tv_nsec - start.tv_nsec) / 1000000;
+		int64_t spent = msb_now_ms() - start;
 		rc = spent >= timeout_ms ? QMP_ETIMEOUT :
 		    qmp_wait(q, timeout_ms - (int)spent);
 		if (rc == QMP_ETIMEOUT)

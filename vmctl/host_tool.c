@@ -26,8 +26,9 @@ host_netns_enter(pid_t pid)
 	int ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0)
 		return -1;
-	int rc = setns(ns, CLONE_NEWNET);
+	int rc = setns(ns, CLONE_NEWNET), e = errno;
 	close(ns);
+	errno = e;
 	return rc;
 }
 

@@ -93,8 +93,7 @@ run_ssh 'kill -9 $$' 2>/dev/null
 check_eq "exec: a signal death is exit 255 in ssh" 255 "$?"
 
 head -c 20000000 /dev/urandom >"$TMP/blob"
-sum=$(run_ssh -o RekeyLimit=1M cat <"$TMP/blob" | sha256sum)
-check_eq "20 MB through cat across a rekey every MiB" "$(sha256sum <"$TMP/blob")" "$sum"
+check "20 MB through cat across a rekey every MiB" echoes "$TMP/blob" run_ssh -o RekeyLimit=1M cat
 check_eq "200 MB out" 200000000 "$(run_ssh 'head -c 200000000 /dev/zero' | wc -c)"
 
 printf 'put %s %s\nget %s %s\n' "$TMP/blob" "$TMP/blob.up" "$TMP/blob.up" "$TMP/blob.down" >"$TMP/batch"

@@ -6,7 +6,7 @@
  * keeps what it held, and a frame written behind consumed bytes survives
  * the compaction it causes; and the two probes their reject tests use
  * (codec_decodes, codec_encodes). Written once over struct codec so both
- * codecs' tests run the same checks; include after unit.h.
+ * codecs' tests run the same checks.
  */
 #ifndef MSB_UNIT_CODEC_CHECKS_H
 #define MSB_UNIT_CODEC_CHECKS_H
@@ -20,6 +20,7 @@
 #include "lib/buf.h"
 #include "lib/frame.h"
 #include "regress/proto_same.h"
+#include "unit.h"
 
 /* A codec seen through its message type's pointers. */
 struct codec {

@@ -4,4 +4,3 @@ regress_unit_test_preauth_seccomp_SOURCES = regress/unit/test_preauth_seccomp.c 
 	regress/unit/seccomp_probe.h
 regress_unit_test_preauth_seccomp_LDADD = preauth/libmsbpreauth.a lib/libmsbcore.la \
 	$(LIBSECCOMP_LIBS) $(LIBCAP_LIBS)
-# host/ has a sandbox.h too, included as host/sandbox.h: this is preauth's.

@@ -20,27 +20,15 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "guest/init/init.h"
 #include "unit.h"
 
 /* Exit codes of the namespace init when it never reached shutdown. */
 #define SETUP_FAILED 3
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1) {
-		perror("clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A process that only dies of SIGKILL; it signals readiness on ready_fd. */
 static void
@@ -150,7 +138,7 @@ run_case(const char *name, int reboot_after, int stubborn_children)
 		perror(logpath);
 		exit(1);
 	}
-	start = now_s();
+	start = (double)msb_now_ms() / 1e3;
 	if ((pid = fork()) == -1) {
 		perror("fork");
 		exit(1);
@@ -161,7 +149,7 @@ run_case(const char *name, int reboot_after, int stubborn_children)
 		perror("waitpid");
 		exit(1);
 	}
-	secs = now_s() - start;
+	secs = (double)msb_now_ms() / 1e3 - start;
 	n = pread(log_fd, log, sizeof(log) - 1, 0);
 	log[n > 0 ? n : 0] = '\0';
 	if (close(log_fd) == -1 || unlink(logpath) == -1 || rmdir(dir) == -1)

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "lib/frame.h"
 #include "lib/log.h"
 #include "lib/monitor_proto.h"
 #include "regress/proto_same.h"

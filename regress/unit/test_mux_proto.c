@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "lib/frame.h"
 #include "lib/mux_proto.h"
 #include "regress/proto_same.h"
 #include "unit.h"

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "vmctl/jail/vmm_seccomp.h"
+#include "lib/fd_send.h"
 #include "lib/log.h"
 #include "seccomp_probe.h"
 #include "unit.h"
@@ -71,18 +72,10 @@ vsock_work(struct fixture *f)
 	    read(f->evfd, &got, sizeof(got)) != sizeof(got))
 		return 2;
 	/* A memory-table message: an fd in SCM_RIGHTS, then mapped shared. */
-	struct iovec iov = { .iov_base = "m", .iov_len = 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-	    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &f->memfd, sizeof(int));
-	if (sendmsg(f->pair[0], &m, MSG_NOSIGNAL) != 1)
+	if (msb_send_fd(f->pair[0], "m", 1, f->memfd, MSG_NOSIGNAL) != 1)
 		return 3;
-	iov = (struct iovec){ .iov_base = buf, .iov_len = sizeof(buf) };
-	m = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 	    .msg_controllen = sizeof(cbuf) };
 	if (recvmsg(f->pair[1], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
 		return 4;

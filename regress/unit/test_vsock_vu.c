@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "lib/fd_send.h"
 #include "lib/hybrid_vsock.h"
 #include "lib/log.h"
 #include "vsock_test_guest.h"
@@ -230,16 +231,7 @@ test_reader(void)
 
 	/* An fd attached to a message that takes none: refused, not leaked. */
 	int efd = eventfd(0, EFD_CLOEXEC);
-	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
-	struct iovec iov = { .iov_base = b, .iov_len = n };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &efd, sizeof(int));
-	CHECK_EQ_U64(sendmsg(sv[0], &mh, 0), (ssize_t)n);
+	CHECK_EQ_U64(msb_send_fd(sv[0], b, n, efd, 0), (ssize_t)n);
 	close(efd);
 	int before = fcntl(0, F_DUPFD_CLOEXEC, 0);
 	close(before);
