@@ -57,12 +57,12 @@ check_eq "default: one source may hold 9 unauthenticated connections" AAAAAAAAA 
 check "their monitors end" wait_for 15 no_monitors
 # Those nine left without trying to authenticate: as three failures would, they penalize.
 check "default: leaving without authenticating counts toward the penalty" \
-	until_logged 10 "127.0.0.10 failed to authenticate 3 times within 60 s"
+	until_logged 30 "127.0.0.10 failed to authenticate 3 times within 60 s"
 s 127.0.0.10 good echo hi >"$TMP/out" 2>&1
 check_eq "default: that source is turned away even with the right key" 255 $?
 # Two no-auth connections stay below the default threshold of three.
 check_eq "two are admitted" AA "$(silent 127.0.0.11 127.0.0.11)"
-check "and counted" until_logged 10 "source 127.0.0.11: left without authenticating (2 in the last 60 s)"
+check "and counted" until_logged 30 "source 127.0.0.11: left without authenticating (2 in the last 60 s)"
 check "default: two no-auth connections leave a source served" served 127.0.0.11
 
 # One connection, four sessions at once (ControlMaster); three connections at once.
@@ -107,11 +107,11 @@ check "saying why" grep -q "max-startups 5:30:4: START (5) is above FULL (4)" "$
 # connection inside it.
 serve_bg box --port 0 --log-level verbose --penalty 8:2:60
 s 127.0.0.30 bad true 2>/dev/null
-check "one failure is counted" until_logged 10 "source 127.0.0.30: failed to authenticate (1 in the last 60 s)"
+check "one failure is counted" until_logged 30 "source 127.0.0.30: failed to authenticate (1 in the last 60 s)"
 check "--penalty 8:2: one failure leaves the source served" served 127.0.0.30
 s 127.0.0.31 bad true 2>/dev/null
 s 127.0.0.31 bad true 2>/dev/null
-check "--penalty 8:2: two failures penalize" until_logged 10 "127.0.0.31 failed to authenticate 2 times within 60 s: refusing its connections for 8 s"
+check "--penalty 8:2: two failures penalize" until_logged 30 "127.0.0.31 failed to authenticate 2 times within 60 s: refusing its connections for 8 s"
 start=$(date +%s)
 s 127.0.0.31 good echo hi >"$TMP/out" 2>&1
 check_eq "the penalized source is turned away with the right key" 255 $?
@@ -125,14 +125,14 @@ for i in 1 2; do
 		>"$TMP/out" 2>&1
 done
 check "the client left at the host key" grep -q "Host key verification failed" "$TMP/out"
-check "leaving without authenticating twice penalizes" until_logged 10 "127.0.0.32 failed to authenticate 2 times"
+check "leaving without authenticating twice penalizes" until_logged 30 "127.0.0.32 failed to authenticate 2 times"
 s 127.0.0.32 good echo hi >"$TMP/out" 2>&1
 check_eq "that source is turned away" 255 $?
 stop_bg
 serve_bg box --port 0 --log-level verbose --penalty 0
 for i in 1 2 3 4; do s 127.0.0.33 bad true 2>/dev/null; done
 check_eq "silent: four no-auth connections" AAAA "$(silent 127.0.0.33 127.0.0.33 127.0.0.33 127.0.0.33)"
-check "all eight counted" until_logged 10 "source 127.0.0.33: left without authenticating (8 in the last 60 s)"
+check "all eight counted" until_logged 30 "source 127.0.0.33: left without authenticating (8 in the last 60 s)"
 check "--penalty 0: a failing source is still served" served 127.0.0.33
 check "no penalty is logged" sh -c '! grep -q "refusing its connections" "$1"' _ "$TMP/serve.log"
 stop_bg
@@ -144,11 +144,11 @@ s 127.0.0.40 good -o ControlMaster=yes -o ControlPath="$CM" -o ControlPersist=ye
 	|| die "control master"
 pids=""
 for i in 1 2; do
-	timeout 30 ssh -o ControlPath="$CM" x "sleep 4; echo s$i" >"$TMP/sess$i" 2>&1 &
+	timeout 30 ssh -o ControlPath="$CM" x "sleep 10; echo s$i" >"$TMP/sess$i" 2>&1 &
 	pids="$pids $!"
 done
 sessions_open() { [ "$(grep -c "channel [0-9]* open session" "$AUDIT")" -ge "$1" ]; }
-check "two sessions open" wait_for 10 sessions_open 2
+check "two sessions open" wait_for 30 sessions_open 2
 timeout 30 ssh -o ControlPath="$CM" x echo third >"$TMP/out" 2>&1
 check_eq "--max-sessions 2: a third session is refused" 255 $?
 check "the client's mux is refused" grep -q "Session open refused by peer" "$TMP/out"
@@ -160,10 +160,10 @@ check_eq "the two sessions finish" "s1 s2" "$(cat "$TMP/sess1" "$TMP/sess2" | pa
 check_eq "and the connection goes on: a new session is served" again \
 	"$(timeout 30 ssh -o ControlPath="$CM" x echo again 2>/dev/null)"
 # The master is one connection; one more makes two.
-s 127.0.0.41 good "sleep 4; echo second" >"$TMP/conn2" 2>/dev/null &
+s 127.0.0.41 good "sleep 10; echo second" >"$TMP/conn2" 2>/dev/null &
 CONN2=$!
 authed() { grep -q "peer=$1 accepted publickey" "$AUDIT"; }
-check "two connections are authenticated" wait_for 10 authed 127.0.0.41
+check "two connections are authenticated" wait_for 30 authed 127.0.0.41
 s 127.0.0.42 good echo third >"$TMP/out" 2>&1
 check_eq "--max-connections 2: a third connection is turned away" 255 $?
 check "the client is told why: $(cat "$TMP/out")" grep -q "too many connections to this sandbox" "$TMP/out"
@@ -193,9 +193,9 @@ if ip -6 addr add $NET::1/64 dev lo nodad 2>/dev/null; then
 	check_eq "another /64 is another source" A "$(silent fd00:6d73:63::2)"
 	check "their monitors end" wait_for 15 no_monitors
 	s $NET::2 bad true 2>/dev/null
-	check "IPv6: a failure is counted for the /64" until_logged 10 "source $NET::/64: "
+	check "IPv6: a failure is counted for the /64" until_logged 30 "source $NET::/64: "
 	s $NET::3 bad true 2>/dev/null
-	check "IPv6: the /64 is penalized" until_logged 10 "$NET::/64 failed to authenticate 2 times"
+	check "IPv6: the /64 is penalized" until_logged 30 "$NET::/64 failed to authenticate 2 times"
 	s $NET::3 good echo hi >"$TMP/out" 2>&1
 	check_eq "every address of it is turned away" 255 $?
 	check "another /64 is served" served fd00:6d73:63::2
